@@ -1,0 +1,284 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT OR Apache-2.0
+#
+# Byte-for-byte test of kbuild-ld-shim on a small kernel-shaped tree
+# (integration/fixture/) whose recipes reproduce Linux 6.13 kbuild's $(LD) calls.
+#
+#   integration/fixture.sh [SHIM]        full test (ld.lld-19 only if no SHIM)
+#   integration/fixture.sh --demo SHIM   arm64 only, prints the side-by-side table
+#
+# For ARCH in arm64 x86_64 it builds, each from the same fixture into the SAME
+# output path (then moved aside, so no embedded path can differ):
+#   fixed+ld.lld    FLAVOR=fixed   (upstream 695ed93bb30e)   LD=ld.lld-19
+#   unfixed+ld.lld  FLAVOR=unfixed (6.13.0: every object relinked)  LD=ld.lld-19
+#   unfixed+shim    FLAVOR=unfixed LD=SHIM   (and a second clean build of it)
+#   fixed+shim      FLAVOR=fixed   LD=SHIM
+# and asserts:
+#   (a) unfixed+shim == fixed+ld.lld, every .o, .a, .ko, vmlinux.o and vmlinux
+#   (b) fixed+shim   == fixed+ld.lld
+#   (c) unfixed+ld.lld's vmlinux differs from fixed's; add_one() (lib/) is
+#       inlined into _start (kernel/) in fixed's and the shim's vmlinux, and
+#       still called (bl/call <add_one>) in unfixed+ld.lld's
+#   (d) the objtool/modpost stand-ins ran on the expected objects, never failed
+#   (e) a second clean make -j8 of unfixed+shim gives the same bytes
+#
+# Environment: FIXTURE_KEEP=dir keeps every build under dir (default: a
+# mktemp -d removed on exit); FIXTURE_JOBS (default 8); FIXTURE_LLD (ld.lld-19).
+# The builds get LLVM=-19 on the make command line (kbuild's convention), so a
+# shim can find ld.lld-19 the way it would in a kernel build.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+fixture=$here/fixture
+lld=${FIXTURE_LLD:-ld.lld-19}
+jobs=${FIXTURE_JOBS:-8}
+objdump=llvm-objdump-19
+
+usage() {
+	echo "usage: $0 [SHIM] | $0 --demo SHIM" >&2
+	exit 2
+}
+
+demo=0
+shim=
+case "${1:-}" in
+--demo) demo=1; [ $# -eq 2 ] || usage; shim=$2 ;;
+-h|--help) usage ;;
+-*) usage ;;
+*) [ $# -le 1 ] || usage; shim=${1:-} ;;
+esac
+
+if [ -n "$shim" ]; then
+	if [[ $shim == */* ]]; then
+		[ -x "$shim" ] || { echo "fixture: SHIM '$shim' is not an executable file" >&2; exit 2; }
+		shim=$(cd "$(dirname "$shim")" && pwd)/$(basename "$shim")
+	else
+		shim_name=$shim
+		shim=$(command -v "$shim_name") || { echo "fixture: SHIM '$shim_name' not found on PATH" >&2; exit 2; }
+	fi
+fi
+
+for tool in make clang-19 "$lld" llvm-ar-19 llvm-nm-19 "$objdump" cmp od; do
+	command -v "$tool" >/dev/null || { echo "fixture: required tool '$tool' not found" >&2; exit 2; }
+done
+
+if [ -n "${FIXTURE_KEEP:-}" ]; then
+	work=$FIXTURE_KEEP
+	mkdir -p "$work"
+	work=$(cd "$work" && pwd)
+else
+	work=$(mktemp -d "${TMPDIR:-/tmp}/kbuild-ld-shim-fixture.XXXXXX")
+	trap 'rm -rf "$work"' EXIT
+fi
+out=$work/out		# the one output path every build uses
+rm -rf "$out"
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); [ $demo -eq 1 ] || echo "ok: $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+declare -A built=()	# "<arch> <variant>" -> 1 if make succeeded
+
+# build ARCH VARIANT FLAVOR LD: make into $out, then move it to $work/ARCH.VARIANT
+build() {
+	local arch=$1 variant=$2 flavor=$3 ld=$4
+	local dest=$work/$arch.$variant log=$work/$arch.$variant.log
+	rm -rf "$out" "$dest"
+	local t0=$SECONDS
+	if make -C "$fixture" O="$out" ARCH="$arch" FLAVOR="$flavor" LD="$ld" LLVM=-19 \
+		-j"$jobs" >"$log" 2>&1; then
+		built["$arch $variant"]=1
+		[ $demo -eq 1 ] || echo "built: $arch $variant (FLAVOR=$flavor LD=$ld) in $((SECONDS - t0))s"
+	else
+		built["$arch $variant"]=0
+		fail "$arch $variant: make failed (FLAVOR=$flavor LD=$ld); last lines of $log:"
+		tail -n 15 "$log" | sed 's/^/    | /'
+	fi
+	if [ -d "$out" ]; then mv "$out" "$dest"; else mkdir -p "$dest"; fi
+}
+
+ok_built() { [ "${built["$1 $2"]:-0}" = 1 ]; }
+
+# every compared output, relative to the tree: objects, archives, modules, vmlinux
+outputs() {
+	(cd "$1" && find . -type f \( -name '*.o' -o -name '*.a' -o -name '*.ko' -o -name vmlinux \) \
+		-printf '%P\n' | LC_ALL=C sort)
+}
+
+# same_tree A B: 0 if identical file lists and bytes; lists the differences on stdout
+same_tree() {
+	local a=$1 b=$2 f rc=0
+	if ! diff <(outputs "$a") <(outputs "$b") >/dev/null; then
+		echo "    file lists differ: $(diff <(outputs "$a") <(outputs "$b") | grep '^[<>]' | tr '\n' ' ')"
+		rc=1
+	fi
+	while read -r f; do
+		[ -f "$b/$f" ] || continue
+		cmp -s "$a/$f" "$b/$f" || { echo "    differs: $f ($(magic_kind "$a/$f") vs $(magic_kind "$b/$f"))"; rc=1; }
+	done < <(outputs "$a")
+	return $rc
+}
+
+magic() { head -c 4 "$1" | od -An -tx1 | tr -d ' \n'; }
+magic_kind() {
+	case $(magic "$1") in
+	4243c0de|dec0170b) echo bitcode ;;
+	7f454c46) echo ELF ;;
+	213c7468) echo thin-archive ;;
+	*) echo other ;;
+	esac
+}
+
+# counts: bitcode .o, ELF .o
+count_objects() {
+	local dir=$1 f bc=0 elf=0
+	while read -r f; do
+		case $(magic_kind "$dir/$f") in
+		bitcode) bc=$((bc + 1)) ;;
+		ELF) elf=$((elf + 1)) ;;
+		esac
+	done < <(outputs "$dir" | grep '\.o$' || true)
+	echo "$bc $elf"
+}
+
+# direct calls to add_one in vmlinux (bl on arm64, call on x86)
+calls() {
+	[ -f "$1/vmlinux" ] || { echo "-"; return; }
+	"$objdump" -d --no-show-raw-insn "$1/vmlinux" | grep -cE '[[:space:]](bl|call|callq)[[:space:]].*<add_one>' || true
+}
+
+declare -a rows=()
+row() {	# row ARCH VARIANT: one line of the table
+	local arch=$1 variant=$2 dir=$work/$1.$2 bc elf n same
+	if ! ok_built "$arch" "$variant"; then
+		rows+=("$(printf '%-7s %-16s %10s %7s %14s  %s' "$arch" "$variant" - - - 'BUILD FAILED')")
+		return
+	fi
+	read -r bc elf < <(count_objects "$dir")
+	n=$(calls "$dir")
+	if [ "$variant" = fixed+ld.lld ]; then
+		same='(reference)'
+	elif ok_built "$arch" fixed+ld.lld && same_tree "$work/$arch.fixed+ld.lld" "$dir" >/dev/null; then
+		same='yes'
+	else
+		same="no ($(same_tree "$work/$arch.fixed+ld.lld" "$dir" | grep -c 'differs:' || true) files differ)"
+	fi
+	rows+=("$(printf '%-7s %-16s %10s %7s %14s  %s' "$arch" "$variant" "$bc" "$elf" "$n" "$same")")
+}
+
+print_table() {
+	printf '%-7s %-16s %10s %7s %14s  %s\n' ARCH variant 'bitcode .o' 'ELF .o' 'add_one calls' 'same bytes as fixed+ld.lld'
+	printf '%s\n' "${rows[@]}"
+}
+
+# (d) what the objtool/modpost stand-ins saw
+check_tools() {
+	local arch=$1 variant=$2 log=$work/$1.$2/.fixture-tools.log m o want_o
+	ok_built "$arch" "$variant" || return 0
+	if [ ! -f "$log" ]; then
+		fail "$arch $variant: no .fixture-tools.log (modpost stand-in never ran)"
+		return
+	fi
+	if grep -q FAIL "$log"; then
+		fail "$arch $variant: objtool/modpost stand-in saw a non-ELF object: $(grep FAIL "$log" | tr '\n' ' ')"
+		return
+	fi
+	m=$(grep -c '^modpost: ok ELF' "$log" || true)
+	o=$(grep -c '^objtool: ok ELF' "$log" || true)
+	# modpost: 4 modules + vmlinux.o; objtool (x86 only): 4 modules, 4 *.mod.o,
+	# .module-common.o, .vmlinux.export.o, vmlinux.o
+	if [ "$arch" = x86_64 ]; then want_o=11; else want_o=0; fi
+	if [ "$m" -eq 5 ] && [ "$o" -eq "$want_o" ]; then
+		pass "$arch $variant: modpost checked $m ELF objects, objtool $o, no failure"
+	else
+		fail "$arch $variant: expected 5 modpost and $want_o objtool checks, saw $m and $o"
+	fi
+}
+
+t_start=$SECONDS
+
+if [ $demo -eq 1 ]; then
+	build arm64 unfixed+ld.lld unfixed "$lld"
+	build arm64 unfixed+shim unfixed "$shim"
+	build arm64 fixed+ld.lld fixed "$lld"
+	row arm64 unfixed+ld.lld
+	row arm64 unfixed+shim
+	row arm64 fixed+ld.lld
+	print_table
+	[ $failed -eq 0 ]
+	exit
+fi
+
+for arch in arm64 x86_64; do
+	build "$arch" fixed+ld.lld fixed "$lld"
+	build "$arch" unfixed+ld.lld unfixed "$lld"
+	if [ -n "$shim" ]; then
+		build "$arch" unfixed+shim unfixed "$shim"
+		build "$arch" fixed+shim fixed "$shim"
+		build "$arch" unfixed+shim.2 unfixed "$shim"
+	fi
+
+	ref=$work/$arch.fixed+ld.lld
+	ok_built "$arch" fixed+ld.lld || { fail "$arch: no reference build, skipping checks"; continue; }
+
+	# (a), (b), (e)
+	if [ -n "$shim" ]; then
+		for pair in "unfixed+shim:fixed+ld.lld:(a) unfixed+shim vs fixed+ld.lld" \
+			    "fixed+shim:fixed+ld.lld:(b) fixed+shim vs fixed+ld.lld" \
+			    "unfixed+shim.2:unfixed+shim:(e) second unfixed+shim build vs first"; do
+			IFS=: read -r v r what <<<"$pair"
+			if ! ok_built "$arch" "$v" || ! ok_built "$arch" "$r"; then
+				fail "$arch $what: not compared, a build failed"
+			elif diffs=$(same_tree "$work/$arch.$r" "$work/$arch.$v"); then
+				pass "$arch $what: $(outputs "$ref" | wc -l) files byte-identical"
+			else
+				fail "$arch $what: outputs differ:"
+				echo "$diffs"
+			fi
+		done
+	fi
+
+	# (c)
+	if ok_built "$arch" unfixed+ld.lld; then
+		if cmp -s "$ref/vmlinux" "$work/$arch.unfixed+ld.lld/vmlinux"; then
+			fail "$arch (c): unfixed+ld.lld vmlinux is identical to fixed's: the fixture does not show the regression"
+		else
+			pass "$arch (c): unfixed+ld.lld vmlinux differs from fixed+ld.lld's"
+		fi
+		n_unfixed=$(calls "$work/$arch.unfixed+ld.lld")
+		if [ "$n_unfixed" -ge 1 ]; then
+			pass "$arch (c): unfixed+ld.lld vmlinux still calls add_one ($n_unfixed calls)"
+		else
+			fail "$arch (c): unfixed+ld.lld vmlinux has no call to add_one (expected the regression)"
+		fi
+	fi
+	if ! "$objdump" -d "$ref/vmlinux" | grep '<add_one>:' >/dev/null; then
+		fail "$arch (c): add_one not found in fixed+ld.lld vmlinux (disassembly check broken?)"
+	fi
+	for v in fixed+ld.lld unfixed+shim fixed+shim; do
+		[ "$v" = fixed+ld.lld ] || [ -n "$shim" ] || continue
+		ok_built "$arch" "$v" || continue
+		n=$(calls "$work/$arch.$v")
+		if [ "$n" -eq 0 ]; then
+			pass "$arch (c): add_one inlined in $v vmlinux (0 calls)"
+		else
+			fail "$arch (c): $v vmlinux calls add_one $n times (ThinLTO did not inline across files)"
+		fi
+	done
+
+	# (d)
+	for v in fixed+ld.lld unfixed+ld.lld ${shim:+unfixed+shim fixed+shim unfixed+shim.2}; do
+		check_tools "$arch" "$v"
+	done
+
+	for v in fixed+ld.lld unfixed+ld.lld ${shim:+unfixed+shim fixed+shim}; do
+		row "$arch" "$v"
+	done
+done
+
+echo
+print_table
+echo "($((SECONDS - t_start))s; builds in ${FIXTURE_KEEP:-a temporary directory, removed on exit})"
+echo "fixture: $passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,132 @@
+//! The shim's own interface: arguments beginning with `--shim-`, which
+//! ld.lld has none of. Everything else on the command line belongs to the
+//! linker and never reaches this parser.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Parser};
+
+use crate::app::error_line;
+use crate::decision::Mode;
+use crate::evaluate::evaluate;
+use crate::resolve;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kbuild-ld-shim",
+    version,
+    about = "A drop-in LD for Linux 6.13 kbuild that restores Clang ThinLTO",
+    long_about = "Install as LD (make LLVM=1 LD=kbuild-ld-shim). On kbuild 6.13's per-object \
+                  `-r -o D/.tmp_N D/N` relink of an LLVM bitcode object it copies the bitcode \
+                  through wherever the fixed kernel (695ed93bb30e) would not have relinked; every \
+                  other call is exec'd on the real ld.lld unchanged.\n\n\
+                  Environment: KBUILD_LD_SHIM_REAL_LD (the real linker), KBUILD_LD_SHIM_MODE \
+                  (auto|off|force), KBUILD_LD_SHIM_LOG (env_logger filter), \
+                  KBUILD_LD_SHIM_RECORD (JSON-lines audit file), LLVM (kbuild's convention).",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    group(ArgGroup::new("action").required(true).multiple(false)),
+)]
+pub struct ShimCli {
+    /// Print this help.
+    #[arg(long = "shim-help", action = clap::ArgAction::Help, group = "action")]
+    help: Option<bool>,
+    /// Print the shim's version.
+    #[arg(long = "shim-version", action = clap::ArgAction::Version, group = "action")]
+    version: Option<bool>,
+    /// Print the real linker the shim would run and the rule that chose it.
+    #[arg(long = "shim-which", group = "action")]
+    which: bool,
+    /// Print the decision for LD-ARGS and every fact behind it; runs and
+    /// writes nothing.
+    #[arg(long = "shim-explain", group = "action")]
+    explain: bool,
+    /// Linker arguments for --shim-explain.
+    #[arg(
+        value_name = "LD-ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        num_args = 0..
+    )]
+    rest: Vec<OsString>,
+}
+
+/// Runs a `--shim-*` call and returns its exit status.
+pub fn run(argv0: OsString, args: Vec<OsString>) -> i32 {
+    let parsed = match ShimCli::try_parse_from(std::iter::once(argv0.clone()).chain(args)) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    if parsed.which {
+        return which(argv0);
+    }
+    if parsed.explain {
+        return explain(&parsed.rest);
+    }
+    2
+}
+
+fn which(argv0: OsString) -> i32 {
+    match resolve::resolve(&resolve::Inputs::from_env(argv0)) {
+        Ok(r) => {
+            println!("{}", r.path.display());
+            println!("rule: {}", r.rule);
+            0
+        }
+        Err(e) => {
+            error_line(&e);
+            e.exit_code()
+        }
+    }
+}
+
+fn explain(args: &[OsString]) -> i32 {
+    let mode = match Mode::parse(std::env::var(Mode::ENV).ok().as_deref()) {
+        Ok(mode) => mode,
+        Err(e) => {
+            error_line(e);
+            return 2;
+        }
+    };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let eval = evaluate(mode, args, &cwd);
+    let outcome = if eval.decision.is_passthrough() {
+        "passthrough"
+    } else {
+        "forward"
+    };
+    let reason = eval.decision.reason();
+    println!("decision: {outcome}");
+    println!("reason:   {} ({reason})", reason.tag());
+    println!("mode:     {mode:?}");
+    match &eval.request {
+        Some(r) => println!(
+            "request:  relocatable={} output={:?} inputs={:?} adds_inputs={:?} unknown={:?} probe={}",
+            r.relocatable, r.output, r.inputs, r.adds_inputs, r.unknown, r.probe
+        ),
+        None => println!("request:  not classified"),
+    }
+    if let Some(c) = &eval.candidate {
+        println!("relink:   {} -> {}", c.input.display(), c.output.display());
+    }
+    if let Some(i) = &eval.input {
+        println!("input:    {i:?}");
+    }
+    match &eval.kconfig {
+        Some(k) => println!(
+            "kconfig:  lto={:?} objtool={} modules={}",
+            k.lto(),
+            k.enabled("CONFIG_OBJTOOL"),
+            k.enabled("CONFIG_MODULES")
+        ),
+        None => println!("kconfig:  no include/config/auto.conf here"),
+    }
+    if let Some(r) = &eval.recipe {
+        println!("recipe:   {r:?}");
+    }
+    0
+}

@@ -1,0 +1,186 @@
+//! Gathering the kbuild context of a relink: the recipe that started the
+//! shim (read from /proc through the process ancestry) and the kernel
+//! configuration in the current directory.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::Path;
+
+use crate::recipe::{self, RecipeFacts};
+
+/// How many ancestors to look through for the recipe shell: make runs the
+/// recipe as `sh -c` (the parent); a wrapper such as `time`, `nice` or a
+/// build monitor may sit in between.
+pub const MAX_ANCESTORS: usize = 4;
+
+/// Where the recipe came from, or why none was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecipeContext {
+    Visible { pid: u32, facts: RecipeFacts },
+    NotVisible { why: String },
+}
+
+/// Reads the process tree upwards from the parent for a shell script that
+/// contains this relink.
+pub fn find_recipe(input: &Path, output: &Path) -> RecipeContext {
+    let mut pid = std::os::unix::process::parent_id();
+    let mut looked = Vec::new();
+    for _ in 0..MAX_ANCESTORS {
+        if pid <= 1 {
+            break;
+        }
+        let argv = match read_cmdline(pid) {
+            Some(argv) => argv,
+            None => {
+                looked.push(format!("{pid} (gone)"));
+                break;
+            }
+        };
+        if let Some(script) = shell_script(&argv) {
+            if let Some(facts) = recipe::analyse(&script, input, output) {
+                return RecipeContext::Visible { pid, facts };
+            }
+        }
+        looked.push(pid.to_string());
+        match parent_of(pid) {
+            Some(ppid) => pid = ppid,
+            None => break,
+        }
+    }
+    RecipeContext::NotVisible {
+        why: format!(
+            "no shell recipe relinking this object among ancestors [{}]",
+            looked.join(", ")
+        ),
+    }
+}
+
+fn read_cmdline(pid: u32) -> Option<Vec<OsString>> {
+    let bytes = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    Some(
+        bytes
+            .split(|&b| b == 0)
+            .filter(|part| !part.is_empty())
+            .map(|part| OsString::from_vec(part.to_vec()))
+            .collect(),
+    )
+}
+
+/// The script of `<shell> [opts] -c SCRIPT ...` (also `-ec`, `-xc`...).
+pub fn shell_script(argv: &[OsString]) -> Option<String> {
+    let program = Path::new(argv.first()?).file_name()?.to_str()?;
+    if !program.ends_with("sh") {
+        return None;
+    }
+    let c_at = argv[1..].iter().position(|a| {
+        a.to_str()
+            .is_some_and(|a| a.starts_with('-') && !a.starts_with("--") && a.ends_with('c'))
+    })?;
+    let script = argv.get(c_at + 2)?;
+    if script.len() > recipe::MAX_RECIPE_BYTES {
+        return None;
+    }
+    Some(script.to_string_lossy().into_owned())
+}
+
+/// The parent pid from /proc/<pid>/stat; the command name field can hold
+/// spaces and parentheses, so fields are counted after its last ')'.
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_comm = &stat[stat.rfind(')')? + 1..];
+    after_comm.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The kernel configuration the shim cares about, from
+/// `include/config/auto.conf` in the object tree.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Kconfig {
+    pub values: HashMap<String, String>,
+}
+
+/// Which Clang LTO the configuration enables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KconfigLto {
+    Thin,
+    Full,
+    None,
+}
+
+impl Kconfig {
+    pub const PATH: &'static str = "include/config/auto.conf";
+
+    /// `None` when the tree has no auto.conf (not a configured kernel tree).
+    pub fn read(objtree: &Path) -> Option<Kconfig> {
+        let text = std::fs::read_to_string(objtree.join(Self::PATH)).ok()?;
+        Some(Kconfig::parse(&text))
+    }
+
+    pub fn parse(text: &str) -> Kconfig {
+        let values = text
+            .lines()
+            .filter(|line| line.starts_with("CONFIG_"))
+            .filter_map(|line| line.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
+            .collect();
+        Kconfig { values }
+    }
+
+    pub fn enabled(&self, symbol: &str) -> bool {
+        matches!(self.values.get(symbol).map(String::as_str), Some("y" | "m"))
+    }
+
+    pub fn lto(&self) -> KconfigLto {
+        if self.enabled("CONFIG_LTO_CLANG_THIN") {
+            KconfigLto::Thin
+        } else if self.enabled("CONFIG_LTO_CLANG_FULL") {
+            KconfigLto::Full
+        } else {
+            KconfigLto::None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[&str]) -> Vec<OsString> {
+        words.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn shell_script_is_found_after_c_flags() {
+        assert_eq!(
+            shell_script(&argv(&["/bin/sh", "-c", "a; b"])).as_deref(),
+            Some("a; b")
+        );
+        assert_eq!(
+            shell_script(&argv(&["bash", "-e", "-c", "x"])).as_deref(),
+            Some("x")
+        );
+        assert_eq!(shell_script(&argv(&["sh", "-ec", "y"])).as_deref(), Some("y"));
+        assert_eq!(shell_script(&argv(&["make", "-c", "y"])), None);
+        assert_eq!(shell_script(&argv(&["sh", "script.sh"])), None);
+    }
+
+    #[test]
+    fn kconfig_reads_lto_and_booleans() {
+        let k = Kconfig::parse(
+            "# comment\nCONFIG_LTO_CLANG_THIN=y\nCONFIG_MODULES=y\nCONFIG_LOCALVERSION=\"\"\n",
+        );
+        assert_eq!(k.lto(), KconfigLto::Thin);
+        assert!(k.enabled("CONFIG_MODULES"));
+        assert!(!k.enabled("CONFIG_OBJTOOL"));
+    }
+
+    #[test]
+    fn our_own_parent_is_found_through_proc() {
+        // The test runner is not a shell: nothing is visible, and the reason
+        // names the ancestors that were read.
+        match find_recipe(Path::new("a.o"), Path::new(".tmp_a.o")) {
+            RecipeContext::NotVisible { why } => assert!(why.contains("ancestors"), "{why}"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,414 @@
+//! The decision: pass a relink's bitcode through, or forward the call to the
+//! real ld.lld. Pure functions over facts gathered elsewhere, in two steps so
+//! the common call (anything that is not kbuild's per-object relink) is
+//! settled from argv alone, before any file or /proc is read.
+//!
+//! The rule reproduced is the upstream fix's (695ed93bb30e): kbuild relinks
+//! an object exactly when objtool reads it next or it is a single-object
+//! module; everywhere else the object stays bitcode.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::recipe::{normalize, RecipeFacts};
+use crate::request::LinkRequest;
+
+/// `KBUILD_LD_SHIM_MODE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Decide from the recipe; forward when none is visible.
+    Auto,
+    /// Always forward: the kill switch.
+    Off,
+    /// Like auto, but pass the relink shape through when no recipe is
+    /// visible (for CONFIG_MODULES=n trees and unusual build wrappers).
+    Force,
+}
+
+impl Mode {
+    pub const ENV: &'static str = "KBUILD_LD_SHIM_MODE";
+
+    /// Unset or empty means auto; any other unknown value is an error, so a
+    /// typo in a distro recipe cannot silently change behaviour.
+    pub fn parse(value: Option<&str>) -> Result<Mode, String> {
+        match value {
+            None | Some("") | Some("auto") => Ok(Mode::Auto),
+            Some("off") => Ok(Mode::Off),
+            Some("force") => Ok(Mode::Force),
+            Some(other) => Err(format!(
+                "{}='{other}' is not one of auto, off, force",
+                Mode::ENV
+            )),
+        }
+    }
+}
+
+/// A call with kbuild's per-object relink shape: `-r -o D/.tmp_N D/N`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub input: PathBuf,
+    pub output: PathBuf,
+}
+
+/// What the input file turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputFacts {
+    Bitcode { lto: Lto },
+    /// Bitcode whose block structure does not hold together.
+    CorruptBitcode(String),
+    NotBitcode(String),
+    Unreadable(String),
+}
+
+/// LTO kind of a bitcode module, from its summary block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lto {
+    Thin,
+    Full,
+    /// Bitcode without a summary: not made by `-flto`.
+    None,
+}
+
+/// The kbuild side of the decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Context {
+    Recipe(RecipeFacts),
+    NoRecipe(String),
+    /// The configuration says Clang LTO is off, so the bitcode is not
+    /// kbuild's to keep.
+    KconfigWithoutLto,
+}
+
+/// Why the call was forwarded or passed through. One variant per rule, so
+/// the audit record and `--shim-explain` name the rule that decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    ModeOff,
+    NotRelocatable,
+    Probe,
+    ResponseFile(String),
+    UnknownOptions(Vec<String>),
+    AddsInputs(Vec<String>),
+    InputCount(usize),
+    NoOutput,
+    OutputNotTmpOfInput,
+    SameFile,
+    Input(InputFacts),
+    KconfigWithoutLto,
+    NoRecipe(String),
+    CompileNotFound,
+    ModuleNamesMissing,
+    SingleObjectModule,
+    ObjtoolFollows,
+    /// Passthrough: the fixed kernel keeps this object as bitcode.
+    FixedKernelKeepsBitcode(Lto),
+    /// Passthrough in force mode without a visible recipe.
+    ForcedWithoutRecipe(Lto),
+}
+
+impl Reason {
+    /// A stable short tag for records and reports.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            Reason::ModeOff => "mode-off",
+            Reason::NotRelocatable => "not-relocatable",
+            Reason::Probe => "probe",
+            Reason::ResponseFile(_) => "response-file",
+            Reason::UnknownOptions(_) => "unknown-option",
+            Reason::AddsInputs(_) => "adds-inputs",
+            Reason::InputCount(_) => "input-count",
+            Reason::NoOutput => "no-output",
+            Reason::OutputNotTmpOfInput => "output-not-tmp",
+            Reason::SameFile => "same-file",
+            Reason::Input(InputFacts::Bitcode { .. }) => "bitcode-without-lto",
+            Reason::Input(InputFacts::CorruptBitcode(_)) => "corrupt-bitcode",
+            Reason::Input(InputFacts::NotBitcode(_)) => "not-bitcode",
+            Reason::Input(InputFacts::Unreadable(_)) => "input-unreadable",
+            Reason::KconfigWithoutLto => "kconfig-without-lto",
+            Reason::NoRecipe(_) => "no-recipe",
+            Reason::CompileNotFound => "compile-not-found",
+            Reason::ModuleNamesMissing => "module-names-missing",
+            Reason::SingleObjectModule => "single-object-module",
+            Reason::ObjtoolFollows => "objtool-follows",
+            Reason::FixedKernelKeepsBitcode(_) => "fixed-kernel-keeps-bitcode",
+            Reason::ForcedWithoutRecipe(_) => "forced-without-recipe",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::ModeOff => write!(f, "{}=off", Mode::ENV),
+            Reason::NotRelocatable => write!(f, "not a relocatable (-r) link"),
+            Reason::Probe => write!(f, "informational call (--version, -v, --help)"),
+            Reason::ResponseFile(e) => write!(f, "response file not analysable: {e}"),
+            Reason::UnknownOptions(o) => write!(f, "options the table does not know: {}", o.join(" ")),
+            Reason::AddsInputs(o) => write!(f, "options that add inputs or symbols: {}", o.join(" ")),
+            Reason::InputCount(n) => write!(f, "{n} input files, not exactly one"),
+            Reason::NoOutput => write!(f, "no -o output"),
+            Reason::OutputNotTmpOfInput => write!(f, "output is not dir(input)/.tmp_<input>"),
+            Reason::SameFile => write!(f, "input and output are the same file"),
+            Reason::Input(InputFacts::Bitcode { .. }) => write!(f, "bitcode without an LTO summary"),
+            Reason::Input(InputFacts::CorruptBitcode(e)) => write!(f, "corrupt bitcode: {e}"),
+            Reason::Input(InputFacts::NotBitcode(kind)) => write!(f, "input is {kind}, not bitcode"),
+            Reason::Input(InputFacts::Unreadable(e)) => write!(f, "input unreadable: {e}"),
+            Reason::KconfigWithoutLto => write!(f, "include/config/auto.conf enables no Clang LTO"),
+            Reason::NoRecipe(why) => write!(f, "no recipe visible ({why}); doing what kbuild asked"),
+            Reason::CompileNotFound => write!(f, "recipe has no compile of the input"),
+            Reason::ModuleNamesMissing => write!(f, "-DMODULE without KBUILD_BASENAME/KBUILD_MODNAME"),
+            Reason::SingleObjectModule => write!(f, "single-object module: modpost needs ELF"),
+            Reason::ObjtoolFollows => write!(f, "objtool reads this object next: it needs ELF"),
+            Reason::FixedKernelKeepsBitcode(lto) => {
+                write!(f, "{lto:?} LTO bitcode the fixed kernel does not relink")
+            }
+            Reason::ForcedWithoutRecipe(lto) => {
+                write!(f, "{lto:?} LTO bitcode, no recipe visible, {}=force", Mode::ENV)
+            }
+        }
+    }
+}
+
+/// The outcome and the rule behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Passthrough(Reason),
+    Forward(Reason),
+}
+
+impl Decision {
+    pub fn reason(&self) -> &Reason {
+        match self {
+            Decision::Passthrough(r) | Decision::Forward(r) => r,
+        }
+    }
+
+    pub fn is_passthrough(&self) -> bool {
+        matches!(self, Decision::Passthrough(_))
+    }
+}
+
+/// Step one, from argv alone: is this kbuild's per-object relink shape?
+pub fn relink_candidate(request: &LinkRequest) -> Result<Candidate, Reason> {
+    if request.probe {
+        return Err(Reason::Probe);
+    }
+    if !request.relocatable {
+        return Err(Reason::NotRelocatable);
+    }
+    if !request.unknown.is_empty() {
+        return Err(Reason::UnknownOptions(request.unknown.clone()));
+    }
+    if !request.adds_inputs.is_empty() {
+        return Err(Reason::AddsInputs(request.adds_inputs.clone()));
+    }
+    if request.inputs.len() != 1 {
+        return Err(Reason::InputCount(request.inputs.len()));
+    }
+    let output = request.output.clone().ok_or(Reason::NoOutput)?;
+    let input = request.inputs[0].clone();
+    if !is_tmp_of(&input, &output) {
+        return Err(Reason::OutputNotTmpOfInput);
+    }
+    Ok(Candidate { input, output })
+}
+
+/// kbuild's `tmp-target`: `$(dir $@).tmp_$(notdir $@)`.
+fn is_tmp_of(input: &Path, output: &Path) -> bool {
+    let input = normalize(input);
+    let Some(name) = input.file_name() else {
+        return false;
+    };
+    let mut tmp_name = std::ffi::OsString::from(".tmp_");
+    tmp_name.push(name);
+    let expected = match input.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join(tmp_name),
+        _ => PathBuf::from(tmp_name),
+    };
+    normalize(output) == normalize(&expected)
+}
+
+/// Step two: the decision for a candidate, given what its input is, whether
+/// input and output are already one file, and the kbuild context.
+pub fn decide(mode: Mode, input: &InputFacts, same_file: bool, context: &Context) -> Decision {
+    let lto = match input {
+        InputFacts::Bitcode {
+            lto: lto @ (Lto::Thin | Lto::Full),
+        } => *lto,
+        other => return Decision::Forward(Reason::Input(other.clone())),
+    };
+    if same_file {
+        return Decision::Forward(Reason::SameFile);
+    }
+    let facts = match context {
+        Context::KconfigWithoutLto => return Decision::Forward(Reason::KconfigWithoutLto),
+        Context::NoRecipe(why) => {
+            return match mode {
+                Mode::Force => Decision::Passthrough(Reason::ForcedWithoutRecipe(lto)),
+                _ => Decision::Forward(Reason::NoRecipe(why.clone())),
+            }
+        }
+        Context::Recipe(facts) => facts,
+    };
+    if facts.objtool_follows {
+        return Decision::Forward(Reason::ObjtoolFollows);
+    }
+    let Some(compile) = &facts.compile else {
+        return Decision::Forward(Reason::CompileNotFound);
+    };
+    if compile.module && (compile.basename.is_none() || compile.modname.is_none()) {
+        return Decision::Forward(Reason::ModuleNamesMissing);
+    }
+    if compile.is_single_object_module() {
+        return Decision::Forward(Reason::SingleObjectModule);
+    }
+    Decision::Passthrough(Reason::FixedKernelKeepsBitcode(lto))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recipe::CompileFacts;
+
+    fn request(relocatable: bool, output: Option<&str>, inputs: &[&str]) -> LinkRequest {
+        LinkRequest {
+            relocatable,
+            output: output.map(PathBuf::from),
+            inputs: inputs.iter().map(PathBuf::from).collect(),
+            ..LinkRequest::default()
+        }
+    }
+
+    fn recipe(module: bool, base: &str, modname: &str, objtool: bool) -> Context {
+        Context::Recipe(RecipeFacts {
+            compile: Some(CompileFacts {
+                module,
+                basename: Some(base.into()),
+                modname: Some(modname.into()),
+            }),
+            objtool_follows: objtool,
+        })
+    }
+
+    const THIN: InputFacts = InputFacts::Bitcode { lto: Lto::Thin };
+
+    #[test]
+    fn mode_values() {
+        assert_eq!(Mode::parse(None), Ok(Mode::Auto));
+        assert_eq!(Mode::parse(Some("off")), Ok(Mode::Off));
+        assert_eq!(Mode::parse(Some("force")), Ok(Mode::Force));
+        assert!(Mode::parse(Some("Off")).unwrap_err().contains("KBUILD_LD_SHIM_MODE"));
+    }
+
+    #[test]
+    fn tmp_shape_is_required() {
+        let ok = request(true, Some("lib/.tmp_crc16.o"), &["lib/crc16.o"]);
+        assert_eq!(
+            relink_candidate(&ok).unwrap(),
+            Candidate {
+                input: "lib/crc16.o".into(),
+                output: "lib/.tmp_crc16.o".into()
+            }
+        );
+        let top = request(true, Some("./.tmp_.module-common.o"), &[".module-common.o"]);
+        assert!(relink_candidate(&top).is_ok());
+        let dotted = request(true, Some("lib/.tmp_crc16.o"), &["./lib/crc16.o"]);
+        assert!(relink_candidate(&dotted).is_ok());
+        let composite = request(true, Some("drivers/foo.o"), &["drivers/foo-main.o"]);
+        assert_eq!(relink_candidate(&composite), Err(Reason::OutputNotTmpOfInput));
+        let two = request(true, Some("a/.tmp_b.o"), &["a/b.o", "a/c.o"]);
+        assert_eq!(relink_candidate(&two), Err(Reason::InputCount(2)));
+        let final_link = request(false, Some("vmlinux"), &["vmlinux.o"]);
+        assert_eq!(relink_candidate(&final_link), Err(Reason::NotRelocatable));
+        let mut scripted = ok.clone();
+        scripted.adds_inputs = vec!["-T".into()];
+        assert!(matches!(relink_candidate(&scripted), Err(Reason::AddsInputs(_))));
+        let mut unknown = ok.clone();
+        unknown.unknown = vec!["--frobnicate".into()];
+        assert!(matches!(relink_candidate(&unknown), Err(Reason::UnknownOptions(_))));
+        let mut probe = ok;
+        probe.probe = true;
+        assert_eq!(relink_candidate(&probe), Err(Reason::Probe));
+    }
+
+    #[test]
+    fn the_fixed_kernel_rule() {
+        let builtin = recipe(false, "fork", "fork", false);
+        assert!(decide(Mode::Auto, &THIN, false, &builtin).is_passthrough());
+        let part = recipe(true, "foo_main", "foo", false);
+        assert!(decide(Mode::Auto, &THIN, false, &part).is_passthrough());
+        let mod_o = recipe(true, "foo_mod", "foo", false);
+        assert!(decide(Mode::Auto, &THIN, false, &mod_o).is_passthrough());
+        let single = recipe(true, "crc16", "crc16", false);
+        assert_eq!(
+            decide(Mode::Auto, &THIN, false, &single),
+            Decision::Forward(Reason::SingleObjectModule)
+        );
+        let objtool = recipe(true, "foo_mod", "foo", true);
+        assert_eq!(
+            decide(Mode::Auto, &THIN, false, &objtool),
+            Decision::Forward(Reason::ObjtoolFollows)
+        );
+        let full = InputFacts::Bitcode { lto: Lto::Full };
+        assert_eq!(
+            decide(Mode::Auto, &full, false, &builtin),
+            Decision::Passthrough(Reason::FixedKernelKeepsBitcode(Lto::Full))
+        );
+    }
+
+    #[test]
+    fn anything_unclear_forwards() {
+        let builtin = recipe(false, "fork", "fork", false);
+        for input in [
+            InputFacts::Bitcode { lto: Lto::None },
+            InputFacts::CorruptBitcode("truncated".into()),
+            InputFacts::NotBitcode("ELF".into()),
+            InputFacts::Unreadable("EACCES".into()),
+        ] {
+            assert!(!decide(Mode::Auto, &input, false, &builtin).is_passthrough());
+        }
+        assert_eq!(
+            decide(Mode::Auto, &THIN, true, &builtin),
+            Decision::Forward(Reason::SameFile)
+        );
+        let no_compile = Context::Recipe(RecipeFacts {
+            compile: None,
+            objtool_follows: false,
+        });
+        assert_eq!(
+            decide(Mode::Auto, &THIN, false, &no_compile),
+            Decision::Forward(Reason::CompileNotFound)
+        );
+        let nameless = Context::Recipe(RecipeFacts {
+            compile: Some(CompileFacts {
+                module: true,
+                ..CompileFacts::default()
+            }),
+            objtool_follows: false,
+        });
+        assert_eq!(
+            decide(Mode::Auto, &THIN, false, &nameless),
+            Decision::Forward(Reason::ModuleNamesMissing)
+        );
+        assert_eq!(
+            decide(Mode::Auto, &THIN, false, &Context::KconfigWithoutLto),
+            Decision::Forward(Reason::KconfigWithoutLto)
+        );
+    }
+
+    #[test]
+    fn force_only_replaces_the_missing_recipe() {
+        let none = Context::NoRecipe("no shell".into());
+        assert!(matches!(
+            decide(Mode::Auto, &THIN, false, &none),
+            Decision::Forward(Reason::NoRecipe(_))
+        ));
+        assert_eq!(
+            decide(Mode::Force, &THIN, false, &none),
+            Decision::Passthrough(Reason::ForcedWithoutRecipe(Lto::Thin))
+        );
+        let single = recipe(true, "crc16", "crc16", false);
+        assert!(!decide(Mode::Force, &THIN, false, &single).is_passthrough());
+    }
+}

@@ -1,0 +1,109 @@
+//! Gathering the facts for one call and asking the decision: the only place
+//! that knows in which order facts are needed, so that the common call is
+//! settled from argv alone and files and /proc are read only for a relink.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use crate::bitcode;
+use crate::context::{self, Kconfig, KconfigLto, RecipeContext};
+use crate::decision::{self, Candidate, Context, Decision, InputFacts, Lto, Mode, Reason};
+use crate::passthrough;
+use crate::request::{self, LinkRequest};
+
+/// Everything that went into a decision, for the audit record, the log and
+/// `--shim-explain`.
+#[derive(Debug)]
+pub struct Evaluation {
+    pub mode: Mode,
+    pub request: Option<LinkRequest>,
+    pub candidate: Option<Candidate>,
+    pub input: Option<InputFacts>,
+    pub kconfig: Option<Kconfig>,
+    pub recipe: Option<RecipeContext>,
+    pub decision: Decision,
+}
+
+impl Evaluation {
+    pub fn lto(&self) -> Option<Lto> {
+        match &self.input {
+            Some(InputFacts::Bitcode { lto }) => Some(*lto),
+            _ => None,
+        }
+    }
+}
+
+/// Evaluates one linker call made in `cwd`.
+pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path) -> Evaluation {
+    let mut eval = Evaluation {
+        mode,
+        request: None,
+        candidate: None,
+        input: None,
+        kconfig: None,
+        recipe: None,
+        decision: Decision::Forward(Reason::ModeOff),
+    };
+    if mode == Mode::Off {
+        return eval;
+    }
+    let request = match request::classify_args(args) {
+        Ok(request) => request,
+        Err(e) => {
+            eval.decision = Decision::Forward(Reason::ResponseFile(e.to_string()));
+            return eval;
+        }
+    };
+    let candidate = decision::relink_candidate(&request);
+    eval.request = Some(request);
+    let candidate = match candidate {
+        Ok(c) => c,
+        Err(reason) => {
+            eval.decision = Decision::Forward(reason);
+            return eval;
+        }
+    };
+    let input = examine_input(&cwd.join(&candidate.input));
+    let same_file = passthrough::same_file(&cwd.join(&candidate.input), &cwd.join(&candidate.output));
+    let kconfig = Kconfig::read(cwd);
+    let context = if kconfig.as_ref().is_some_and(|k| k.lto() == KconfigLto::None) {
+        Context::KconfigWithoutLto
+    } else if matches!(input, InputFacts::Bitcode { .. }) {
+        let recipe = context::find_recipe(&candidate.input, &candidate.output);
+        let context = match &recipe {
+            RecipeContext::Visible { facts, .. } => Context::Recipe(facts.clone()),
+            RecipeContext::NotVisible { why } => Context::NoRecipe(why.clone()),
+        };
+        eval.recipe = Some(recipe);
+        context
+    } else {
+        // Not bitcode: the decision forwards without looking at the recipe.
+        Context::NoRecipe("not looked up".into())
+    };
+    eval.decision = decision::decide(mode, &input, same_file, &context);
+    eval.candidate = Some(candidate);
+    eval.input = Some(input);
+    eval.kconfig = kconfig;
+    eval
+}
+
+/// What the relink's input is, reduced to what the decision needs.
+pub fn examine_input(path: &Path) -> InputFacts {
+    match bitcode::examine_path(path) {
+        Ok(bitcode::InputFacts {
+            bitcode: Some(facts),
+            ..
+        }) => InputFacts::Bitcode {
+            lto: match facts.lto {
+                bitcode::LtoKind::Thin => Lto::Thin,
+                bitcode::LtoKind::Full => Lto::Full,
+                bitcode::LtoKind::NoSummary => Lto::None,
+            },
+        },
+        Ok(other) => InputFacts::NotBitcode(format!("{:?}", other.kind)),
+        Err(e @ bitcode::BitcodeError::Io(_)) => {
+            InputFacts::Unreadable(format!("{}: {e}", path.display()))
+        }
+        Err(e) => InputFacts::CorruptBitcode(e.to_string()),
+    }
+}

@@ -1,0 +1,19 @@
+//! kbuild-ld-shim: a drop-in `LD` for Linux 6.13 kbuild that passes per-object
+//! bitcode relinks through where the fixed kernel (695ed93bb30e) would not
+//! have relinked, and forwards every other call to the real ld.lld unchanged.
+
+pub mod app;
+pub mod bitcode;
+pub mod cli;
+pub mod context;
+pub mod decision;
+pub mod evaluate;
+pub mod forward;
+pub mod logging;
+pub mod options;
+pub mod passthrough;
+pub mod recipe;
+pub mod record;
+pub mod request;
+pub mod resolve;
+pub mod response_file;

@@ -1,0 +1,6 @@
+//! Entry point: everything lives in the library; `main` only hands over
+//! argv and turns the returned status into the exit code.
+
+fn main() {
+    std::process::exit(kbuild_ld_shim::app::run(std::env::args_os().collect()));
+}

@@ -1,0 +1,301 @@
+//! Finding the real ld.lld: the rules in the order they are tried, the
+//! self-skip that keeps a masquerading shim from finding itself, and the
+//! environment guard that turns any loop that is left into an error.
+
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// Names the real linker explicitly (a path, or a name looked up on PATH).
+pub const ENV_REAL_LD: &str = "KBUILD_LD_SHIM_REAL_LD";
+/// Set in the real linker's environment; seeing it on entry means the
+/// "real" linker was the shim again.
+pub const ENV_GUARD: &str = "KBUILD_LD_SHIM_GUARD";
+/// The shim's own file name; any other invocation name is a masquerade.
+pub const SHIM_NAME: &str = "kbuild-ld-shim";
+
+/// Which rule chose the real linker, for `--shim-which` and the doctor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    /// `KBUILD_LD_SHIM_REAL_LD=<value>`.
+    EnvRealLd(OsString),
+    /// Invoked as `<name>` (a symlink or copy named like the real tool).
+    Masquerade(OsString),
+    /// kbuild's `LLVM=<value>` convention, resolved to a program name or path.
+    Llvm { value: OsString, program: OsString },
+    /// Nothing else said anything: `ld.lld` on PATH.
+    DefaultPath,
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::EnvRealLd(v) => write!(f, "{ENV_REAL_LD}={}", v.to_string_lossy()),
+            Rule::Masquerade(name) => write!(
+                f,
+                "masquerade: invoked as '{}', next program of that name on PATH",
+                name.to_string_lossy()
+            ),
+            Rule::Llvm { value, program } => write!(
+                f,
+                "kbuild LLVM={} -> {}",
+                value.to_string_lossy(),
+                program.to_string_lossy()
+            ),
+            Rule::DefaultPath => write!(f, "default: ld.lld on PATH"),
+        }
+    }
+}
+
+/// The linker to exec and why it was chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub path: PathBuf,
+    pub rule: Rule,
+}
+
+/// Why no real linker could be used; each maps to the exit status a shell
+/// would give for the same situation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResolveError {
+    NotFound { rule: Rule, searched: String },
+    Recursion,
+}
+
+impl ResolveError {
+    pub fn exit_code(&self) -> i32 {
+        127
+    }
+}
+
+impl fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResolveError::NotFound { rule, searched } => write!(
+                f,
+                "no real linker found ({rule}); searched {searched}, skipping the shim itself"
+            ),
+            ResolveError::Recursion => write!(
+                f,
+                "recursive invocation: the linker the shim ran was the shim again; \
+                 set {ENV_REAL_LD} to the real ld.lld"
+            ),
+        }
+    }
+}
+
+/// Everything resolution depends on, gathered once so the rules stay pure
+/// and testable with temporary directories.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// argv[0] as invoked: decides masquerade. Not `current_exe()`, which
+    /// resolves the symlink and loses the name.
+    pub argv0: OsString,
+    pub real_ld: Option<OsString>,
+    pub llvm: Option<OsString>,
+    pub path: Option<OsString>,
+    pub cwd: PathBuf,
+    /// (device, inode) of the running shim binary.
+    pub self_id: Option<(u64, u64)>,
+}
+
+impl Inputs {
+    /// Reads the process environment.
+    pub fn from_env(argv0: OsString) -> Inputs {
+        let self_id = std::env::current_exe()
+            .ok()
+            .and_then(|p| file_id(&p));
+        Inputs {
+            argv0,
+            real_ld: std::env::var_os(ENV_REAL_LD).filter(|v| !v.is_empty()),
+            llvm: std::env::var_os("LLVM").filter(|v| !v.is_empty()),
+            path: std::env::var_os("PATH"),
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            self_id,
+        }
+    }
+
+    /// The name the shim was invoked under, when that is not its own name.
+    pub fn masquerade_name(&self) -> Option<OsString> {
+        let name = Path::new(&self.argv0).file_name()?;
+        let is_shim = name
+            .to_str()
+            .is_some_and(|n| n.starts_with(SHIM_NAME));
+        (!is_shim).then(|| name.to_os_string())
+    }
+}
+
+/// (device, inode) after following symlinks: the identity used to skip the
+/// shim itself whatever name or link reaches it.
+pub fn file_id(path: &Path) -> Option<(u64, u64)> {
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Applies the rules in order; the first that names something decides,
+/// and a rule that names something absent is an error rather than a reason
+/// to fall through (an explicit choice that fails must not silently become
+/// another linker).
+pub fn resolve(inputs: &Inputs) -> Result<Resolved, ResolveError> {
+    let (rule, program) = choose_rule(inputs);
+    let found = if has_slash(&program) {
+        let path = inputs.cwd.join(&program);
+        path.exists().then_some(path).filter(|p| !is_self(inputs, p))
+    } else {
+        search_path(inputs, &program)
+    };
+    match found {
+        Some(path) => Ok(Resolved { path, rule }),
+        None => Err(ResolveError::NotFound {
+            searched: describe_search(inputs, &program),
+            rule,
+        }),
+    }
+}
+
+fn choose_rule(inputs: &Inputs) -> (Rule, OsString) {
+    if let Some(v) = &inputs.real_ld {
+        return (Rule::EnvRealLd(v.clone()), v.clone());
+    }
+    if let Some(name) = inputs.masquerade_name() {
+        return (Rule::Masquerade(name.clone()), name);
+    }
+    if let Some(value) = &inputs.llvm {
+        let program = llvm_program(value);
+        return (
+            Rule::Llvm {
+                value: value.clone(),
+                program: program.clone(),
+            },
+            program,
+        );
+    }
+    (Rule::DefaultPath, OsString::from("ld.lld"))
+}
+
+/// kbuild's Makefile: `LLVM=<dir>/` is a prefix, `LLVM=-<ver>` a suffix,
+/// anything else means the unversioned tools on PATH.
+fn llvm_program(value: &OsStr) -> OsString {
+    let text = value.to_string_lossy();
+    let mut program = OsString::new();
+    if text.ends_with('/') {
+        program.push(value);
+        program.push("ld.lld");
+    } else if text.starts_with('-') {
+        program.push("ld.lld");
+        program.push(value);
+    } else {
+        program.push("ld.lld");
+    }
+    program
+}
+
+fn has_slash(name: &OsStr) -> bool {
+    name.as_encoded_bytes().contains(&b'/')
+}
+
+fn is_self(inputs: &Inputs, candidate: &Path) -> bool {
+    inputs.self_id.is_some() && file_id(candidate) == inputs.self_id
+}
+
+fn search_path(inputs: &Inputs, name: &OsStr) -> Option<PathBuf> {
+    let path = inputs.path.as_ref()?;
+    which::which_in_all(name, Some(path), &inputs.cwd)
+        .ok()?
+        .find(|candidate| !is_self(inputs, candidate))
+}
+
+fn describe_search(inputs: &Inputs, program: &OsStr) -> String {
+    if has_slash(program) {
+        format!("'{}'", program.to_string_lossy())
+    } else {
+        format!(
+            "'{}' on PATH={}",
+            program.to_string_lossy(),
+            inputs
+                .path
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "(unset)".into())
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::{symlink, PermissionsExt};
+
+    fn exe(dir: &Path, name: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p
+    }
+
+    fn inputs(argv0: &str, path: &[&Path]) -> Inputs {
+        Inputs {
+            argv0: argv0.into(),
+            path: Some(std::env::join_paths(path).unwrap()),
+            cwd: std::env::temp_dir(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn llvm_convention_maps_values_to_programs() {
+        assert_eq!(llvm_program(OsStr::new("-19")), "ld.lld-19");
+        assert_eq!(
+            llvm_program(OsStr::new("/usr/lib/llvm-19/bin/")),
+            "/usr/lib/llvm-19/bin/ld.lld"
+        );
+        assert_eq!(llvm_program(OsStr::new("1")), "ld.lld");
+    }
+
+    #[test]
+    fn rules_apply_in_order() {
+        let d = tempfile::tempdir().unwrap();
+        let lld = exe(d.path(), "ld.lld");
+        let lld19 = exe(d.path(), "ld.lld-19");
+        let mut i = inputs("/opt/kbuild-ld-shim", &[d.path()]);
+        assert_eq!(resolve(&i).unwrap().path, lld);
+        assert_eq!(resolve(&i).unwrap().rule, Rule::DefaultPath);
+        i.llvm = Some("-19".into());
+        assert_eq!(resolve(&i).unwrap().path, lld19);
+        i.argv0 = "ld.lld".into();
+        assert_eq!(resolve(&i).unwrap().path, lld);
+        i.real_ld = Some(lld19.clone().into());
+        let r = resolve(&i).unwrap();
+        assert_eq!((r.path, r.rule), (lld19.clone(), Rule::EnvRealLd(lld19.into())));
+    }
+
+    #[test]
+    fn masquerade_skips_the_shim_by_identity() {
+        let first = tempfile::tempdir().unwrap();
+        let second = tempfile::tempdir().unwrap();
+        let shim = exe(first.path(), "kbuild-ld-shim");
+        symlink(&shim, first.path().join("ld.lld")).unwrap();
+        let real = exe(second.path(), "ld.lld");
+        let mut i = inputs("ld.lld", &[first.path(), second.path()]);
+        i.self_id = file_id(&shim);
+        assert_eq!(resolve(&i).unwrap().path, real);
+
+        let only_shim = inputs("ld.lld", &[first.path()]);
+        let only_shim = Inputs {
+            self_id: file_id(&shim),
+            ..only_shim
+        };
+        let err = resolve(&only_shim).unwrap_err();
+        assert!(matches!(err, ResolveError::NotFound { .. }));
+        assert!(err.to_string().contains("'ld.lld' on PATH="), "{err}");
+    }
+
+    #[test]
+    fn explicit_path_that_is_missing_is_an_error_not_a_fallback() {
+        let d = tempfile::tempdir().unwrap();
+        exe(d.path(), "ld.lld");
+        let mut i = inputs("kbuild-ld-shim", &[d.path()]);
+        i.real_ld = Some(d.path().join("nope").into());
+        assert!(resolve(&i).is_err());
+    }
+}
