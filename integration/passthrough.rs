@@ -1,0 +1,185 @@
+//! The passthrough on kbuild's real recipe shape, run through `sh -c` as
+//! make runs it, so the shim reads its parent's recipe from /proc for real.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::*;
+
+const LDFLAGS: &str = "-EL -maarch64elf -z norelro -mllvm -import-instr-limit=5 -z noexecstack";
+const CFLAGS: &str = "--target=aarch64-linux-gnu -O2 -flto=thin -fsplit-lto-unit -ffreestanding -fno-PIE";
+
+const CALLER_C: &str = "int add_one(int x);\nint loop_sum(int n) { int s = 0; for (int i = 0; i < n; i++) s = add_one(s); return s; }\nvoid _start(void) { volatile int r = loop_sum(1000); (void)r; for (;;) {} }\n";
+const CALLEE_C: &str = "int add_one(int x) { return x + 1; }\n";
+
+/// kbuild 6.13's `cmd_cc_o_c` + `cmd_ld_single` (+ objtool), one `sh -c`.
+fn recipe(ld: &Path, dir: &str, stem: &str, defines: &str, objtool: bool) -> String {
+    let obj = format!("{dir}/{stem}.o");
+    let tmp = format!("{dir}/.tmp_{stem}.o");
+    let mut r = format!(
+        "set -e; echo '  CC      {obj}'; {CLANG} {CFLAGS} {defines} -c -o {obj} {dir}/{stem}.c ; \
+         cp {obj} {dir}/{stem}.compiled; \
+         {} {LDFLAGS} -r -o {tmp} {obj}; mv {tmp} {obj}",
+        ld.display()
+    );
+    if objtool {
+        r.push_str(&format!("; ./objtool --module {obj}"));
+    }
+    r.push_str(&format!(
+        "; printf '%s\\n' 'savedcmd_{obj} := clang -c -o {obj}; ld.lld -r -o {tmp} {obj}' > {dir}/.{stem}.o.cmd"
+    ));
+    r
+}
+
+fn sh(cwd: &Path, script: &str, extra_env: &[(&str, &str)]) -> Output {
+    let mut cmd = command("/bin/sh", cwd);
+    cmd.arg("-c").arg(script).env("KBUILD_LD_SHIM_REAL_LD", LLD);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    run_ok(&mut cmd)
+}
+
+fn defines(stem: &str, modname: &str, module: bool) -> String {
+    format!(
+        "{}-DKBUILD_BASENAME='\"{stem}\"' -DKBUILD_MODNAME='\"{modname}\"' -D__KBUILD_MODNAME=kmod_{modname}",
+        if module { "-DMODULE " } else { "" }
+    )
+}
+
+fn tree() -> tempfile::TempDir {
+    require_toolchain();
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join("lib")).unwrap();
+    std::fs::write(d.path().join("lib/caller.c"), CALLER_C).unwrap();
+    std::fs::write(d.path().join("lib/callee.c"), CALLEE_C).unwrap();
+    // Stand-in objtool: refuses anything that is not ELF, like the real one.
+    std::fs::write(
+        d.path().join("objtool"),
+        "#!/bin/sh\nfor a; do f=$a; done\n[ \"$(head -c 4 \"$f\" | od -An -tx1 | tr -d ' ')\" = 7f454c46 ] || { echo \"objtool: $f is not ELF\" >&2; exit 1; }\n",
+    )
+    .unwrap();
+    std::process::Command::new("chmod").arg("+x").arg(d.path().join("objtool")).status().unwrap();
+    d
+}
+
+fn read(dir: &Path, rel: &str) -> Vec<u8> {
+    std::fs::read(dir.join(rel)).unwrap()
+}
+
+fn is_elf(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\x7fELF")
+}
+
+/// Relinks `lib/<stem>.compiled` with ld.lld-19 directly, as the fixed
+/// kernel would, for a byte comparison.
+fn direct_relink(dir: &Path, stem: &str) -> Vec<u8> {
+    let out = format!("lib/{stem}.direct");
+    let mut cmd = command(LLD, dir);
+    cmd.args(LDFLAGS.split(' '))
+        .args(["-r", "-o", &out, &format!("lib/{stem}.compiled")]);
+    run_ok(&mut cmd);
+    read(dir, &out)
+}
+
+#[test]
+fn builtin_object_stays_the_compilers_bitcode() {
+    let d = tree();
+    let record = d.path().join("record.jsonl");
+    sh(
+        d.path(),
+        &recipe(&shim(), "lib", "callee", &defines("callee", "callee", false), false),
+        &[("KBUILD_LD_SHIM_RECORD", record.to_str().unwrap())],
+    );
+    let out = read(d.path(), "lib/callee.o");
+    assert_eq!(out, read(d.path(), "lib/callee.compiled"));
+    assert!(out.starts_with(b"BC\xc0\xde"));
+    let line = std::fs::read_to_string(&record).unwrap();
+    assert!(line.contains("\"decision\":\"passthrough\""), "{line}");
+    assert!(line.contains("\"reason\":\"fixed-kernel-keeps-bitcode\""), "{line}");
+    assert!(line.contains("\"lto\":\"thin\""), "{line}");
+}
+
+#[test]
+fn composite_part_and_mod_o_stay_bitcode() {
+    let d = tree();
+    sh(d.path(), &recipe(&shim(), "lib", "callee", &defines("callee", "crcmod", true), false), &[]);
+    assert_eq!(read(d.path(), "lib/callee.o"), read(d.path(), "lib/callee.compiled"));
+}
+
+#[test]
+fn single_object_module_becomes_the_elf_lld_makes() {
+    let d = tree();
+    sh(d.path(), &recipe(&shim(), "lib", "callee", &defines("callee", "callee", true), false), &[]);
+    let out = read(d.path(), "lib/callee.o");
+    assert!(is_elf(&out));
+    assert_eq!(out, direct_relink(d.path(), "callee"));
+}
+
+#[test]
+fn objtool_followed_object_becomes_elf_and_objtool_accepts_it() {
+    let d = tree();
+    let r = recipe(&shim(), "lib", "callee", &defines("callee_mod", "callee", true), true);
+    sh(d.path(), &r, &[]);
+    let out = read(d.path(), "lib/callee.o");
+    assert!(is_elf(&out));
+    assert_eq!(out, direct_relink(d.path(), "callee"));
+}
+
+#[test]
+fn no_visible_recipe_forwards_unless_forced() {
+    let d = tree();
+    let compiled = compile(&d.path().join("lib"), "solo", CALLEE_C, &CFLAGS.split(' ').collect::<Vec<_>>());
+    let run = |mode: &str| {
+        run_ok(
+            command(shim(), d.path())
+                .env("KBUILD_LD_SHIM_REAL_LD", LLD)
+                .env("KBUILD_LD_SHIM_MODE", mode)
+                .args(["-r", "-o", "lib/.tmp_solo.o", "lib/solo.o"]),
+        );
+        read(d.path(), "lib/.tmp_solo.o")
+    };
+    assert!(is_elf(&run("auto")), "no recipe: do what kbuild asked");
+    assert_eq!(run("force"), std::fs::read(&compiled).unwrap());
+    assert!(is_elf(&run("off")));
+}
+
+/// The point of the product: with the passthrough the final ThinLTO link
+/// inlines `add_one` into the loop; with the relink it stays a call.
+#[test]
+fn final_link_inlines_across_files_only_with_the_passthrough() {
+    let calls_to_add_one = |ld: &Path| {
+        let d = tree();
+        for stem in ["caller", "callee"] {
+            sh(d.path(), &recipe(ld, "lib", stem, &defines(stem, stem, false), false), &[]);
+        }
+        let mut link = command(LLD, d.path());
+        link.args(LDFLAGS.split(' '))
+            .args(["-e", "_start", "-o", "vmlinux", "lib/caller.o", "lib/callee.o"]);
+        run_ok(&mut link);
+        let dis = run_ok(command("/usr/bin/llvm-objdump-19", d.path()).args(["-d", "vmlinux"]));
+        String::from_utf8_lossy(&dis.stdout)
+            .lines()
+            .filter(|l| l.contains("bl\t") && l.contains("<add_one>"))
+            .count()
+    };
+    assert_eq!(calls_to_add_one(&shim()), 0, "inlined through the shim");
+    assert!(calls_to_add_one(Path::new(LLD)) >= 1, "a real call after ld.lld -r");
+}
+
+#[test]
+fn explain_reports_the_rule_and_writes_nothing() {
+    let d = tree();
+    compile(&d.path().join("lib"), "x", CALLEE_C, &CFLAGS.split(' ').collect::<Vec<_>>());
+    let out = run_ok(
+        command(shim(), d.path())
+            .env("KBUILD_LD_SHIM_REAL_LD", LLD)
+            .args(["--shim-explain", "-r", "-o", "lib/.tmp_x.o", "lib/x.o"]),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("decision: forward\nreason:   no-recipe"), "{text}");
+    assert!(text.contains("Thin"), "{text}");
+    assert!(!d.path().join("lib/.tmp_x.o").exists());
+}
