@@ -3,7 +3,7 @@
 //! linker and never reaches this parser.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Parser};
 
@@ -42,6 +42,23 @@ pub struct ShimCli {
     /// writes nothing.
     #[arg(long = "shim-explain", group = "action")]
     explain: bool,
+    /// Show what the shim sees in object files: ELF, raw or wrapped bitcode,
+    /// archive, thin archive; LTO kind, producer, target triple, modules.
+    #[arg(long = "shim-inspect", value_name = "FILE", num_args = 1.., group = "action")]
+    inspect: Vec<PathBuf>,
+    /// Summarise a KBUILD_LD_SHIM_RECORD file: passthroughs, forwards by
+    /// reason, bytes, time, anomalies.
+    #[arg(long = "shim-report", value_name = "RECORD", group = "action")]
+    report: Option<PathBuf>,
+    /// Check the setup (real linker, version, recursion, environment) and,
+    /// given a kernel source or object tree, whether its kbuild carries the
+    /// 6.13 relink. Exit 0: affected (use the shim); 3: not affected (the
+    /// shim changes nothing); 1: broken setup.
+    #[arg(long = "shim-doctor", value_name = "TREE", num_args = 0..=1, group = "action")]
+    doctor: Option<Vec<PathBuf>>,
+    /// Machine-readable output for --shim-inspect and --shim-report.
+    #[arg(long = "json")]
+    json: bool,
     /// Linker arguments for --shim-explain.
     #[arg(
         value_name = "LD-ARGS",
@@ -67,7 +84,56 @@ pub fn run(argv0: OsString, args: Vec<OsString>) -> i32 {
     if parsed.explain {
         return explain(&parsed.rest);
     }
-    2
+    if !parsed.rest.is_empty() {
+        error_line(format!(
+            "unexpected argument '{}'",
+            parsed.rest[0].to_string_lossy()
+        ));
+        return 2;
+    }
+    if let Some(record) = &parsed.report {
+        return report(record, parsed.json);
+    }
+    if let Some(tree) = &parsed.doctor {
+        return crate::doctor::run(argv0, tree.first().map(PathBuf::as_path));
+    }
+    inspect(&parsed.inspect, parsed.json)
+}
+
+fn report(path: &Path, json: bool) -> i32 {
+    let records = match crate::record::read_all(path) {
+        Ok(records) => records,
+        Err(e) => {
+            error_line(format!("{}: {e}", path.display()));
+            return 1;
+        }
+    };
+    let summary = crate::report::summarise(&records);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary).expect("summary serialises"));
+    } else {
+        print!("{}", crate::report::render_text(&summary));
+    }
+    0
+}
+
+fn inspect(files: &[PathBuf], json: bool) -> i32 {
+    let mut status = 0;
+    let mut found = Vec::new();
+    for file in files {
+        match crate::inspect::inspect(file) {
+            Ok(i) if json => found.push(i),
+            Ok(i) => println!("{}", crate::inspect::render_line(&i)),
+            Err(e) => {
+                error_line(e);
+                status = 1;
+            }
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&found).expect("inspection serialises"));
+    }
+    status
 }
 
 fn which(argv0: OsString) -> i32 {

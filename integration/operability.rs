@@ -1,0 +1,186 @@
+//! What a release engineer relies on: the audit record under parallel
+//! load, the report's totals, the doctor's verdicts and exit codes, and
+//! inspect's view of real objects.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use kbuild_ld_shim::record;
+
+const SRC: &str = "int f(int x) { return x * 3; }\n";
+
+#[test]
+fn parallel_invocations_write_whole_record_lines_and_the_report_adds_up() {
+    require_toolchain();
+    let d = tempfile::tempdir().unwrap();
+    let bc = compile(d.path(), "obj", SRC, &["-flto=thin", "-O2"]);
+    let record_path = d.path().join("record.jsonl");
+    const N: usize = 64;
+    for i in 0..N {
+        std::fs::copy(&bc, d.path().join(format!("o{i}.o"))).unwrap();
+    }
+    let children: Vec<_> = (0..N)
+        .map(|i| {
+            let mut cmd = command(shim(), d.path());
+            cmd.env("KBUILD_LD_SHIM_REAL_LD", LLD)
+                .env("KBUILD_LD_SHIM_RECORD", &record_path);
+            if i % 2 == 0 {
+                // Passthrough (forced: no recipe in a test runner).
+                cmd.env("KBUILD_LD_SHIM_MODE", "force")
+                    .args(["-r", "-o", &format!(".tmp_o{i}.o"), &format!("o{i}.o")]);
+            } else {
+                cmd.arg("--version");
+            }
+            cmd.stdout(std::process::Stdio::null()).spawn().unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let records = record::read_all(&record_path).unwrap();
+    assert_eq!(records.len(), N);
+    let mut pids: Vec<u32> = records.iter().map(|r| r.pid).collect();
+    pids.sort();
+    pids.dedup();
+    assert_eq!(pids.len(), N, "one line per invocation");
+    let passthroughs = records.iter().filter(|r| r.decision == "passthrough").count();
+    assert_eq!(passthroughs, N / 2);
+    let size = std::fs::metadata(&bc).unwrap().len();
+    assert!(records
+        .iter()
+        .filter(|r| r.decision == "passthrough")
+        .all(|r| r.bytes == size && r.lto.as_deref() == Some("thin")));
+
+    let report = run_ok(
+        command(shim(), d.path()).args(["--shim-report", record_path.to_str().unwrap(), "--json"]),
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(summary["invocations"], N as u64);
+    assert_eq!(summary["passthroughs"], (N / 2) as u64);
+    assert_eq!(summary["passthroughs_thin"], (N / 2) as u64);
+    assert_eq!(summary["forwards_by_reason"]["probe"], (N / 2) as u64);
+    assert_eq!(summary["bytes_copied"], size * (N / 2) as u64);
+    let micros: u64 = records.iter().map(|r| r.micros).sum();
+    assert_eq!(summary["micros_in_shim"], micros);
+
+    let text = run_ok(command(shim(), d.path()).args(["--shim-report", record_path.to_str().unwrap()]));
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains(&format!("passthroughs       {} (thin {}, full 0)", N / 2, N / 2)), "{text}");
+}
+
+#[test]
+fn an_unwritable_record_costs_one_warning_not_the_build() {
+    require_toolchain();
+    let d = tempfile::tempdir().unwrap();
+    let out = command(shim(), d.path())
+        .env("KBUILD_LD_SHIM_REAL_LD", LLD)
+        .env("KBUILD_LD_SHIM_RECORD", d.path().join("no/such/dir/r.jsonl"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("kbuild-ld-shim: warn: cannot write record"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("LLD"));
+}
+
+#[test]
+fn report_names_the_record_it_cannot_read() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("bad.jsonl"), "{\"nope\":1}\n").unwrap();
+    let out = command(shim(), d.path()).args(["--shim-report", "bad.jsonl"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.jsonl:1"));
+}
+
+/// Minimal kbuild trees: the relink definition as 6.13 shipped it, and as
+/// the fix (695ed93bb30e) changed it.
+fn kbuild_tree(lib: &str, build: &str, config: &str) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(d.path().join("scripts")).unwrap();
+    std::fs::create_dir_all(d.path().join("include/config")).unwrap();
+    std::fs::write(d.path().join("scripts/Makefile.lib"), lib).unwrap();
+    std::fs::write(d.path().join("scripts/Makefile.build"), build).unwrap();
+    std::fs::write(d.path().join("include/config/auto.conf"), config).unwrap();
+    d
+}
+
+const LIB_UNFIXED: &str = "ifdef CONFIG_OBJTOOL\ndelay-objtool := $(or $(CONFIG_LTO_CLANG),$(CONFIG_X86_KERNEL_IBT))\ncmd_objtool = $(if $(objtool-enabled), ; $(objtool) $(objtool-args) $@)\nendif # CONFIG_OBJTOOL\n\nobjtool-enabled := y\n\nifdef CONFIG_LTO_CLANG\ncmd_ld_single = $(if $(objtool-enabled), ; $(LD) $(ld_flags) -r -o $(tmp-target) $@; mv $(tmp-target) $@)\nendif\n";
+const BUILD_UNFIXED: &str = "is-standard-object = $(if $(filter-out y%, $(OBJECT_FILES_NON_STANDARD)n),$(is-kernel-object))\n\n$(obj)/%.o: private objtool-enabled = $(if $(is-standard-object),$(if $(delay-objtool),$(is-single-obj-m),y))\n";
+
+fn doctor(tree: &Path) -> (i32, String) {
+    let out = command(shim(), Path::new("/"))
+        .env("KBUILD_LD_SHIM_REAL_LD", LLD)
+        .arg("--shim-doctor")
+        .arg(tree)
+        .output()
+        .unwrap();
+    (out.status.code().unwrap(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn doctor_tells_the_unfixed_relink_from_the_fix() {
+    require_toolchain();
+    let arm64 = "CONFIG_ARM64=y\nCONFIG_LTO_CLANG_THIN=y\nCONFIG_MODULES=y\nCONFIG_CLANG_VERSION=190107\n";
+    let unfixed = kbuild_tree(LIB_UNFIXED, BUILD_UNFIXED, arm64);
+    let (code, text) = doctor(unfixed.path());
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("verdict         AFFECTED"), "{text}");
+    assert!(text.contains("version         Debian LLD 19") || text.contains("version         LLD 19"), "{text}");
+    assert!(text.contains("LTO=Thin OBJTOOL=false MODULES=true"), "{text}");
+
+    let fixed_lib = LIB_UNFIXED
+        .replace("endif # CONFIG_OBJTOOL\n\nobjtool-enabled := y\n", "\nobjtool-enabled := y\nendif # CONFIG_OBJTOOL\n")
+        .replace("$(if $(objtool-enabled), ; $(LD)", "$(if $(objtool-enabled)$(is-single-obj-m), ; $(LD)");
+    let fixed_build = BUILD_UNFIXED.replace("$(obj)/%.o:", "ifdef CONFIG_OBJTOOL\n$(obj)/%.o:") + "endif\n";
+    let fixed = kbuild_tree(&fixed_lib, &fixed_build, arm64);
+    let (code, text) = doctor(fixed.path());
+    assert_eq!(code, 3, "{text}");
+    assert!(text.contains("verdict         not affected"), "{text}");
+
+    let riscv = kbuild_tree(LIB_UNFIXED, BUILD_UNFIXED, "CONFIG_RISCV=y\nCONFIG_CMODEL_MEDLOW=y\nCONFIG_LTO_CLANG_THIN=y\nCONFIG_CLANG_VERSION=200000\n");
+    let (_, text) = doctor(riscv.path());
+    assert!(text.contains("Code Model"), "{text}");
+    assert!(text.contains("real ld.lld is LLVM 19 but the kernel is compiled by clang 20"), "{text}");
+
+    let (code, text) = doctor(Path::new("/nonexistent-tree"));
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("BROKEN"), "{text}");
+}
+
+#[test]
+fn inspect_sees_what_the_toolchain_made() {
+    require_toolchain();
+    let d = tempfile::tempdir().unwrap();
+    compile(d.path(), "thin", SRC, &["-flto=thin", "--target=aarch64-linux-gnu"]);
+    compile(d.path(), "full", SRC, &["-flto=full", "--target=x86_64-linux-gnu"]);
+    let elf = compile(d.path(), "elf", SRC, &[]);
+    let raw = std::fs::read(d.path().join("thin.o")).unwrap();
+    // The bitcode wrapper: magic, version, offset, size, cputype.
+    let mut wrapped = Vec::new();
+    for word in [0x0B17_C0DEu32, 0, 20, raw.len() as u32, 0] {
+        wrapped.extend_from_slice(&word.to_le_bytes());
+    }
+    wrapped.extend_from_slice(&raw);
+    std::fs::write(d.path().join("wrapped.o"), &wrapped).unwrap();
+    run_ok(command("/usr/bin/llvm-ar-19", d.path()).args(["rcs", "lib.a"]).arg(&elf));
+    run_ok(command("/usr/bin/llvm-ar-19", d.path()).args(["rcT", "thin.a"]).arg(&elf));
+    let out = run_ok(command(shim(), d.path()).args([
+        "--shim-inspect", "thin.o", "full.o", "elf.o", "wrapped.o", "lib.a", "thin.a",
+    ]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 6, "{text}");
+    assert!(lines[0].starts_with("thin.o: raw bitcode") && lines[0].contains("ThinLTO, 1 module(s), producer LLVM19") && lines[0].contains("triple aarch64-unknown-linux-gnu"), "{text}");
+    assert!(lines[1].contains("full LTO") && lines[1].contains("x86_64-unknown-linux-gnu"), "{text}");
+    assert!(lines[2].starts_with("elf.o: ELF"), "{text}");
+    assert!(lines[3].starts_with("wrapped.o: wrapped bitcode") && lines[3].contains("ThinLTO"), "{text}");
+    assert!(lines[4].starts_with("lib.a: archive"), "{text}");
+    assert!(lines[5].starts_with("thin.a: thin archive"), "{text}");
+    let missing = command(shim(), d.path()).args(["--shim-inspect", "gone.o"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).starts_with("kbuild-ld-shim: gone.o:"));
+}

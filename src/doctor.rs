@@ -1,0 +1,375 @@
+//! `--shim-doctor`: is the shim set up right, and does this kernel tree need
+//! it? The verdict reads kbuild's own definition of the per-object relink
+//! (not a version number), so backports and local patches are judged by
+//! what they do.
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::context::Kconfig;
+use crate::resolve::{self, Resolved};
+
+/// Exit statuses, distinct so a distro recipe can gate on them.
+pub const EXIT_AFFECTED: i32 = 0;
+pub const EXIT_NOT_AFFECTED: i32 = 3;
+pub const EXIT_BROKEN: i32 = 1;
+
+/// What the tree's kbuild does with freshly compiled bitcode objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Relinks standard objects even where objtool does not run: the 6.13
+    /// regression; the shim restores the fixed behaviour.
+    Affected(String),
+    /// Relinks only single-object modules and objtool-followed objects (or
+    /// nothing): the shim will change nothing.
+    NotAffected(String),
+}
+
+/// The relink definition found in a kbuild tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelinkRule {
+    pub file: &'static str,
+    pub variable: String,
+    /// The make variables the `$(if ...)` condition tests.
+    pub condition_terms: Vec<String>,
+}
+
+const RELINK_FILES: &[&str] = &["scripts/Makefile.lib", "scripts/Makefile.build"];
+
+/// Finds `cmd_ld_single` (6.13's Makefile.lib) or `cmd_ld_single_m` (older
+/// Makefile.build) and the terms of its condition.
+pub fn find_relink_rule(texts: &[(&'static str, String)]) -> Option<RelinkRule> {
+    for (file, text) in texts {
+        for line in text.lines() {
+            let trimmed = line.trim_start();
+            let Some((lhs, rhs)) = trimmed.split_once('=') else {
+                continue;
+            };
+            let variable = lhs.trim().trim_end_matches(':').trim_end();
+            if variable != "cmd_ld_single" && variable != "cmd_ld_single_m" {
+                continue;
+            }
+            let condition = rhs
+                .trim()
+                .strip_prefix("$(if ")
+                .and_then(|rest| rest.split_once(','))
+                .map(|(cond, _)| cond)
+                .unwrap_or("");
+            return Some(RelinkRule {
+                file,
+                variable: variable.to_string(),
+                condition_terms: make_references(condition),
+            });
+        }
+    }
+    None
+}
+
+/// Names in `$(name)` references of a make expression.
+fn make_references(expr: &str) -> Vec<String> {
+    expr.split("$(")
+        .skip(1)
+        .filter_map(|part| part.split_once(')'))
+        .map(|(name, _)| name.trim().to_string())
+        .collect()
+}
+
+/// Whether `objtool-enabled` can be set when CONFIG_OBJTOOL is not: an
+/// assignment to it outside every `ifdef CONFIG_OBJTOOL` block.
+pub fn objtool_enabled_without_objtool(texts: &[(&'static str, String)]) -> bool {
+    texts.iter().any(|(_, text)| {
+        let mut stack: Vec<bool> = Vec::new();
+        for line in text.lines() {
+            let t = line.trim();
+            if let Some(rest) = t.strip_prefix("ifdef ") {
+                stack.push(rest.trim() == "CONFIG_OBJTOOL");
+            } else if t.starts_with("ifndef ") || t.starts_with("ifeq") || t.starts_with("ifneq") {
+                stack.push(false);
+            } else if t.starts_with("else") {
+                // The else branch of `ifdef CONFIG_OBJTOOL` is the objtool-less case.
+                if let Some(top) = stack.last_mut() {
+                    *top = false;
+                }
+            } else if t.starts_with("endif") {
+                stack.pop();
+            } else if assigns_objtool_enabled(t) && !stack.iter().any(|&guard| guard) {
+                return true;
+            }
+        }
+        false
+    })
+}
+
+fn assigns_objtool_enabled(line: &str) -> bool {
+    if line.starts_with('#') {
+        return false;
+    }
+    let Some(eq) = line.find('=') else {
+        return false;
+    };
+    let lhs = line[..eq].trim_end_matches([':', '?', '+']).trim_end();
+    let Some(prefix) = lhs.strip_suffix("objtool-enabled") else {
+        return false;
+    };
+    // A global assignment, or a target-specific one for per-object `%.o`
+    // rules (`$(obj)/%.o: private objtool-enabled = ...`). Assignments for
+    // other targets (composite modules) do not decide the per-object relink.
+    match prefix.split_once(':') {
+        None => prefix.trim().is_empty(),
+        Some((target, modifiers)) => {
+            target.contains("%.o")
+                && modifiers
+                    .split_whitespace()
+                    .all(|m| m == "private" || m == "override" || m == "export")
+        }
+    }
+}
+
+/// Judges a kbuild tree from the text of its Makefile.lib and Makefile.build.
+pub fn judge(texts: &[(&'static str, String)]) -> Verdict {
+    let Some(rule) = find_relink_rule(texts) else {
+        return Verdict::NotAffected(
+            "no per-object relink (cmd_ld_single / cmd_ld_single_m) in kbuild".into(),
+        );
+    };
+    let terms = &rule.condition_terms;
+    let where_ = format!("{} in {} relinks if $({})", rule.variable, rule.file, terms.join(")$("));
+    let uses_objtool = terms.iter().any(|t| t == "objtool-enabled");
+    let only_known_terms = terms
+        .iter()
+        .all(|t| t == "objtool-enabled" || t == "is-single-obj-m");
+    if !only_known_terms {
+        return Verdict::Affected(format!(
+            "{where_}: a condition beyond objtool and single-object modules"
+        ));
+    }
+    if uses_objtool && objtool_enabled_without_objtool(texts) {
+        return Verdict::Affected(format!(
+            "{where_}, and objtool-enabled is set without CONFIG_OBJTOOL: every standard object is relinked (the 6.13 regression)"
+        ));
+    }
+    Verdict::NotAffected(format!("{where_}: only objtool-followed objects and single-object modules (the fixed rule)"))
+}
+
+/// The kbuild source of a tree given as source or object tree (an `O=`
+/// tree links its sources as `source`).
+pub fn source_tree(tree: &Path) -> Option<PathBuf> {
+    [tree.to_path_buf(), tree.join("source")]
+        .into_iter()
+        .find(|t| t.join("scripts/Makefile.build").is_file())
+}
+
+fn read_kbuild(src: &Path) -> Vec<(&'static str, String)> {
+    RELINK_FILES
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(src.join(f)).ok().map(|t| (*f, t)))
+        .collect()
+}
+
+/// The configuration of an object tree: auto.conf once configured,
+/// otherwise .config.
+fn read_config(tree: &Path) -> Option<Kconfig> {
+    Kconfig::read(tree).or_else(|| {
+        std::fs::read_to_string(tree.join(".config"))
+            .ok()
+            .map(|t| Kconfig::parse(&t))
+    })
+}
+
+/// Major version in `LLD 19.1.7` / `Debian LLD 19.1.7 (...)`.
+pub fn lld_major(version_line: &str) -> Option<u32> {
+    let after = version_line.split("LLD ").nth(1)?;
+    after.split('.').next()?.trim().parse().ok()
+}
+
+fn linker_version(resolved: &Resolved) -> Option<String> {
+    let out = std::process::Command::new(&resolved.path)
+        .arg("--version")
+        .env(resolve::ENV_GUARD, "1")
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .map(str::to_string)
+}
+
+/// Runs the doctor; prints its findings and returns the exit status.
+pub fn run(argv0: OsString, tree: Option<&Path>) -> i32 {
+    let mut out = String::new();
+    let mut broken = false;
+    let _ = writeln!(out, "kbuild-ld-shim doctor");
+    let mut lld_version = None;
+    match resolve::resolve(&resolve::Inputs::from_env(argv0)) {
+        Ok(resolved) => {
+            let _ = writeln!(out, "  real linker     {}", resolved.path.display());
+            let _ = writeln!(out, "  chosen by       {}", resolved.rule);
+            match linker_version(&resolved) {
+                Some(v) if lld_major(&v).is_some() => {
+                    let _ = writeln!(out, "  version         {v}");
+                    lld_version = lld_major(&v);
+                }
+                other => {
+                    broken = true;
+                    let _ = writeln!(
+                        out,
+                        "  version         BROKEN: '{}' is not LLD (scripts/ld-version.sh would drop LTO)",
+                        other.unwrap_or_default()
+                    );
+                }
+            }
+            let _ = writeln!(out, "  recursion       ok: the real linker is not the shim");
+        }
+        Err(e) => {
+            broken = true;
+            let _ = writeln!(out, "  real linker     BROKEN: {e}");
+        }
+    }
+    if std::env::var_os(resolve::ENV_GUARD).is_some() {
+        broken = true;
+        let _ = writeln!(out, "  recursion       BROKEN: {} is set in this environment", resolve::ENV_GUARD);
+    }
+    for var in [
+        resolve::ENV_REAL_LD,
+        crate::decision::Mode::ENV,
+        crate::logging::ENV_LOG,
+        crate::record::ENV_RECORD,
+        "LLVM",
+    ] {
+        let value = std::env::var_os(var)
+            .map(|v| v.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "(unset)".into());
+        let _ = writeln!(out, "  env {var:<24} {value}");
+    }
+    if let Err(e) = crate::decision::Mode::parse(std::env::var(crate::decision::Mode::ENV).ok().as_deref()) {
+        broken = true;
+        let _ = writeln!(out, "  mode            BROKEN: {e}");
+    }
+    let mut verdict = None;
+    if let Some(tree) = tree {
+        match source_tree(tree) {
+            None => {
+                broken = true;
+                let _ = writeln!(out, "  tree            BROKEN: {} has no scripts/Makefile.build (nor source/)", tree.display());
+            }
+            Some(src) => {
+                let _ = writeln!(out, "  tree            {}", tree.display());
+                let config = read_config(tree);
+                match &config {
+                    Some(k) => {
+                        let _ = writeln!(
+                            out,
+                            "  config          LTO={:?} OBJTOOL={} MODULES={}",
+                            k.lto(),
+                            k.enabled("CONFIG_OBJTOOL"),
+                            k.enabled("CONFIG_MODULES")
+                        );
+                        for warning in hazards(k, lld_version) {
+                            let _ = writeln!(out, "  warning         {warning}");
+                        }
+                    }
+                    None => {
+                        let _ = writeln!(out, "  config          not configured (no include/config/auto.conf or .config)");
+                    }
+                }
+                let v = judge(&read_kbuild(&src));
+                let _ = match &v {
+                    Verdict::Affected(why) => writeln!(out, "  verdict         AFFECTED: {why}; build with LD=kbuild-ld-shim"),
+                    Verdict::NotAffected(why) => writeln!(out, "  verdict         not affected: {why}; the shim will change nothing"),
+                };
+                verdict = Some(v);
+            }
+        }
+    }
+    print!("{out}");
+    match (broken, verdict) {
+        (true, _) => EXIT_BROKEN,
+        (false, Some(Verdict::NotAffected(_))) => EXIT_NOT_AFFECTED,
+        _ => EXIT_AFFECTED,
+    }
+}
+
+/// Known ways turning LTO back on can bite.
+pub fn hazards(config: &Kconfig, lld_major: Option<u32>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let lto = config.lto() != crate::context::KconfigLto::None;
+    if lto && config.enabled("CONFIG_RISCV") && config.enabled("CONFIG_CMODEL_MEDLOW") {
+        warnings.push(
+            "riscv with CONFIG_CMODEL_MEDLOW: the final ThinLTO link fails on conflicting \"Code Model\" module flags (as with the upstream fix); use CMODEL_MEDANY".into(),
+        );
+    }
+    let clang_major = config
+        .values
+        .get("CONFIG_CLANG_VERSION")
+        .and_then(|v| v.parse::<u32>().ok())
+        .map(|v| v / 10000);
+    if let (Some(clang), Some(lld)) = (clang_major, lld_major) {
+        if lld < clang {
+            warnings.push(format!(
+                "real ld.lld is LLVM {lld} but the kernel is compiled by clang {clang}: an older ld.lld cannot read newer bitcode (use LLVM=-{clang})"
+            ));
+        }
+    }
+    if !lto {
+        warnings.push("Clang LTO is not enabled: there is no bitcode to pass through".into());
+    }
+    warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(lib: &str, build: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("scripts/Makefile.lib", lib.to_string()),
+            ("scripts/Makefile.build", build.to_string()),
+        ]
+    }
+
+    const UNFIXED_613_LIB: &str = "ifdef CONFIG_OBJTOOL\nobjtool := $(objtree)/tools/objtool/objtool\ncmd_objtool = $(if $(objtool-enabled), ; $(objtool) $(objtool-args) $@)\nendif # CONFIG_OBJTOOL\n\nobjtool-enabled := y\n\nifdef CONFIG_LTO_CLANG\n# objtool cannot process LLVM IR. Make $(LD) covert LLVM IR to ELF here.\ncmd_ld_single = $(if $(objtool-enabled), ; $(LD) $(ld_flags) -r -o $(tmp-target) $@; mv $(tmp-target) $@)\nendif\n";
+    const FIXED_613_LIB: &str = "ifdef CONFIG_OBJTOOL\nobjtool := $(objtree)/tools/objtool/objtool\ncmd_objtool = $(if $(objtool-enabled), ; $(objtool) $(objtool-args) $@)\n\nobjtool-enabled := y\n\nendif # CONFIG_OBJTOOL\n\nifdef CONFIG_LTO_CLANG\ncmd_ld_single = $(if $(objtool-enabled)$(is-single-obj-m), ; $(LD) $(ld_flags) -r -o $(tmp-target) $@; mv $(tmp-target) $@)\nendif\n";
+    const DEBIAN_612_BUILD: &str = "ifdef CONFIG_LTO_CLANG\ncmd_ld_single_m = $(if $(is-single-obj-m), ; $(LD) $(ld_flags) -r -o $(tmp-target) $@; mv $(tmp-target) $@)\nendif\n";
+
+    #[test]
+    fn unfixed_613_is_affected_and_fixed_is_not() {
+        assert!(matches!(judge(&texts(UNFIXED_613_LIB, "")), Verdict::Affected(_)));
+        assert!(matches!(judge(&texts(FIXED_613_LIB, "")), Verdict::NotAffected(_)));
+    }
+
+    #[test]
+    fn debian_612_and_its_recreated_regression() {
+        assert!(matches!(judge(&texts("", DEBIAN_612_BUILD)), Verdict::NotAffected(_)));
+        let regressed_build = DEBIAN_612_BUILD.replace("$(is-single-obj-m)", "$(objtool-enabled)");
+        // Debian 6.12's own Makefile.build lines around the relink.
+        let build = format!(
+            "{regressed_build}$(obj)/%.o: private objtool-enabled = $(if $(is-standard-object),$(if $(delay-objtool),$(is-single-obj-m),y))\n$(multi-obj-m): private objtool-enabled := $(delay-objtool)\n"
+        );
+        assert!(matches!(judge(&texts("", &build)), Verdict::Affected(_)));
+        let guarded = build.replace("$(obj)/%.o:", "ifdef CONFIG_OBJTOOL\n$(obj)/%.o:").replace("\n$(multi", "\nendif\n$(multi");
+        assert!(matches!(judge(&texts("", &guarded)), Verdict::NotAffected(_)));
+    }
+
+    #[test]
+    fn no_relink_at_all_is_not_affected() {
+        assert!(matches!(judge(&texts("cmd_cc_o_c = $(CC) -c\n", "")), Verdict::NotAffected(_)));
+    }
+
+    #[test]
+    fn hazards_name_riscv_medlow_and_old_lld() {
+        let k = Kconfig::parse("CONFIG_RISCV=y\nCONFIG_CMODEL_MEDLOW=y\nCONFIG_LTO_CLANG_THIN=y\nCONFIG_CLANG_VERSION=190107\n");
+        let w = hazards(&k, Some(18));
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].contains("Code Model"));
+        assert!(w[1].contains("LLVM 18"));
+        assert!(hazards(&k, Some(19)).len() == 1);
+    }
+
+    #[test]
+    fn lld_version_lines() {
+        assert_eq!(lld_major("Debian LLD 19.1.7 (compatible with GNU linkers)"), Some(19));
+        assert_eq!(lld_major("LLD 18.1.8"), Some(18));
+        assert_eq!(lld_major("GNU ld (GNU Binutils) 2.40"), None);
+    }
+}

@@ -1,0 +1,62 @@
+//! `--shim-inspect`: what the shim sees in an object file, so a person can
+//! check a build's objects against the shim's view of them.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::bitcode::{self, FileKind, LtoKind};
+
+/// One file as the shim sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inspection {
+    pub path: PathBuf,
+    pub kind: FileKind,
+    pub bytes: u64,
+    pub lto: Option<LtoKind>,
+    pub modules: Option<usize>,
+    pub producer: Option<String>,
+    pub triple: Option<String>,
+}
+
+/// Examines one file; the error names the file.
+pub fn inspect(path: &Path) -> Result<Inspection, String> {
+    let facts = bitcode::examine_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bc = facts.bitcode.as_ref();
+    Ok(Inspection {
+        path: path.to_path_buf(),
+        kind: facts.kind,
+        bytes: facts.len,
+        lto: bc.map(|b| b.lto),
+        modules: bc.map(|b| b.modules),
+        producer: bc.and_then(|b| b.producer.clone()),
+        triple: bc.and_then(|b| b.triple.clone()),
+    })
+}
+
+/// One line a person reads at a glance.
+pub fn render_line(i: &Inspection) -> String {
+    let kind = match i.kind {
+        FileKind::Elf => "ELF",
+        FileKind::RawBitcode => "raw bitcode",
+        FileKind::WrappedBitcode => "wrapped bitcode",
+        FileKind::Archive => "archive",
+        FileKind::ThinArchive => "thin archive",
+        FileKind::Other => "other",
+    };
+    let mut line = format!("{}: {kind}, {} bytes", i.path.display(), i.bytes);
+    if let Some(lto) = i.lto {
+        let lto = match lto {
+            LtoKind::Thin => "ThinLTO",
+            LtoKind::Full => "full LTO",
+            LtoKind::NoSummary => "no LTO summary",
+        };
+        line.push_str(&format!(
+            ", {lto}, {} module(s), producer {}, triple {}",
+            i.modules.unwrap_or(0),
+            i.producer.as_deref().unwrap_or("?"),
+            i.triple.as_deref().unwrap_or("?")
+        ));
+    }
+    line
+}
