@@ -22,8 +22,17 @@ fn unfixed_through_the_shim_equals_fixed_on_both_arches() {
         "fixture.sh failed\n{stdout}\n{stderr}"
     );
     let last = stdout.lines().last().unwrap_or("");
-    assert!(last.starts_with("fixture: ") && last.ends_with(" passed, 0 failed"), "{stdout}");
+    assert!(
+        last.starts_with("fixture: ") && last.ends_with(" passed, 0 failed"),
+        "{stdout}"
+    );
     // The regression must be visible in the fixture, or the comparison proves nothing.
-    assert!(stdout.contains("arm64   unfixed+ld.lld            0"), "{stdout}");
-    assert!(stdout.contains("arm64   unfixed+shim             14"), "{stdout}");
+    assert!(
+        stdout.contains("arm64   unfixed+ld.lld            0"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("arm64   unfixed+shim             14"),
+        "{stdout}"
+    );
 }

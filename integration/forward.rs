@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-const MAIN_C: &str = "int helper(int);\nvoid _start(void) { volatile int r = helper(41); (void)r; for (;;) {} }\n";
+const MAIN_C: &str =
+    "int helper(int);\nvoid _start(void) { volatile int r = helper(41); (void)r; for (;;) {} }\n";
 const HELPER_C: &str = "int helper(int x) { return x + 1; }\n";
 
 /// Runs the same arguments through ld.lld-19 directly and through the shim
@@ -36,8 +37,16 @@ fn assert_same_as_lld(args: &[&str], setup: impl Fn(&Path), outputs: &[&str]) ->
         String::from_utf8_lossy(bytes).replace(&dir.display().to_string(), "<dir>")
     };
     assert_eq!(a.status.code(), b.status.code(), "exit status for {args:?}");
-    assert_eq!(norm(&a.stdout, direct.path()), norm(&b.stdout, shimmed.path()), "stdout for {args:?}");
-    assert_eq!(norm(&a.stderr, direct.path()), norm(&b.stderr, shimmed.path()), "stderr for {args:?}");
+    assert_eq!(
+        norm(&a.stdout, direct.path()),
+        norm(&b.stdout, shimmed.path()),
+        "stdout for {args:?}"
+    );
+    assert_eq!(
+        norm(&a.stderr, direct.path()),
+        norm(&b.stderr, shimmed.path()),
+        "stderr for {args:?}"
+    );
     for out in outputs {
         let x = std::fs::read(direct.path().join(out)).unwrap();
         let y = std::fs::read(shimmed.path().join(out)).unwrap();
@@ -63,7 +72,11 @@ fn final_link_of_a_small_program_is_identical() {
 
 #[test]
 fn relocatable_link_of_two_elf_objects_is_identical() {
-    assert_same_as_lld(&["-r", "-o", "both.o", "main.o", "helper.o"], two_objects, &["both.o"]);
+    assert_same_as_lld(
+        &["-r", "-o", "both.o", "main.o", "helper.o"],
+        two_objects,
+        &["both.o"],
+    );
 }
 
 #[test]
@@ -80,7 +93,10 @@ fn probes_print_exactly_what_lld_prints() {
     let version = assert_same_as_lld(&["--version"], |_| {}, &[]);
     let first = String::from_utf8_lossy(&version.stdout);
     // scripts/ld-version.sh reads this first line.
-    assert!(first.starts_with("Debian LLD 19") || first.starts_with("LLD 19"), "{first}");
+    assert!(
+        first.starts_with("Debian LLD 19") || first.starts_with("LLD 19"),
+        "{first}"
+    );
     assert_same_as_lld(&["-v"], |_| {}, &[]);
     assert_same_as_lld(&["--help"], |_| {}, &[]);
     // kbuild's ld-option probe shape.
@@ -102,7 +118,13 @@ fn non_utf8_arguments_reach_lld_byte_for_byte() {
     require_toolchain();
     let d = tempfile::tempdir().unwrap();
     let name = OsString::from_vec(b"in\xffput.o".to_vec());
-    let direct = command(LLD, d.path()).arg("-r").arg("-o").arg("o.o").arg(&name).output().unwrap();
+    let direct = command(LLD, d.path())
+        .arg("-r")
+        .arg("-o")
+        .arg("o.o")
+        .arg(&name)
+        .output()
+        .unwrap();
     let shimmed = command(shim(), d.path())
         .env("KBUILD_LD_SHIM_REAL_LD", LLD)
         .arg("-r")
@@ -113,7 +135,10 @@ fn non_utf8_arguments_reach_lld_byte_for_byte() {
         .unwrap();
     assert_eq!(direct.status.code(), shimmed.status.code());
     assert_eq!(direct.stderr, shimmed.stderr);
-    assert!(direct.stderr.windows(1).any(|w| w == b"\xff"), "lld echoes the raw byte");
+    assert!(
+        direct.stderr.windows(1).any(|w| w == b"\xff"),
+        "lld echoes the raw byte"
+    );
 }
 
 fn masquerade_dir(link: impl Fn(&Path, &Path)) -> tempfile::TempDir {
@@ -129,7 +154,10 @@ fn path_with(first: &Path) -> OsString {
 #[test]
 fn masquerade_reaches_the_real_ld_lld_three_ways() {
     require_toolchain();
-    let expected = command("/usr/lib/llvm-19/bin/ld.lld", Path::new("/")).arg("--version").output().unwrap();
+    let expected = command("/usr/lib/llvm-19/bin/ld.lld", Path::new("/"))
+        .arg("--version")
+        .output()
+        .unwrap();
     let absolute = masquerade_dir(|shim, at| symlink(shim, at).unwrap());
     let copy = masquerade_dir(|shim, at| {
         std::fs::copy(shim, at).unwrap();
@@ -138,7 +166,11 @@ fn masquerade_reaches_the_real_ld_lld_three_ways() {
     std::fs::create_dir(relative.path().join("bin")).unwrap();
     std::fs::copy(shim(), relative.path().join("kbuild-ld-shim")).unwrap();
     symlink("../kbuild-ld-shim", relative.path().join("bin/ld.lld")).unwrap();
-    for dir in [absolute.path().to_path_buf(), copy.path().to_path_buf(), relative.path().join("bin")] {
+    for dir in [
+        absolute.path().to_path_buf(),
+        copy.path().to_path_buf(),
+        relative.path().join("bin"),
+    ] {
         let out = command("ld.lld", Path::new("/"))
             .env("PATH", path_with(&dir))
             .arg("--version")
@@ -169,7 +201,10 @@ fn a_path_holding_only_the_shim_fails_fast_with_127() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(out.status.code(), Some(127));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with("kbuild-ld-shim: no real linker found"), "{err}");
+    assert!(
+        err.starts_with("kbuild-ld-shim: no real linker found"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
@@ -199,7 +234,11 @@ fn llvm_variable_selects_the_versioned_linker() {
             .arg("--shim-which")
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     assert!(which("-19").starts_with("/usr/bin/ld.lld-19\nrule: kbuild LLVM=-19"));
@@ -231,14 +270,23 @@ fn not_executable_real_linker_gives_126() {
 
 #[test]
 fn shim_interface_is_only_under_shim_prefix() {
-    let out = command(shim(), Path::new("/")).arg("--shim-version").output().unwrap();
+    let out = command(shim(), Path::new("/"))
+        .arg("--shim-version")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         format!("kbuild-ld-shim {}", env!("CARGO_PKG_VERSION"))
     );
-    let help = command(shim(), Path::new("/")).arg("--shim-help").output().unwrap();
+    let help = command(shim(), Path::new("/"))
+        .arg("--shim-help")
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("--shim-which"));
-    let bad = command(shim(), Path::new("/")).arg("--shim-nonsense").output().unwrap();
+    let bad = command(shim(), Path::new("/"))
+        .arg("--shim-nonsense")
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }

@@ -28,8 +28,12 @@ fn parallel_invocations_write_whole_record_lines_and_the_report_adds_up() {
                 .env("KBUILD_LD_SHIM_RECORD", &record_path);
             if i % 2 == 0 {
                 // Passthrough (forced: no recipe in a test runner).
-                cmd.env("KBUILD_LD_SHIM_MODE", "force")
-                    .args(["-r", "-o", &format!(".tmp_o{i}.o"), &format!("o{i}.o")]);
+                cmd.env("KBUILD_LD_SHIM_MODE", "force").args([
+                    "-r",
+                    "-o",
+                    &format!(".tmp_o{i}.o"),
+                    &format!("o{i}.o"),
+                ]);
             } else {
                 cmd.arg("--version");
             }
@@ -45,7 +49,10 @@ fn parallel_invocations_write_whole_record_lines_and_the_report_adds_up() {
     pids.sort();
     pids.dedup();
     assert_eq!(pids.len(), N, "one line per invocation");
-    let passthroughs = records.iter().filter(|r| r.decision == "passthrough").count();
+    let passthroughs = records
+        .iter()
+        .filter(|r| r.decision == "passthrough")
+        .count();
     assert_eq!(passthroughs, N / 2);
     let size = std::fs::metadata(&bc).unwrap().len();
     assert!(records
@@ -53,9 +60,11 @@ fn parallel_invocations_write_whole_record_lines_and_the_report_adds_up() {
         .filter(|r| r.decision == "passthrough")
         .all(|r| r.bytes == size && r.lto.as_deref() == Some("thin")));
 
-    let report = run_ok(
-        command(shim(), d.path()).args(["--shim-report", record_path.to_str().unwrap(), "--json"]),
-    );
+    let report = run_ok(command(shim(), d.path()).args([
+        "--shim-report",
+        record_path.to_str().unwrap(),
+        "--json",
+    ]));
     let summary: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
     assert_eq!(summary["invocations"], N as u64);
     assert_eq!(summary["passthroughs"], (N / 2) as u64);
@@ -65,9 +74,17 @@ fn parallel_invocations_write_whole_record_lines_and_the_report_adds_up() {
     let micros: u64 = records.iter().map(|r| r.micros).sum();
     assert_eq!(summary["micros_in_shim"], micros);
 
-    let text = run_ok(command(shim(), d.path()).args(["--shim-report", record_path.to_str().unwrap()]));
+    let text =
+        run_ok(command(shim(), d.path()).args(["--shim-report", record_path.to_str().unwrap()]));
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains(&format!("passthroughs       {} (thin {}, full 0)", N / 2, N / 2)), "{text}");
+    assert!(
+        text.contains(&format!(
+            "passthroughs       {} (thin {}, full 0)",
+            N / 2,
+            N / 2
+        )),
+        "{text}"
+    );
 }
 
 #[test]
@@ -76,14 +93,20 @@ fn an_unwritable_record_costs_one_warning_not_the_build() {
     let d = tempfile::tempdir().unwrap();
     let out = command(shim(), d.path())
         .env("KBUILD_LD_SHIM_REAL_LD", LLD)
-        .env("KBUILD_LD_SHIM_RECORD", d.path().join("no/such/dir/r.jsonl"))
+        .env(
+            "KBUILD_LD_SHIM_RECORD",
+            d.path().join("no/such/dir/r.jsonl"),
+        )
         .arg("--version")
         .output()
         .unwrap();
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("kbuild-ld-shim: warn: cannot write record"), "{err}");
+    assert!(
+        err.starts_with("kbuild-ld-shim: warn: cannot write record"),
+        "{err}"
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("LLD"));
 }
 
@@ -91,7 +114,10 @@ fn an_unwritable_record_costs_one_warning_not_the_build() {
 fn report_names_the_record_it_cannot_read() {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("bad.jsonl"), "{\"nope\":1}\n").unwrap();
-    let out = command(shim(), d.path()).args(["--shim-report", "bad.jsonl"]).output().unwrap();
+    let out = command(shim(), d.path())
+        .args(["--shim-report", "bad.jsonl"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.jsonl:1"));
 }
@@ -118,24 +144,41 @@ fn doctor(tree: &Path) -> (i32, String) {
         .arg(tree)
         .output()
         .unwrap();
-    (out.status.code().unwrap(), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 #[test]
 fn doctor_tells_the_unfixed_relink_from_the_fix() {
     require_toolchain();
-    let arm64 = "CONFIG_ARM64=y\nCONFIG_LTO_CLANG_THIN=y\nCONFIG_MODULES=y\nCONFIG_CLANG_VERSION=190107\n";
+    let arm64 =
+        "CONFIG_ARM64=y\nCONFIG_LTO_CLANG_THIN=y\nCONFIG_MODULES=y\nCONFIG_CLANG_VERSION=190107\n";
     let unfixed = kbuild_tree(LIB_UNFIXED, BUILD_UNFIXED, arm64);
     let (code, text) = doctor(unfixed.path());
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("verdict         AFFECTED"), "{text}");
-    assert!(text.contains("version         Debian LLD 19") || text.contains("version         LLD 19"), "{text}");
-    assert!(text.contains("LTO=Thin OBJTOOL=false MODULES=true"), "{text}");
+    assert!(
+        text.contains("version         Debian LLD 19") || text.contains("version         LLD 19"),
+        "{text}"
+    );
+    assert!(
+        text.contains("LTO=Thin OBJTOOL=false MODULES=true"),
+        "{text}"
+    );
 
     let fixed_lib = LIB_UNFIXED
-        .replace("endif # CONFIG_OBJTOOL\n\nobjtool-enabled := y\n", "\nobjtool-enabled := y\nendif # CONFIG_OBJTOOL\n")
-        .replace("$(if $(objtool-enabled), ; $(LD)", "$(if $(objtool-enabled)$(is-single-obj-m), ; $(LD)");
-    let fixed_build = BUILD_UNFIXED.replace("$(obj)/%.o:", "ifdef CONFIG_OBJTOOL\n$(obj)/%.o:") + "endif\n";
+        .replace(
+            "endif # CONFIG_OBJTOOL\n\nobjtool-enabled := y\n",
+            "\nobjtool-enabled := y\nendif # CONFIG_OBJTOOL\n",
+        )
+        .replace(
+            "$(if $(objtool-enabled), ; $(LD)",
+            "$(if $(objtool-enabled)$(is-single-obj-m), ; $(LD)",
+        );
+    let fixed_build =
+        BUILD_UNFIXED.replace("$(obj)/%.o:", "ifdef CONFIG_OBJTOOL\n$(obj)/%.o:") + "endif\n";
     let fixed = kbuild_tree(&fixed_lib, &fixed_build, arm64);
     let (code, text) = doctor(fixed.path());
     assert_eq!(code, 3, "{text}");
@@ -144,7 +187,10 @@ fn doctor_tells_the_unfixed_relink_from_the_fix() {
     let riscv = kbuild_tree(LIB_UNFIXED, BUILD_UNFIXED, "CONFIG_RISCV=y\nCONFIG_CMODEL_MEDLOW=y\nCONFIG_LTO_CLANG_THIN=y\nCONFIG_CLANG_VERSION=200000\n");
     let (_, text) = doctor(riscv.path());
     assert!(text.contains("Code Model"), "{text}");
-    assert!(text.contains("real ld.lld is LLVM 19 but the kernel is compiled by clang 20"), "{text}");
+    assert!(
+        text.contains("real ld.lld is LLVM 19 but the kernel is compiled by clang 20"),
+        "{text}"
+    );
 
     let (code, text) = doctor(Path::new("/nonexistent-tree"));
     assert_eq!(code, 1, "{text}");
@@ -155,8 +201,18 @@ fn doctor_tells_the_unfixed_relink_from_the_fix() {
 fn inspect_sees_what_the_toolchain_made() {
     require_toolchain();
     let d = tempfile::tempdir().unwrap();
-    compile(d.path(), "thin", SRC, &["-flto=thin", "--target=aarch64-linux-gnu"]);
-    compile(d.path(), "full", SRC, &["-flto=full", "--target=x86_64-linux-gnu"]);
+    compile(
+        d.path(),
+        "thin",
+        SRC,
+        &["-flto=thin", "--target=aarch64-linux-gnu"],
+    );
+    compile(
+        d.path(),
+        "full",
+        SRC,
+        &["-flto=full", "--target=x86_64-linux-gnu"],
+    );
     let elf = compile(d.path(), "elf", SRC, &[]);
     let raw = std::fs::read(d.path().join("thin.o")).unwrap();
     // The bitcode wrapper: magic, version, offset, size, cputype.
@@ -166,21 +222,49 @@ fn inspect_sees_what_the_toolchain_made() {
     }
     wrapped.extend_from_slice(&raw);
     std::fs::write(d.path().join("wrapped.o"), &wrapped).unwrap();
-    run_ok(command("/usr/bin/llvm-ar-19", d.path()).args(["rcs", "lib.a"]).arg(&elf));
-    run_ok(command("/usr/bin/llvm-ar-19", d.path()).args(["rcT", "thin.a"]).arg(&elf));
+    run_ok(
+        command("/usr/bin/llvm-ar-19", d.path())
+            .args(["rcs", "lib.a"])
+            .arg(&elf),
+    );
+    run_ok(
+        command("/usr/bin/llvm-ar-19", d.path())
+            .args(["rcT", "thin.a"])
+            .arg(&elf),
+    );
     let out = run_ok(command(shim(), d.path()).args([
-        "--shim-inspect", "thin.o", "full.o", "elf.o", "wrapped.o", "lib.a", "thin.a",
+        "--shim-inspect",
+        "thin.o",
+        "full.o",
+        "elf.o",
+        "wrapped.o",
+        "lib.a",
+        "thin.a",
     ]));
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 6, "{text}");
-    assert!(lines[0].starts_with("thin.o: raw bitcode") && lines[0].contains("ThinLTO, 1 module(s), producer LLVM19") && lines[0].contains("triple aarch64-unknown-linux-gnu"), "{text}");
-    assert!(lines[1].contains("full LTO") && lines[1].contains("x86_64-unknown-linux-gnu"), "{text}");
+    assert!(
+        lines[0].starts_with("thin.o: raw bitcode")
+            && lines[0].contains("ThinLTO, 1 module(s), producer LLVM19")
+            && lines[0].contains("triple aarch64-unknown-linux-gnu"),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains("full LTO") && lines[1].contains("x86_64-unknown-linux-gnu"),
+        "{text}"
+    );
     assert!(lines[2].starts_with("elf.o: ELF"), "{text}");
-    assert!(lines[3].starts_with("wrapped.o: wrapped bitcode") && lines[3].contains("ThinLTO"), "{text}");
+    assert!(
+        lines[3].starts_with("wrapped.o: wrapped bitcode") && lines[3].contains("ThinLTO"),
+        "{text}"
+    );
     assert!(lines[4].starts_with("lib.a: archive"), "{text}");
     assert!(lines[5].starts_with("thin.a: thin archive"), "{text}");
-    let missing = command(shim(), d.path()).args(["--shim-inspect", "gone.o"]).output().unwrap();
+    let missing = command(shim(), d.path())
+        .args(["--shim-inspect", "gone.o"])
+        .output()
+        .unwrap();
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).starts_with("kbuild-ld-shim: gone.o:"));
 }

@@ -9,7 +9,8 @@ use std::process::Output;
 use common::*;
 
 const LDFLAGS: &str = "-EL -maarch64elf -z norelro -mllvm -import-instr-limit=5 -z noexecstack";
-const CFLAGS: &str = "--target=aarch64-linux-gnu -O2 -flto=thin -fsplit-lto-unit -ffreestanding -fno-PIE";
+const CFLAGS: &str =
+    "--target=aarch64-linux-gnu -O2 -flto=thin -fsplit-lto-unit -ffreestanding -fno-PIE";
 
 const CALLER_C: &str = "int add_one(int x);\nint loop_sum(int n) { int s = 0; for (int i = 0; i < n; i++) s = add_one(s); return s; }\nvoid _start(void) { volatile int r = loop_sum(1000); (void)r; for (;;) {} }\n";
 const CALLEE_C: &str = "int add_one(int x) { return x + 1; }\n";
@@ -61,7 +62,11 @@ fn tree() -> tempfile::TempDir {
         "#!/bin/sh\nfor a; do f=$a; done\n[ \"$(head -c 4 \"$f\" | od -An -tx1 | tr -d ' ')\" = 7f454c46 ] || { echo \"objtool: $f is not ELF\" >&2; exit 1; }\n",
     )
     .unwrap();
-    std::process::Command::new("chmod").arg("+x").arg(d.path().join("objtool")).status().unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(d.path().join("objtool"))
+        .status()
+        .unwrap();
     d
 }
 
@@ -90,7 +95,13 @@ fn builtin_object_stays_the_compilers_bitcode() {
     let record = d.path().join("record.jsonl");
     sh(
         d.path(),
-        &recipe(&shim(), "lib", "callee", &defines("callee", "callee", false), false),
+        &recipe(
+            &shim(),
+            "lib",
+            "callee",
+            &defines("callee", "callee", false),
+            false,
+        ),
         &[("KBUILD_LD_SHIM_RECORD", record.to_str().unwrap())],
     );
     let out = read(d.path(), "lib/callee.o");
@@ -98,21 +109,47 @@ fn builtin_object_stays_the_compilers_bitcode() {
     assert!(out.starts_with(b"BC\xc0\xde"));
     let line = std::fs::read_to_string(&record).unwrap();
     assert!(line.contains("\"decision\":\"passthrough\""), "{line}");
-    assert!(line.contains("\"reason\":\"fixed-kernel-keeps-bitcode\""), "{line}");
+    assert!(
+        line.contains("\"reason\":\"fixed-kernel-keeps-bitcode\""),
+        "{line}"
+    );
     assert!(line.contains("\"lto\":\"thin\""), "{line}");
 }
 
 #[test]
 fn composite_part_and_mod_o_stay_bitcode() {
     let d = tree();
-    sh(d.path(), &recipe(&shim(), "lib", "callee", &defines("callee", "crcmod", true), false), &[]);
-    assert_eq!(read(d.path(), "lib/callee.o"), read(d.path(), "lib/callee.compiled"));
+    sh(
+        d.path(),
+        &recipe(
+            &shim(),
+            "lib",
+            "callee",
+            &defines("callee", "crcmod", true),
+            false,
+        ),
+        &[],
+    );
+    assert_eq!(
+        read(d.path(), "lib/callee.o"),
+        read(d.path(), "lib/callee.compiled")
+    );
 }
 
 #[test]
 fn single_object_module_becomes_the_elf_lld_makes() {
     let d = tree();
-    sh(d.path(), &recipe(&shim(), "lib", "callee", &defines("callee", "callee", true), false), &[]);
+    sh(
+        d.path(),
+        &recipe(
+            &shim(),
+            "lib",
+            "callee",
+            &defines("callee", "callee", true),
+            false,
+        ),
+        &[],
+    );
     let out = read(d.path(), "lib/callee.o");
     assert!(is_elf(&out));
     assert_eq!(out, direct_relink(d.path(), "callee"));
@@ -121,7 +158,13 @@ fn single_object_module_becomes_the_elf_lld_makes() {
 #[test]
 fn objtool_followed_object_becomes_elf_and_objtool_accepts_it() {
     let d = tree();
-    let r = recipe(&shim(), "lib", "callee", &defines("callee_mod", "callee", true), true);
+    let r = recipe(
+        &shim(),
+        "lib",
+        "callee",
+        &defines("callee_mod", "callee", true),
+        true,
+    );
     sh(d.path(), &r, &[]);
     let out = read(d.path(), "lib/callee.o");
     assert!(is_elf(&out));
@@ -131,7 +174,12 @@ fn objtool_followed_object_becomes_elf_and_objtool_accepts_it() {
 #[test]
 fn no_visible_recipe_forwards_unless_forced() {
     let d = tree();
-    let compiled = compile(&d.path().join("lib"), "solo", CALLEE_C, &CFLAGS.split(' ').collect::<Vec<_>>());
+    let compiled = compile(
+        &d.path().join("lib"),
+        "solo",
+        CALLEE_C,
+        &CFLAGS.split(' ').collect::<Vec<_>>(),
+    );
     let run = |mode: &str| {
         run_ok(
             command(shim(), d.path())
@@ -153,11 +201,21 @@ fn final_link_inlines_across_files_only_with_the_passthrough() {
     let calls_to_add_one = |ld: &Path| {
         let d = tree();
         for stem in ["caller", "callee"] {
-            sh(d.path(), &recipe(ld, "lib", stem, &defines(stem, stem, false), false), &[]);
+            sh(
+                d.path(),
+                &recipe(ld, "lib", stem, &defines(stem, stem, false), false),
+                &[],
+            );
         }
         let mut link = command(LLD, d.path());
-        link.args(LDFLAGS.split(' '))
-            .args(["-e", "_start", "-o", "vmlinux", "lib/caller.o", "lib/callee.o"]);
+        link.args(LDFLAGS.split(' ')).args([
+            "-e",
+            "_start",
+            "-o",
+            "vmlinux",
+            "lib/caller.o",
+            "lib/callee.o",
+        ]);
         run_ok(&mut link);
         let dis = run_ok(command("/usr/bin/llvm-objdump-19", d.path()).args(["-d", "vmlinux"]));
         String::from_utf8_lossy(&dis.stdout)
@@ -166,20 +224,31 @@ fn final_link_inlines_across_files_only_with_the_passthrough() {
             .count()
     };
     assert_eq!(calls_to_add_one(&shim()), 0, "inlined through the shim");
-    assert!(calls_to_add_one(Path::new(LLD)) >= 1, "a real call after ld.lld -r");
+    assert!(
+        calls_to_add_one(Path::new(LLD)) >= 1,
+        "a real call after ld.lld -r"
+    );
 }
 
 #[test]
 fn explain_reports_the_rule_and_writes_nothing() {
     let d = tree();
-    compile(&d.path().join("lib"), "x", CALLEE_C, &CFLAGS.split(' ').collect::<Vec<_>>());
+    compile(
+        &d.path().join("lib"),
+        "x",
+        CALLEE_C,
+        &CFLAGS.split(' ').collect::<Vec<_>>(),
+    );
     let out = run_ok(
         command(shim(), d.path())
             .env("KBUILD_LD_SHIM_REAL_LD", LLD)
             .args(["--shim-explain", "-r", "-o", "lib/.tmp_x.o", "lib/x.o"]),
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.starts_with("decision: forward\nreason:   no-recipe"), "{text}");
+    assert!(
+        text.starts_with("decision: forward\nreason:   no-recipe"),
+        "{text}"
+    );
     assert!(text.contains("Thin"), "{text}");
     assert!(!d.path().join("lib/.tmp_x.o").exists());
 }

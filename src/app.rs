@@ -115,7 +115,13 @@ fn log_decision(eval: &Evaluation) {
 
 /// Appends to the audit record when one is asked for. A record that cannot
 /// be written costs one warning, never the build.
-fn write_record(eval: &Evaluation, cwd: &std::path::Path, decision: &str, bytes: u64, started: Instant) {
+fn write_record(
+    eval: &Evaluation,
+    cwd: &std::path::Path,
+    decision: &str,
+    bytes: u64,
+    started: Instant,
+) {
     let Some(path) = std::env::var_os(record::ENV_RECORD).filter(|p| !p.is_empty()) else {
         return;
     };

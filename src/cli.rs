@@ -56,6 +56,9 @@ pub struct ShimCli {
     /// shim changes nothing); 1: broken setup.
     #[arg(long = "shim-doctor", value_name = "TREE", num_args = 0..=1, group = "action")]
     doctor: Option<Vec<PathBuf>>,
+    /// Print the shim's man page (roff), generated from this interface.
+    #[arg(long = "shim-manpage", group = "action")]
+    manpage: bool,
     /// Machine-readable output for --shim-inspect and --shim-report.
     #[arg(long = "json")]
     json: bool,
@@ -91,6 +94,9 @@ pub fn run(argv0: OsString, args: Vec<OsString>) -> i32 {
         ));
         return 2;
     }
+    if parsed.manpage {
+        return manpage();
+    }
     if let Some(record) = &parsed.report {
         return report(record, parsed.json);
     }
@@ -98,6 +104,19 @@ pub fn run(argv0: OsString, args: Vec<OsString>) -> i32 {
         return crate::doctor::run(argv0, tree.first().map(PathBuf::as_path));
     }
     inspect(&parsed.inspect, parsed.json)
+}
+
+fn manpage() -> i32 {
+    use clap::CommandFactory;
+    let mut out = std::io::stdout().lock();
+    match clap_mangen::Man::new(ShimCli::command()).render(&mut out) {
+        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            error_line(format!("cannot write the man page: {e}"));
+            1
+        }
+    }
 }
 
 fn report(path: &Path, json: bool) -> i32 {
@@ -110,7 +129,10 @@ fn report(path: &Path, json: bool) -> i32 {
     };
     let summary = crate::report::summarise(&records);
     if json {
-        println!("{}", serde_json::to_string_pretty(&summary).expect("summary serialises"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).expect("summary serialises")
+        );
     } else {
         print!("{}", crate::report::render_text(&summary));
     }
@@ -131,7 +153,10 @@ fn inspect(files: &[PathBuf], json: bool) -> i32 {
         }
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&found).expect("inspection serialises"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&found).expect("inspection serialises")
+        );
     }
     status
 }

@@ -159,7 +159,10 @@ mod tests {
             shell_script(&argv(&["bash", "-e", "-c", "x"])).as_deref(),
             Some("x")
         );
-        assert_eq!(shell_script(&argv(&["sh", "-ec", "y"])).as_deref(), Some("y"));
+        assert_eq!(
+            shell_script(&argv(&["sh", "-ec", "y"])).as_deref(),
+            Some("y")
+        );
         assert_eq!(shell_script(&argv(&["make", "-c", "y"])), None);
         assert_eq!(shell_script(&argv(&["sh", "script.sh"])), None);
     }

@@ -53,7 +53,9 @@ pub struct Candidate {
 /// What the input file turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputFacts {
-    Bitcode { lto: Lto },
+    Bitcode {
+        lto: Lto,
+    },
     /// Bitcode whose block structure does not hold together.
     CorruptBitcode(String),
     NotBitcode(String),
@@ -144,27 +146,43 @@ impl fmt::Display for Reason {
             Reason::NotRelocatable => write!(f, "not a relocatable (-r) link"),
             Reason::Probe => write!(f, "informational call (--version, -v, --help)"),
             Reason::ResponseFile(e) => write!(f, "response file not analysable: {e}"),
-            Reason::UnknownOptions(o) => write!(f, "options the table does not know: {}", o.join(" ")),
-            Reason::AddsInputs(o) => write!(f, "options that add inputs or symbols: {}", o.join(" ")),
+            Reason::UnknownOptions(o) => {
+                write!(f, "options the table does not know: {}", o.join(" "))
+            }
+            Reason::AddsInputs(o) => {
+                write!(f, "options that add inputs or symbols: {}", o.join(" "))
+            }
             Reason::InputCount(n) => write!(f, "{n} input files, not exactly one"),
             Reason::NoOutput => write!(f, "no -o output"),
             Reason::OutputNotTmpOfInput => write!(f, "output is not dir(input)/.tmp_<input>"),
             Reason::SameFile => write!(f, "input and output are the same file"),
-            Reason::Input(InputFacts::Bitcode { .. }) => write!(f, "bitcode without an LTO summary"),
+            Reason::Input(InputFacts::Bitcode { .. }) => {
+                write!(f, "bitcode without an LTO summary")
+            }
             Reason::Input(InputFacts::CorruptBitcode(e)) => write!(f, "corrupt bitcode: {e}"),
-            Reason::Input(InputFacts::NotBitcode(kind)) => write!(f, "input is {kind}, not bitcode"),
+            Reason::Input(InputFacts::NotBitcode(kind)) => {
+                write!(f, "input is {kind}, not bitcode")
+            }
             Reason::Input(InputFacts::Unreadable(e)) => write!(f, "input unreadable: {e}"),
             Reason::KconfigWithoutLto => write!(f, "include/config/auto.conf enables no Clang LTO"),
-            Reason::NoRecipe(why) => write!(f, "no recipe visible ({why}); doing what kbuild asked"),
+            Reason::NoRecipe(why) => {
+                write!(f, "no recipe visible ({why}); doing what kbuild asked")
+            }
             Reason::CompileNotFound => write!(f, "recipe has no compile of the input"),
-            Reason::ModuleNamesMissing => write!(f, "-DMODULE without KBUILD_BASENAME/KBUILD_MODNAME"),
+            Reason::ModuleNamesMissing => {
+                write!(f, "-DMODULE without KBUILD_BASENAME/KBUILD_MODNAME")
+            }
             Reason::SingleObjectModule => write!(f, "single-object module: modpost needs ELF"),
             Reason::ObjtoolFollows => write!(f, "objtool reads this object next: it needs ELF"),
             Reason::FixedKernelKeepsBitcode(lto) => {
                 write!(f, "{lto:?} LTO bitcode the fixed kernel does not relink")
             }
             Reason::ForcedWithoutRecipe(lto) => {
-                write!(f, "{lto:?} LTO bitcode, no recipe visible, {}=force", Mode::ENV)
+                write!(
+                    f,
+                    "{lto:?} LTO bitcode, no recipe visible, {}=force",
+                    Mode::ENV
+                )
             }
         }
     }
@@ -298,7 +316,9 @@ mod tests {
         assert_eq!(Mode::parse(None), Ok(Mode::Auto));
         assert_eq!(Mode::parse(Some("off")), Ok(Mode::Off));
         assert_eq!(Mode::parse(Some("force")), Ok(Mode::Force));
-        assert!(Mode::parse(Some("Off")).unwrap_err().contains("KBUILD_LD_SHIM_MODE"));
+        assert!(Mode::parse(Some("Off"))
+            .unwrap_err()
+            .contains("KBUILD_LD_SHIM_MODE"));
     }
 
     #[test]
@@ -316,17 +336,26 @@ mod tests {
         let dotted = request(true, Some("lib/.tmp_crc16.o"), &["./lib/crc16.o"]);
         assert!(relink_candidate(&dotted).is_ok());
         let composite = request(true, Some("drivers/foo.o"), &["drivers/foo-main.o"]);
-        assert_eq!(relink_candidate(&composite), Err(Reason::OutputNotTmpOfInput));
+        assert_eq!(
+            relink_candidate(&composite),
+            Err(Reason::OutputNotTmpOfInput)
+        );
         let two = request(true, Some("a/.tmp_b.o"), &["a/b.o", "a/c.o"]);
         assert_eq!(relink_candidate(&two), Err(Reason::InputCount(2)));
         let final_link = request(false, Some("vmlinux"), &["vmlinux.o"]);
         assert_eq!(relink_candidate(&final_link), Err(Reason::NotRelocatable));
         let mut scripted = ok.clone();
         scripted.adds_inputs = vec!["-T".into()];
-        assert!(matches!(relink_candidate(&scripted), Err(Reason::AddsInputs(_))));
+        assert!(matches!(
+            relink_candidate(&scripted),
+            Err(Reason::AddsInputs(_))
+        ));
         let mut unknown = ok.clone();
         unknown.unknown = vec!["--frobnicate".into()];
-        assert!(matches!(relink_candidate(&unknown), Err(Reason::UnknownOptions(_))));
+        assert!(matches!(
+            relink_candidate(&unknown),
+            Err(Reason::UnknownOptions(_))
+        ));
         let mut probe = ok;
         probe.probe = true;
         assert_eq!(relink_candidate(&probe), Err(Reason::Probe));

@@ -134,7 +134,12 @@ pub fn judge(texts: &[(&'static str, String)]) -> Verdict {
         );
     };
     let terms = &rule.condition_terms;
-    let where_ = format!("{} in {} relinks if $({})", rule.variable, rule.file, terms.join(")$("));
+    let where_ = format!(
+        "{} in {} relinks if $({})",
+        rule.variable,
+        rule.file,
+        terms.join(")$(")
+    );
     let uses_objtool = terms.iter().any(|t| t == "objtool-enabled");
     let only_known_terms = terms
         .iter()
@@ -149,7 +154,9 @@ pub fn judge(texts: &[(&'static str, String)]) -> Verdict {
             "{where_}, and objtool-enabled is set without CONFIG_OBJTOOL: every standard object is relinked (the 6.13 regression)"
         ));
     }
-    Verdict::NotAffected(format!("{where_}: only objtool-followed objects and single-object modules (the fixed rule)"))
+    Verdict::NotAffected(format!(
+        "{where_}: only objtool-followed objects and single-object modules (the fixed rule)"
+    ))
 }
 
 /// The kbuild source of a tree given as source or object tree (an `O=`
@@ -228,7 +235,11 @@ pub fn run(argv0: OsString, tree: Option<&Path>) -> i32 {
     }
     if std::env::var_os(resolve::ENV_GUARD).is_some() {
         broken = true;
-        let _ = writeln!(out, "  recursion       BROKEN: {} is set in this environment", resolve::ENV_GUARD);
+        let _ = writeln!(
+            out,
+            "  recursion       BROKEN: {} is set in this environment",
+            resolve::ENV_GUARD
+        );
     }
     for var in [
         resolve::ENV_REAL_LD,
@@ -242,7 +253,9 @@ pub fn run(argv0: OsString, tree: Option<&Path>) -> i32 {
             .unwrap_or_else(|| "(unset)".into());
         let _ = writeln!(out, "  env {var:<24} {value}");
     }
-    if let Err(e) = crate::decision::Mode::parse(std::env::var(crate::decision::Mode::ENV).ok().as_deref()) {
+    if let Err(e) =
+        crate::decision::Mode::parse(std::env::var(crate::decision::Mode::ENV).ok().as_deref())
+    {
         broken = true;
         let _ = writeln!(out, "  mode            BROKEN: {e}");
     }
@@ -251,7 +264,11 @@ pub fn run(argv0: OsString, tree: Option<&Path>) -> i32 {
         match source_tree(tree) {
             None => {
                 broken = true;
-                let _ = writeln!(out, "  tree            BROKEN: {} has no scripts/Makefile.build (nor source/)", tree.display());
+                let _ = writeln!(
+                    out,
+                    "  tree            BROKEN: {} has no scripts/Makefile.build (nor source/)",
+                    tree.display()
+                );
             }
             Some(src) => {
                 let _ = writeln!(out, "  tree            {}", tree.display());
@@ -275,8 +292,14 @@ pub fn run(argv0: OsString, tree: Option<&Path>) -> i32 {
                 }
                 let v = judge(&read_kbuild(&src));
                 let _ = match &v {
-                    Verdict::Affected(why) => writeln!(out, "  verdict         AFFECTED: {why}; build with LD=kbuild-ld-shim"),
-                    Verdict::NotAffected(why) => writeln!(out, "  verdict         not affected: {why}; the shim will change nothing"),
+                    Verdict::Affected(why) => writeln!(
+                        out,
+                        "  verdict         AFFECTED: {why}; build with LD=kbuild-ld-shim"
+                    ),
+                    Verdict::NotAffected(why) => writeln!(
+                        out,
+                        "  verdict         not affected: {why}; the shim will change nothing"
+                    ),
                 };
                 verdict = Some(v);
             }
@@ -334,26 +357,43 @@ mod tests {
 
     #[test]
     fn unfixed_613_is_affected_and_fixed_is_not() {
-        assert!(matches!(judge(&texts(UNFIXED_613_LIB, "")), Verdict::Affected(_)));
-        assert!(matches!(judge(&texts(FIXED_613_LIB, "")), Verdict::NotAffected(_)));
+        assert!(matches!(
+            judge(&texts(UNFIXED_613_LIB, "")),
+            Verdict::Affected(_)
+        ));
+        assert!(matches!(
+            judge(&texts(FIXED_613_LIB, "")),
+            Verdict::NotAffected(_)
+        ));
     }
 
     #[test]
     fn debian_612_and_its_recreated_regression() {
-        assert!(matches!(judge(&texts("", DEBIAN_612_BUILD)), Verdict::NotAffected(_)));
+        assert!(matches!(
+            judge(&texts("", DEBIAN_612_BUILD)),
+            Verdict::NotAffected(_)
+        ));
         let regressed_build = DEBIAN_612_BUILD.replace("$(is-single-obj-m)", "$(objtool-enabled)");
         // Debian 6.12's own Makefile.build lines around the relink.
         let build = format!(
             "{regressed_build}$(obj)/%.o: private objtool-enabled = $(if $(is-standard-object),$(if $(delay-objtool),$(is-single-obj-m),y))\n$(multi-obj-m): private objtool-enabled := $(delay-objtool)\n"
         );
         assert!(matches!(judge(&texts("", &build)), Verdict::Affected(_)));
-        let guarded = build.replace("$(obj)/%.o:", "ifdef CONFIG_OBJTOOL\n$(obj)/%.o:").replace("\n$(multi", "\nendif\n$(multi");
-        assert!(matches!(judge(&texts("", &guarded)), Verdict::NotAffected(_)));
+        let guarded = build
+            .replace("$(obj)/%.o:", "ifdef CONFIG_OBJTOOL\n$(obj)/%.o:")
+            .replace("\n$(multi", "\nendif\n$(multi");
+        assert!(matches!(
+            judge(&texts("", &guarded)),
+            Verdict::NotAffected(_)
+        ));
     }
 
     #[test]
     fn no_relink_at_all_is_not_affected() {
-        assert!(matches!(judge(&texts("cmd_cc_o_c = $(CC) -c\n", "")), Verdict::NotAffected(_)));
+        assert!(matches!(
+            judge(&texts("cmd_cc_o_c = $(CC) -c\n", "")),
+            Verdict::NotAffected(_)
+        ));
     }
 
     #[test]
@@ -368,7 +408,10 @@ mod tests {
 
     #[test]
     fn lld_version_lines() {
-        assert_eq!(lld_major("Debian LLD 19.1.7 (compatible with GNU linkers)"), Some(19));
+        assert_eq!(
+            lld_major("Debian LLD 19.1.7 (compatible with GNU linkers)"),
+            Some(19)
+        );
         assert_eq!(lld_major("LLD 18.1.8"), Some(18));
         assert_eq!(lld_major("GNU ld (GNU Binutils) 2.40"), None);
     }

@@ -64,9 +64,13 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path) -> Evaluation {
         }
     };
     let input = examine_input(&cwd.join(&candidate.input));
-    let same_file = passthrough::same_file(&cwd.join(&candidate.input), &cwd.join(&candidate.output));
+    let same_file =
+        passthrough::same_file(&cwd.join(&candidate.input), &cwd.join(&candidate.output));
     let kconfig = Kconfig::read(cwd);
-    let context = if kconfig.as_ref().is_some_and(|k| k.lto() == KconfigLto::None) {
+    let context = if kconfig
+        .as_ref()
+        .is_some_and(|k| k.lto() == KconfigLto::None)
+    {
         Context::KconfigWithoutLto
     } else if matches!(input, InputFacts::Bitcode { .. }) {
         let recipe = context::find_recipe(&candidate.input, &candidate.output);

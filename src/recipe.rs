@@ -230,8 +230,7 @@ mod tests {
 
     #[test]
     fn lexer_handles_kbuild_quoting() {
-        let cmds =
-            split_commands(r#"a 'b c'"d\"e" f\ g;h&&i||j|k 'it'\''s' "x\ y""#).unwrap();
+        let cmds = split_commands(r#"a 'b c'"d\"e" f\ g;h&&i||j|k 'it'\''s' "x\ y""#).unwrap();
         assert_eq!(
             cmds,
             vec![
@@ -262,7 +261,10 @@ mod tests {
             .compile
             .unwrap();
         assert!(!c.module && !c.is_single_object_module());
-        let part = ARM64_MODULE.replace("-DKBUILD_MODNAME='\"crc_ccitt\"'", "-DKBUILD_MODNAME='\"crc\"'");
+        let part = ARM64_MODULE.replace(
+            "-DKBUILD_MODNAME='\"crc_ccitt\"'",
+            "-DKBUILD_MODNAME='\"crc\"'",
+        );
         let c = facts(&part, "lib/crc-ccitt.o", "lib/.tmp_crc-ccitt.o")
             .unwrap()
             .compile
@@ -276,7 +278,11 @@ mod tests {
         let f = facts(x86, "drivers/m.mod.o", "drivers/.tmp_m.mod.o").unwrap();
         assert!(f.objtool_follows);
         let other = x86.replace("--module drivers/m.mod.o", "--module drivers/other.o");
-        assert!(!facts(&other, "drivers/m.mod.o", "drivers/.tmp_m.mod.o").unwrap().objtool_follows);
+        assert!(
+            !facts(&other, "drivers/m.mod.o", "drivers/.tmp_m.mod.o")
+                .unwrap()
+                .objtool_follows
+        );
     }
 
     #[test]
@@ -296,7 +302,11 @@ mod tests {
 
     #[test]
     fn relink_without_a_compile_reports_no_compile() {
-        let f = facts("ld.lld -r -o d/.tmp_a.o d/a.o; mv d/.tmp_a.o d/a.o", "d/a.o", "d/.tmp_a.o");
+        let f = facts(
+            "ld.lld -r -o d/.tmp_a.o d/a.o; mv d/.tmp_a.o d/a.o",
+            "d/a.o",
+            "d/.tmp_a.o",
+        );
         assert_eq!(f.unwrap().compile, None);
     }
 }

@@ -129,7 +129,12 @@ mod tests {
     #[test]
     fn totals_and_anomalies() {
         let s = summarise(&[
-            rec("passthrough", "fixed-kernel-keeps-bitcode", Some("thin"), 10),
+            rec(
+                "passthrough",
+                "fixed-kernel-keeps-bitcode",
+                Some("thin"),
+                10,
+            ),
             rec("passthrough", "fixed-kernel-keeps-bitcode", Some("full"), 5),
             rec("forward", "single-object-module", Some("thin"), 0),
             rec("forward", "not-relocatable", None, 0),
@@ -137,7 +142,10 @@ mod tests {
             rec("error", "fixed-kernel-keeps-bitcode", Some("thin"), 0),
         ]);
         assert_eq!(s.invocations, 6);
-        assert_eq!((s.passthroughs, s.passthroughs_thin, s.passthroughs_full), (2, 1, 1));
+        assert_eq!(
+            (s.passthroughs, s.passthroughs_thin, s.passthroughs_full),
+            (2, 1, 1)
+        );
         assert_eq!((s.forwards, s.errors), (3, 1));
         assert_eq!(s.forwards_by_reason["no-recipe"], 1);
         assert_eq!(s.bytes_copied, 15);
@@ -145,6 +153,9 @@ mod tests {
         assert_eq!(s.anomalies.len(), 2, "{:?}", s.anomalies);
         assert!(s.anomalies[0].contains("no-recipe detail"));
         let text = render_text(&s);
-        assert!(text.contains("passthroughs       2 (thin 1, full 1)"), "{text}");
+        assert!(
+            text.contains("passthroughs       2 (thin 1, full 1)"),
+            "{text}"
+        );
     }
 }

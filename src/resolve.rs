@@ -103,9 +103,7 @@ pub struct Inputs {
 impl Inputs {
     /// Reads the process environment.
     pub fn from_env(argv0: OsString) -> Inputs {
-        let self_id = std::env::current_exe()
-            .ok()
-            .and_then(|p| file_id(&p));
+        let self_id = std::env::current_exe().ok().and_then(|p| file_id(&p));
         Inputs {
             argv0,
             real_ld: std::env::var_os(ENV_REAL_LD).filter(|v| !v.is_empty()),
@@ -119,9 +117,7 @@ impl Inputs {
     /// The name the shim was invoked under, when that is not its own name.
     pub fn masquerade_name(&self) -> Option<OsString> {
         let name = Path::new(&self.argv0).file_name()?;
-        let is_shim = name
-            .to_str()
-            .is_some_and(|n| n.starts_with(SHIM_NAME));
+        let is_shim = name.to_str().is_some_and(|n| n.starts_with(SHIM_NAME));
         (!is_shim).then(|| name.to_os_string())
     }
 }
@@ -140,7 +136,9 @@ pub fn resolve(inputs: &Inputs) -> Result<Resolved, ResolveError> {
     let (rule, program) = choose_rule(inputs);
     let found = if has_slash(&program) {
         let path = inputs.cwd.join(&program);
-        path.exists().then_some(path).filter(|p| !is_self(inputs, p))
+        path.exists()
+            .then_some(path)
+            .filter(|p| !is_self(inputs, p))
     } else {
         search_path(inputs, &program)
     };
@@ -266,7 +264,10 @@ mod tests {
         assert_eq!(resolve(&i).unwrap().path, lld);
         i.real_ld = Some(lld19.clone().into());
         let r = resolve(&i).unwrap();
-        assert_eq!((r.path, r.rule), (lld19.clone(), Rule::EnvRealLd(lld19.into())));
+        assert_eq!(
+            (r.path, r.rule),
+            (lld19.clone(), Rule::EnvRealLd(lld19.into()))
+        );
     }
 
     #[test]

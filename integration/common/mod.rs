@@ -18,7 +18,10 @@ pub fn shim() -> PathBuf {
 /// it): a missing one must fail loudly, not skip.
 pub fn require_toolchain() {
     for tool in [LLD, CLANG] {
-        assert!(Path::new(tool).exists(), "{tool} missing: apt-get install clang-19 lld-19 llvm-19");
+        assert!(
+            Path::new(tool).exists(),
+            "{tool} missing: apt-get install clang-19 lld-19 llvm-19"
+        );
     }
 }
 
