@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::io::Read;
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 
@@ -112,7 +113,11 @@ impl Kconfig {
 
     /// `None` when the tree has no auto.conf (not a configured kernel tree).
     pub fn read(objtree: &Path) -> Option<Kconfig> {
-        let text = std::fs::read_to_string(objtree.join(Self::PATH)).ok()?;
+        let mut text = String::new();
+        crate::regular_file::open_regular(&objtree.join(Self::PATH))
+            .ok()?
+            .read_to_string(&mut text)
+            .ok()?;
         Some(Kconfig::parse(&text))
     }
 

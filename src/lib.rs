@@ -16,6 +16,7 @@ pub mod options;
 pub mod passthrough;
 pub mod recipe;
 pub mod record;
+pub mod regular_file;
 pub mod report;
 pub mod request;
 pub mod resolve;

@@ -171,7 +171,9 @@ impl std::error::Error for ResponseFileError {
 /// oversized file is detected without reading it whole. Relative paths are
 /// resolved against the current directory, as lld does for every level.
 pub fn read_from_disk(path: &Path) -> io::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)?;
+    // A FIFO named as a response file must not block the shim (nor lose
+    // the bytes ld.lld will read): it is refused, and the call forwarded.
+    let file = crate::regular_file::open_regular(path)?;
     let mut buf = Vec::new();
     file.take(MAX_FILE_SIZE + 1).read_to_end(&mut buf)?;
     Ok(buf)

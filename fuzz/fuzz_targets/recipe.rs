@@ -1,0 +1,28 @@
+//! Recipe reading: `recipe::split_commands` and `recipe::analyse`.
+//! Input: line 1 the relink's input path, line 2 its output path, the rest
+//! the `sh -c` script (lossy UTF-8, as `context::shell_script` hands it).
+#![no_main]
+
+use std::path::Path;
+
+use kbuild_ld_shim::recipe;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let mut parts = text.splitn(3, '\n');
+    let (input, output, script) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(i), Some(o), Some(s)) => (i, o, s),
+        _ => ("lib/x.o", "lib/.tmp_x.o", &*text),
+    };
+    let commands = recipe::split_commands(script);
+    if let Some(commands) = &commands {
+        assert!(commands.iter().all(|c| !c.is_empty()));
+    }
+    let facts = recipe::analyse(script, Path::new(input), Path::new(output));
+    // No commands, no relink found.
+    if commands.is_none() {
+        assert!(facts.is_none());
+    }
+    let _ = recipe::split_commands(&text);
+});
