@@ -13,6 +13,7 @@
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use serde::Serialize;
@@ -150,26 +151,29 @@ impl std::error::Error for BitcodeError {
 
 /// Opens `path` read-only and reports its kind, plus bitstream facts when it
 /// is bitcode. Non-regular files (FIFOs, devices, directories) are reported
-/// as `Other` without being opened, because opening a FIFO could block the
-/// build forever.
+/// as `Other`; they are opened non-blocking and judged from the open
+/// handle, because waiting on a FIFO would block the build forever.
 pub fn examine_path(path: &Path) -> Result<InputFacts, BitcodeError> {
-    let meta = std::fs::metadata(path).map_err(BitcodeError::Io)?;
-    if !meta.is_file() {
-        return Ok(InputFacts {
-            kind: FileKind::Other,
-            len: meta.len(),
-            bitcode: None,
-        });
-    }
-    let mut file = File::open(path).map_err(BitcodeError::Io)?;
-    // Size from the open handle, so a file replaced between stat and open
-    // is judged by what we actually read.
+    let mut file = match crate::regular_file::open_regular(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
+            let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            return Ok(InputFacts {
+                kind: FileKind::Other,
+                len,
+                bitcode: None,
+            });
+        }
+        Err(e) => return Err(BitcodeError::Io(e)),
+    };
     let len = file.metadata().map_err(BitcodeError::Io)?.len();
     let mut header = [0u8; SNIFF_LEN];
     let got = read_up_to(&mut file, &mut header).map_err(BitcodeError::Io)?;
     let kind = sniff(&header[..got]);
     let bitcode = match kind {
-        FileKind::RawBitcode | FileKind::WrappedBitcode => Some(examine(file, len)?),
+        // Positioned reads (pread): one system call per refill and none to
+        // seek, which is most of the walk's cost on a large object.
+        FileKind::RawBitcode | FileKind::WrappedBitcode => Some(examine_source(Pread(&file), len)?),
         _ => None,
     };
     Ok(InputFacts { kind, len, bitcode })
@@ -197,11 +201,66 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 /// not to the file size: function bodies, metadata, constants, summaries and
 /// the string table are stepped over by seeking. Memory stays at a few KB
 /// plus the abbreviation definitions, which are capped.
-pub fn examine<R: Read + Seek>(mut reader: R, file_len: u64) -> Result<BitcodeFacts, BitcodeError> {
-    reader.seek(SeekFrom::Start(0)).map_err(BitcodeError::Io)?;
+pub fn examine<R: Read + Seek>(reader: R, file_len: u64) -> Result<BitcodeFacts, BitcodeError> {
+    examine_source(
+        SeekRead {
+            inner: reader,
+            pos: None,
+        },
+        file_len,
+    )
+}
+
+/// Reads at absolute offsets; what [`BitReader`] needs from a file.
+trait Source {
+    /// Reads into `buf` from `offset` until `buf` is full or EOF; returns
+    /// the bytes read (short only at EOF).
+    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
+}
+
+/// A `File` read with pread: no seek calls and no shared file position.
+struct Pread<'a>(&'a File);
+
+impl Source for Pread<'_> {
+    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let mut got = 0;
+        while got < buf.len() {
+            match self.0.read_at(&mut buf[got..], offset + got as u64) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(got)
+    }
+}
+
+/// Any `Read + Seek`, seeking only when the wanted offset is not where the
+/// previous read left it.
+struct SeekRead<R> {
+    inner: R,
+    pos: Option<u64>,
+}
+
+impl<R: Read + Seek> Source for SeekRead<R> {
+    fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        if self.pos != Some(offset) {
+            self.pos = None;
+            self.inner.seek(SeekFrom::Start(offset))?;
+        }
+        let got = read_up_to(&mut self.inner, buf)?;
+        self.pos = Some(offset + got as u64);
+        Ok(got)
+    }
+}
+
+fn examine_source<S: Source>(mut reader: S, file_len: u64) -> Result<BitcodeFacts, BitcodeError> {
     let mut header = [0u8; WRAPPER_HEADER_LEN];
     let want = file_len.min(WRAPPER_HEADER_LEN as u64) as usize;
-    let got = read_up_to(&mut reader, &mut header[..want]).map_err(BitcodeError::Io)?;
+    let got = reader
+        .read_at(&mut header[..want], 0)
+        .map_err(BitcodeError::Io)?;
     let header = &header[..got];
     let (wrapped, base, len) = match sniff(header) {
         FileKind::RawBitcode => (false, 0, file_len),
@@ -401,7 +460,7 @@ struct Walker<R> {
     modules_awaiting_strtab: usize,
 }
 
-impl<R: Read + Seek> Walker<R> {
+impl<S: Source> Walker<S> {
     fn walk(&mut self) -> Result<(), BitcodeError> {
         let magic = self.bits.read(32)?;
         if magic != u64::from(u32::from_le_bytes(RAW_MAGIC)) {
@@ -582,10 +641,8 @@ impl<R: Read + Seek> Walker<R> {
                     let Some(abbrev) = abbrev else {
                         return Err(self.bits.error("undefined abbreviation id"));
                     };
-                    // Abbrevs are a few operands each; cloning one avoids
-                    // borrowing `abbrevs` across the mutable read.
-                    let abbrev = abbrev.clone();
-                    let rec = self.read_abbrev_record(&abbrev, want)?;
+                    // `abbrevs` is a local, not part of `self`: no clone.
+                    let rec = self.read_abbrev_record(abbrev, want)?;
                     self.module_record(rec, first_module, &mut uses_strtab);
                 }
             }
@@ -645,8 +702,7 @@ impl<R: Read + Seek> Walker<R> {
                     else {
                         return Err(self.bits.error("undefined abbreviation id"));
                     };
-                    let abbrev = abbrev.clone();
-                    let rec = self.read_abbrev_record(&abbrev, want)?;
+                    let rec = self.read_abbrev_record(abbrev, want)?;
                     on_record(self, rec)?;
                 }
             }
@@ -896,8 +952,8 @@ const MAX_READAHEAD: usize = 8192;
 /// with a readahead window that starts small after every seek and grows
 /// while reading stays sequential. Reads past the current limit (the end of
 /// the innermost decoded block) are errors, so no loop can run off the end.
-struct BitReader<R> {
-    inner: R,
+struct BitReader<S> {
+    inner: S,
     base: u64,
     len: u64,
     buf: Vec<u8>,
@@ -907,12 +963,10 @@ struct BitReader<R> {
     pos: u64,
     limit: u64,
     readahead: usize,
-    /// Where `inner` is positioned, to avoid redundant seeks.
-    inner_pos: Option<u64>,
 }
 
-impl<R: Read + Seek> BitReader<R> {
-    fn new(inner: R, base: u64, len: u64) -> Self {
+impl<S: Source> BitReader<S> {
+    fn new(inner: S, base: u64, len: u64) -> Self {
         BitReader {
             inner,
             base,
@@ -922,7 +976,6 @@ impl<R: Read + Seek> BitReader<R> {
             pos: 0,
             limit: len * 8,
             readahead: MIN_READAHEAD,
-            inner_pos: None,
         }
     }
 
@@ -954,8 +1007,9 @@ impl<R: Read + Seek> BitReader<R> {
         self.limit = limit;
     }
 
+    #[inline]
     fn read(&mut self, n: u32) -> Result<u64, BitcodeError> {
-        debug_assert!(n <= 64);
+        debug_assert!(n <= 56);
         if u64::from(n) > self.remaining() {
             return Err(self.error(if self.limit == self.len * 8 {
                 "unexpected end of bitcode stream"
@@ -963,6 +1017,24 @@ impl<R: Read + Seek> BitReader<R> {
                 "read past the end of a block"
             }));
         }
+        // Fast path: the next 8 bytes are buffered, so one little-endian
+        // load holds all n bits (n + shift <= 56 + 7 < 64).
+        let idx = self.pos / 8;
+        if let Some(i) = idx.checked_sub(self.buf_start) {
+            let i = i as usize;
+            if let Some(bytes) = self.buf.get(i..i + 8) {
+                let word = u64::from_le_bytes(bytes.try_into().unwrap());
+                let value = (word >> (self.pos % 8)) & ((1u64 << n) - 1);
+                self.pos += u64::from(n);
+                return Ok(value);
+            }
+        }
+        self.read_slow(n)
+    }
+
+    /// Byte by byte, refilling as needed: near the buffer's end.
+    #[cold]
+    fn read_slow(&mut self, n: u32) -> Result<u64, BitcodeError> {
         let mut value = 0u64;
         let mut got = 0u32;
         while got < n {
@@ -1037,18 +1109,17 @@ impl<R: Read + Seek> BitReader<R> {
             MIN_READAHEAD
         };
         let file_pos = self.base + idx;
-        if self.inner_pos != Some(file_pos) {
-            self.inner
-                .seek(SeekFrom::Start(file_pos))
-                .map_err(BitcodeError::Io)?;
-        }
         let want = (self.len - idx).min(self.readahead as u64) as usize;
-        self.buf.clear();
+        // Never shrinks below what was allocated, so refills do not allocate.
         self.buf.resize(want, 0);
         self.buf_start = idx;
-        self.inner_pos = None;
-        let got = read_up_to(&mut self.inner, &mut self.buf).map_err(BitcodeError::Io)?;
-        self.inner_pos = Some(file_pos + got as u64);
+        let got = match self.inner.read_at(&mut self.buf, file_pos) {
+            Ok(got) => got,
+            Err(e) => {
+                self.buf.clear();
+                return Err(BitcodeError::Io(e));
+            }
+        };
         if got == 0 {
             self.buf.clear();
             return Err(malformed(

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Whole-process cost of kbuild-ld-shim, side by side with every alternative,
+# measured INTERLEAVED in one run (each round runs every command once, in a
+# shuffled order), so background load hits all of them alike and the ratios
+# stay meaningful on a busy machine.
+#
+#   bash benches/compare.sh
+#
+# Compared, on the same files and arguments:
+#   - ld.lld-19 --version: direct, through the shim, through a naive bash wrapper
+#   - the unfixed kernel's per-object relink `ld.lld-19 -r -o D/.tmp_N D/N` of
+#     an 88 KB ThinLTO object (kernel/fork.o-sized) and of a 5 MB one, versus
+#     the shim's passthrough of the same call (KBUILD_LD_SHIM_MODE=force: the
+#     real evaluate + copy path, /proc walk included), versus `cp`, versus the
+#     naive wrapper's passthrough
+#   - /bin/true, the cost of starting any process at all (the floor)
+#
+# Environment (defaults in brackets):
+#   REPS [200]            rounds of the cheap calls (everything but relinks)
+#   RELINK_REPS [10]      relinks of the 88 KB object, spread over the rounds
+#   BIG_RELINK_REPS [1]   relinks of the 5 MB object (about a minute each on
+#                         a loaded 2-core machine; 0 skips them)
+#   LLD [ld.lld-19]  SHIM [target/release/kbuild-ld-shim]
+#   KEEP=1                keep the scratch directory
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+: "${REPS:=200}" "${RELINK_REPS:=10}" "${BIG_RELINK_REPS:=1}"
+: "${LLD:=ld.lld-19}" "${SHIM:=$here/target/release/kbuild-ld-shim}"
+data=${CARGO_TARGET_DIR:-$here/target}/bench-data
+
+command -v "$LLD" >/dev/null || { echo "compare.sh: $LLD not found" >&2; exit 1; }
+if [ ! -x "$SHIM" ]; then
+    cargo build --release --quiet
+fi
+lld_path=$(command -v "$LLD")
+
+echo "preparing bitcode (clang-19, cached in $data)..." >&2
+bash benches/gen-bitcode.sh "$data/fn170x10.o" 170 10     # ~88 KB, like kernel/fork.o
+bash benches/gen-bitcode.sh "$data/fn3000x40.o" 3000 40   # ~5 MB
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/kbuild-ld-shim-compare.XXXXXX")
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/kernel"
+cp "$data/fn170x10.o" "$work/kernel/fork.o"
+cp "$data/fn3000x40.o" "$work/kernel/big.o"
+
+# The ten-line wrapper a user would write instead of the shim: copy any
+# `-r` call with one input whose output is a .tmp_ file, exec ld.lld otherwise.
+cat > "$work/naive-ld" <<EOF
+#!/bin/bash
+args=("\$@") r= out= in= n=0
+while [ \$# -gt 0 ]; do
+  case \$1 in
+    -r|--relocatable) r=1 ;;
+    -o) out=\$2; shift ;;
+    -z|-m|-mllvm) shift ;;
+    -*) ;;
+    *) in=\$1; n=\$((n + 1)) ;;
+  esac; shift
+done
+if [ -n "\$r" ] && [ \$n = 1 ] && [[ \${out##*/} == .tmp_* ]]; then exec cp "\$in" "\$out"; fi
+exec "\${NAIVE_REAL_LD:-$lld_path}" "\${args[@]}"
+EOF
+chmod +x "$work/naive-ld"
+
+export WORK=$work LLD_PATH=$lld_path SHIM REPS RELINK_REPS BIG_RELINK_REPS
+python3 - <<'PY'
+import os, random, statistics, sys, time
+
+work, lld, shim = os.environ["WORK"], os.environ["LLD_PATH"], os.environ["SHIM"]
+reps = int(os.environ["REPS"])
+relink_reps = int(os.environ["RELINK_REPS"])
+big_relink_reps = int(os.environ["BIG_RELINK_REPS"])
+naive = os.path.join(work, "naive-ld")
+os.chdir(work)
+
+base_env = {k: v for k, v in os.environ.items() if not k.startswith("KBUILD_LD_SHIM")}
+env_shim = dict(base_env, KBUILD_LD_SHIM_REAL_LD=lld)
+env_force = dict(env_shim, KBUILD_LD_SHIM_MODE="force")
+flags = ["-z", "noexecstack", "-r", "-o"]
+small = flags + ["kernel/.tmp_fork.o", "kernel/fork.o"]
+big = flags + ["kernel/.tmp_big.o", "kernel/big.o"]
+
+# name -> (argv, env, kind); kind: cheap | relink | bigrelink
+cmds = {
+    "true": (["/bin/true"], base_env, "cheap"),
+    "version: ld.lld direct": ([lld, "--version"], base_env, "cheap"),
+    "version: shim": ([shim, "--version"], env_shim, "cheap"),
+    "version: bash wrapper": ([naive, "--version"], base_env, "cheap"),
+    # The same forward with /bin/true as the "linker": ld.lld's own 30 ms
+    # start-up (and its noise) is gone, what is left is the wrapper itself.
+    "fwd to true: shim": ([shim, "--version"],
+                          dict(base_env, KBUILD_LD_SHIM_REAL_LD="/bin/true"), "cheap"),
+    "fwd to true: bash wrapper": ([naive, "--version"],
+                                  dict(base_env, NAIVE_REAL_LD="/bin/true"), "cheap"),
+    "88KB: ld.lld -r relink": ([lld] + small, base_env, "relink"),
+    "88KB: shim passthrough": ([shim] + small, env_force, "cheap"),
+    "88KB: bash wrapper cp": ([naive] + small, base_env, "cheap"),
+    "88KB: cp": (["/bin/cp", "kernel/fork.o", "kernel/.tmp_fork.o"], base_env, "cheap"),
+    "5MB: ld.lld -r relink": ([lld] + big, base_env, "bigrelink"),
+    "5MB: shim passthrough": ([shim] + big, env_force, "cheap"),
+    "5MB: bash wrapper cp": ([naive] + big, base_env, "cheap"),
+    "5MB: cp": (["/bin/cp", "kernel/big.o", "kernel/.tmp_big.o"], base_env, "cheap"),
+}
+devnull = os.open(os.devnull, os.O_WRONLY)
+
+def run(name):
+    argv, env, _ = cmds[name]
+    t0 = time.perf_counter_ns()
+    pid = os.posix_spawn(argv[0], argv, env,
+                         file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1)])
+    _, status = os.waitpid(pid, 0)
+    dt = time.perf_counter_ns() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"compare.sh: '{name}' failed: {' '.join(argv)}")
+    return dt / 1e6  # ms
+
+def spread(n):
+    """Rounds (out of reps) on which to run a command that gets n runs."""
+    if n <= 0:
+        return set()
+    return {int(i * reps / n) for i in range(n)}
+
+relink_rounds, big_rounds = spread(relink_reps), spread(big_relink_reps)
+times = {name: [] for name in cmds}
+random.seed(1)
+for name in cmds:  # warm-up: page cache, dynamic loader
+    if cmds[name][2] == "cheap":
+        run(name)
+t_start = time.time()
+for r in range(reps):
+    order = [n for n, c in cmds.items()
+             if c[2] == "cheap"
+             or (c[2] == "relink" and r in relink_rounds)
+             or (c[2] == "bigrelink" and r in big_rounds)]
+    random.shuffle(order)
+    for name in order:
+        times[name].append(run(name))
+    if r % 50 == 49:
+        print(f"  round {r + 1}/{reps}", file=sys.stderr)
+
+med = {n: statistics.median(t) for n, t in times.items() if t}
+def q(n, p):
+    t = sorted(times[n]); return t[min(len(t) - 1, int(p * len(t)))]
+
+print(f"\nwhole-process wall time, interleaved, {reps} rounds "
+      f"({time.time() - t_start:.0f} s), load average {os.getloadavg()[0]:.1f}")
+print(f"| command | runs | median ms | p10 ms | p90 ms |")
+print(f"|---|---:|---:|---:|---:|")
+for n in cmds:
+    if times[n]:
+        print(f"| {n} | {len(times[n])} | {med[n]:.3f} | {q(n, .1):.3f} | {q(n, .9):.3f} |")
+
+def ratio(label, a, b, note=""):
+    if a in med and b in med:
+        print(f"| {label} | {med[a] / med[b]:.2f} | {med[a] - med[b]:+.3f} | {note} |")
+
+print("\n| ratio (medians) | value | difference ms | target |")
+print("|---|---:|---:|---|")
+ratio("shim / direct (--version, forward)", "version: shim", "version: ld.lld direct",
+      "overhead < 1 ms/call")
+ratio("shim / bash wrapper (--version, forward)", "version: shim", "version: bash wrapper",
+      "< 1")
+ratio("shim / true (forward to /bin/true): the shim's own cost", "fwd to true: shim", "true",
+      "difference < 1 ms")
+ratio("shim / bash wrapper (forward to /bin/true)", "fwd to true: shim",
+      "fwd to true: bash wrapper", "< 1")
+for size in ("88KB", "5MB"):
+    ratio(f"{size}: relink / shim passthrough", f"{size}: ld.lld -r relink",
+          f"{size}: shim passthrough", ">= 50")
+    ratio(f"{size}: shim passthrough / cp", f"{size}: shim passthrough", f"{size}: cp",
+          "<= 2")
+    ratio(f"{size}: shim / bash wrapper (passthrough)", f"{size}: shim passthrough",
+          f"{size}: bash wrapper cp", "< 1")
+ratio("process start floor: direct --version / true", "version: ld.lld direct", "true")
+PY
