@@ -199,7 +199,9 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 ///
 /// Cost is proportional to the module-level records and top-level blocks,
 /// not to the file size: function bodies, metadata, constants, summaries and
-/// the string table are stepped over by seeking. Memory stays at a few KB
+/// the string table are stepped over by seeking, and a module's run of
+/// function blocks is jumped over in one step through its own function index
+/// (the VSTOFFSET record and the module-level value symbol table). Memory stays at a few KB
 /// plus the abbreviation definitions, which are capped.
 pub fn examine<R: Read + Seek>(reader: R, file_len: u64) -> Result<BitcodeFacts, BitcodeError> {
     examine_source(
@@ -255,7 +257,18 @@ impl<R: Read + Seek> Source for SeekRead<R> {
     }
 }
 
-fn examine_source<S: Source>(mut reader: S, file_len: u64) -> Result<BitcodeFacts, BitcodeError> {
+fn examine_source<S: Source>(reader: S, file_len: u64) -> Result<BitcodeFacts, BitcodeError> {
+    walk_source(reader, file_len, true).map(|(facts, _)| facts)
+}
+
+/// The walk behind [`examine_source`]; `jump` enables the jump over the
+/// function blocks, and the count of modules where it was taken is returned
+/// with the facts so tests can compare both walks and see the jump happen.
+fn walk_source<S: Source>(
+    mut reader: S,
+    file_len: u64,
+    jump: bool,
+) -> Result<(BitcodeFacts, usize), BitcodeError> {
     let mut header = [0u8; WRAPPER_HEADER_LEN];
     let want = file_len.min(WRAPPER_HEADER_LEN as u64) as usize;
     let got = reader
@@ -296,9 +309,11 @@ fn examine_source<S: Source>(mut reader: S, file_len: u64) -> Result<BitcodeFact
         saw_thin: false,
         saw_full: false,
         modules_awaiting_strtab: 0,
+        jump,
+        jumps: 0,
     };
     walker.walk()?;
-    Ok(walker.facts)
+    Ok((walker.facts, walker.jumps))
 }
 
 const WRAPPER_HEADER_LEN: usize = 20;
@@ -337,7 +352,9 @@ fn malformed(offset: u64, reason: &'static str) -> BitcodeError {
 // llvm/include/llvm/Bitstream/BitCodeEnums.h.
 const BLOCKINFO_BLOCK_ID: u64 = 0;
 const MODULE_BLOCK_ID: u64 = 8;
+const FUNCTION_BLOCK_ID: u64 = 12;
 const IDENTIFICATION_BLOCK_ID: u64 = 13;
+const VALUE_SYMTAB_BLOCK_ID: u64 = 14;
 const GLOBALVAL_SUMMARY_BLOCK_ID: u64 = 20;
 const STRTAB_BLOCK_ID: u64 = 23;
 const FULL_LTO_GLOBALVAL_SUMMARY_BLOCK_ID: u64 = 24;
@@ -349,6 +366,11 @@ const UNABBREV_RECORD: u64 = 3;
 
 const MODULE_CODE_VERSION: u64 = 1;
 const MODULE_CODE_TRIPLE: u64 = 2;
+/// `[offset]`: word offset of the module-level VALUE_SYMTAB block.
+const MODULE_CODE_VSTOFFSET: u64 = 13;
+/// `[valueid, offset]` in a module-level VALUE_SYMTAB: word offset of the
+/// function's block.
+const VST_CODE_FNENTRY: u64 = 3;
 const IDENTIFICATION_CODE_STRING: u64 = 1;
 const BLOCKINFO_CODE_SETBID: u64 = 1;
 
@@ -388,6 +410,7 @@ type Abbrev = Vec<AbbrevOp>;
 struct BlockInfo {
     module: Vec<Abbrev>,
     identification: Vec<Abbrev>,
+    value_symtab: Vec<Abbrev>,
 }
 
 impl BlockInfo {
@@ -395,6 +418,7 @@ impl BlockInfo {
         match id {
             MODULE_BLOCK_ID => Some(&mut self.module),
             IDENTIFICATION_BLOCK_ID => Some(&mut self.identification),
+            VALUE_SYMTAB_BLOCK_ID => Some(&mut self.value_symtab),
             _ => None,
         }
     }
@@ -408,11 +432,13 @@ enum Keep {
     StringOf(u64),
 }
 
-/// A record as far as the walker cares: its code, first operand, and the
-/// operands as a string when asked for.
+/// A record as far as the walker cares: its code, first two operands, and
+/// the operands as a string when asked for.
 struct Record {
     code: u64,
     first: Option<u64>,
+    /// Second operand when it is a scalar (a FNENTRY's function offset).
+    second: Option<u64>,
     text: Option<String>,
 }
 
@@ -458,6 +484,11 @@ struct Walker<R> {
     /// yet. A file cut right after a module block looks well formed, and
     /// this is what tells it apart from a complete one.
     modules_awaiting_strtab: usize,
+    /// Use the module's function index to jump over its function blocks
+    /// (see [`Walker::jump_past_functions`]); off only to compare in tests.
+    jump: bool,
+    /// Modules whose function blocks were jumped over.
+    jumps: usize,
 }
 
 impl<S: Source> Walker<S> {
@@ -470,12 +501,17 @@ impl<S: Source> Walker<S> {
         }
         let stream_end = self.bits.len_bits();
         let mut after_identification = false;
+        // Where the current module's bitcode starts (its IDENTIFICATION
+        // block, else the MODULE block itself): LLVM's offsets are relative
+        // to it, as the BCBegin of getBitcodeModuleList.
+        let mut module_start = 0;
         loop {
             // Like LLVM, treat fewer than 8 trailing bytes as padding left by
             // tools such as Apple's ar rather than as a broken entry.
             if self.bits.pos() / 8 + 8 >= self.bits.len_bytes() {
                 break;
             }
+            let entry_start = self.bits.pos();
             match self.bits.read(TOP_LEVEL_ABBREV_WIDTH)? {
                 END_BLOCK => return Err(self.bits.error("END_BLOCK at top level")),
                 ENTER_SUBBLOCK => {
@@ -485,13 +521,16 @@ impl<S: Source> Walker<S> {
                             .bits
                             .error("IDENTIFICATION block not followed by a MODULE block"));
                     }
+                    if !after_identification {
+                        module_start = entry_start;
+                    }
                     after_identification = false;
                     match id {
                         IDENTIFICATION_BLOCK_ID => {
                             self.identification_block(&scope)?;
                             after_identification = true;
                         }
-                        MODULE_BLOCK_ID => self.module_block(&scope)?,
+                        MODULE_BLOCK_ID => self.module_block(&scope, module_start)?,
                         BLOCKINFO_BLOCK_ID => self.blockinfo_block(&scope, 1)?,
                         STRTAB_BLOCK_ID => {
                             self.modules_awaiting_strtab = 0;
@@ -583,7 +622,9 @@ impl<S: Source> Walker<S> {
         })
     }
 
-    fn module_block(&mut self, scope: &BlockScope) -> Result<(), BitcodeError> {
+    /// `start` is the bit where this module's bitcode starts, the base of
+    /// the offsets in its VSTOFFSET and FNENTRY records.
+    fn module_block(&mut self, scope: &BlockScope, start: u64) -> Result<(), BitcodeError> {
         let mut abbrevs = self.blockinfo.module.clone();
         let first_module = self.facts.modules == 0;
         let want = if first_module {
@@ -593,6 +634,8 @@ impl<S: Source> Walker<S> {
         };
         let mut summary_seen = false;
         let mut uses_strtab = false;
+        let mut vst_offset = None;
+        let mut jump_tried = !self.jump;
         let end = scope.end;
         let saved_limit = self.bits.set_limit(end);
         // Sub-blocks (functions, metadata, constants, summaries) are most of
@@ -606,9 +649,32 @@ impl<S: Source> Walker<S> {
                     break;
                 }
                 ENTER_SUBBLOCK => {
+                    let block_start = self.bits.pos() - u64::from(scope.abbrev_width);
                     let (sub, sub_scope) = self.enter_subblock(end)?;
                     match sub {
                         BLOCKINFO_BLOCK_ID => self.blockinfo_block(&sub_scope, 2)?,
+                        FUNCTION_BLOCK_ID if !jump_tried => {
+                            jump_tried = true;
+                            let here = self.bits.pos();
+                            let last_end = self.jump_past_functions(
+                                scope,
+                                start,
+                                vst_offset,
+                                block_start,
+                                sub_scope.end,
+                            );
+                            self.bits.restore_limit(end);
+                            match last_end {
+                                Some(to) => {
+                                    self.jumps += 1;
+                                    self.bits.seek(to);
+                                }
+                                None => {
+                                    self.bits.seek(here);
+                                    self.bits.skip_to(sub_scope.end)?;
+                                }
+                            }
+                        }
                         GLOBALVAL_SUMMARY_BLOCK_ID | FULL_LTO_GLOBALVAL_SUMMARY_BLOCK_ID => {
                             // getLTOInfo stops at the first summary block of
                             // either kind; later ones do not change the answer.
@@ -634,6 +700,9 @@ impl<S: Source> Walker<S> {
                 }
                 UNABBREV_RECORD => {
                     let rec = self.read_unabbrev_record(want)?;
+                    if rec.code == MODULE_CODE_VSTOFFSET {
+                        vst_offset = rec.first;
+                    }
                     self.module_record(rec, first_module, &mut uses_strtab);
                 }
                 n => {
@@ -643,6 +712,9 @@ impl<S: Source> Walker<S> {
                     };
                     // `abbrevs` is a local, not part of `self`: no clone.
                     let rec = self.read_abbrev_record(abbrev, want)?;
+                    if rec.code == MODULE_CODE_VSTOFFSET {
+                        vst_offset = rec.first;
+                    }
                     self.module_record(rec, first_module, &mut uses_strtab);
                 }
             }
@@ -653,6 +725,74 @@ impl<S: Source> Walker<S> {
             self.modules_awaiting_strtab += 1;
         }
         Ok(())
+    }
+
+    /// Finds where the module's last function block ends, so the walk can
+    /// continue there instead of stepping over every function block (one
+    /// read each, most of the walk's time on a large ThinLTO object).
+    ///
+    /// Called at the first function block (header at `first_fn`, contents
+    /// ending at `first_fn_end`). The VSTOFFSET record points at the
+    /// module-level VALUE_SYMTAB block, whose FNENTRY records give each
+    /// function block's offset; the largest is the last function block,
+    /// which LLVM's own reader skips the same way (`LastFunctionBlockBit`).
+    /// Both offsets are in 32-bit words counted from one word before
+    /// `start` (BitcodeWriter subtracts the module's start bit and adds 1).
+    ///
+    /// This trusts LLVM's layout, where the function blocks follow each
+    /// other with nothing in between; what comes after the last one (the
+    /// summary, the VALUE_SYMTAB, the hash, END_BLOCK) is still walked and
+    /// checked. Any inconsistency returns `None` and the caller walks every
+    /// block as before; the caller also restores the position and limit.
+    fn jump_past_functions(
+        &mut self,
+        module: &BlockScope,
+        start: u64,
+        vst_offset: Option<u64>,
+        first_fn: u64,
+        first_fn_end: u64,
+    ) -> Option<u64> {
+        let word_at = |offset: u64| -> Option<u64> {
+            let bit = offset.checked_sub(1)?.checked_mul(32)?.checked_add(start)?;
+            (bit < module.end).then_some(bit)
+        };
+        let vst = word_at(vst_offset?)?;
+        if vst < first_fn_end {
+            return None;
+        }
+        self.bits.seek(vst);
+        if self.bits.read(module.abbrev_width).ok()? != ENTER_SUBBLOCK {
+            return None;
+        }
+        let (id, vst_scope) = self.enter_subblock(module.end).ok()?;
+        if id != VALUE_SYMTAB_BLOCK_ID {
+            return None;
+        }
+        let mut abbrevs = self.blockinfo.value_symtab.clone();
+        let mut last: Option<u64> = None;
+        self.block_records(&vst_scope, &mut abbrevs, Keep::Nothing, |_, rec| {
+            if rec.code == VST_CODE_FNENTRY {
+                if let Some(offset) = rec.second {
+                    last = last.max(Some(offset));
+                }
+            }
+            Ok(())
+        })
+        .ok()?;
+        let last_fn = word_at(last?)?;
+        if last_fn < first_fn || last_fn >= vst {
+            return None;
+        }
+        if last_fn == first_fn {
+            return Some(first_fn_end);
+        }
+        self.bits.restore_limit(module.end);
+        self.bits.seek(last_fn);
+        if self.bits.read(module.abbrev_width).ok()? != ENTER_SUBBLOCK {
+            return None;
+        }
+        let (id, fn_scope) = self.enter_subblock(vst).ok()?;
+        (id == FUNCTION_BLOCK_ID).then_some(fn_scope.end)
     }
 
     fn module_record(&mut self, rec: Record, first_module: bool, uses_strtab: &mut bool) {
@@ -805,19 +945,27 @@ impl<S: Source> Walker<S> {
             bytes: Vec::new(),
             valid: true,
         });
-        let mut first = None;
-        for i in 0..count {
+        let (mut first, mut second) = (None, None);
+        // Operands past the second are only kept for a string; otherwise
+        // they are stepped over without decoding (MODULE_CODE_FUNCTION
+        // records, one per function, have about 20 of them).
+        let decoded = if sink.is_some() { count } else { count.min(2) };
+        for i in 0..decoded {
             let v = self.bits.read_vbr(6)?;
-            if i == 0 {
-                first = Some(v);
+            match i {
+                0 => first = Some(v),
+                1 => second = Some(v),
+                _ => {}
             }
             if let Some(s) = sink.as_mut() {
                 s.push(v);
             }
         }
+        self.bits.skip_vbr6(count - decoded)?;
         Ok(Record {
             code,
             first,
+            second,
             text: sink.and_then(TextSink::finish),
         })
     }
@@ -840,10 +988,15 @@ impl<S: Source> Walker<S> {
             bytes: Vec::new(),
             valid: true,
         });
-        let mut first = None;
-        let note = |first: &mut Option<u64>, sink: &mut Option<TextSink>, v: u64| {
+        let (mut first, mut second) = (None, None);
+        let note = |first: &mut Option<u64>,
+                    second: &mut Option<u64>,
+                    sink: &mut Option<TextSink>,
+                    v: u64| {
             if first.is_none() {
                 *first = Some(v);
+            } else if second.is_none() {
+                *second = Some(v);
             }
             if let Some(s) = sink.as_mut() {
                 s.push(v);
@@ -867,17 +1020,15 @@ impl<S: Source> Walker<S> {
                         return Err(self.bits.error("array runs past the block end"));
                     }
                     let fixed_size = !matches!(elt, AbbrevOp::Vbr(_));
-                    if sink.is_none() && fixed_size && count > 1 {
-                        // Fixed-width elements need no decoding to be skipped.
+                    let mut left = count;
+                    // Decode what may still be kept; fixed-width elements
+                    // after that need no decoding to be skipped.
+                    while left > 0 && (sink.is_some() || !fixed_size || second.is_none()) {
                         let v = self.read_scalar(elt)?;
-                        note(&mut first, &mut sink, v);
-                        self.bits.skip_bits((count - 1) * min_bits)?;
-                    } else {
-                        for _ in 0..count {
-                            let v = self.read_scalar(elt)?;
-                            note(&mut first, &mut sink, v);
-                        }
+                        note(&mut first, &mut second, &mut sink, v);
+                        left -= 1;
                     }
+                    self.bits.skip_bits(left * min_bits)?;
                     i += 2;
                 }
                 AbbrevOp::Blob => {
@@ -892,7 +1043,7 @@ impl<S: Source> Walker<S> {
                     if sink.is_some() {
                         for _ in 0..len.min(MAX_STRING as u64 + 1) {
                             let v = self.bits.read(8)?;
-                            note(&mut first, &mut sink, v);
+                            note(&mut first, &mut second, &mut sink, v);
                         }
                         self.bits
                             .skip_bits(len.saturating_sub(MAX_STRING as u64 + 1) * 8)?;
@@ -907,7 +1058,7 @@ impl<S: Source> Walker<S> {
                 }
                 op => {
                     let v = self.read_scalar(op)?;
-                    note(&mut first, &mut sink, v);
+                    note(&mut first, &mut second, &mut sink, v);
                     i += 1;
                 }
             }
@@ -915,6 +1066,7 @@ impl<S: Source> Walker<S> {
         Ok(Record {
             code,
             first,
+            second,
             text: sink.and_then(TextSink::finish),
         })
     }
@@ -1070,9 +1222,53 @@ impl<S: Source> BitReader<S> {
         }
     }
 
+    /// Steps over `n` vbr6 values, up to nine chunks per buffered word:
+    /// a value ends at the first chunk whose bit 5 is clear. Each step ends
+    /// on a value boundary, and a value with nine or more chunks goes
+    /// through [`BitReader::read_vbr`], so overlong values are reported
+    /// exactly as when decoding.
+    fn skip_vbr6(&mut self, mut n: u64) -> Result<(), BitcodeError> {
+        /// Bit 5 of each of the nine 6-bit chunks in the low 54 bits.
+        const CONTINUE: u64 = 0x0020_8208_2082_0820;
+        while n > 0 {
+            let idx = self.pos / 8;
+            let word = idx
+                .checked_sub(self.buf_start)
+                .and_then(|i| self.buf.get(i as usize..i as usize + 8))
+                .filter(|_| self.remaining() >= 54)
+                .map(|bytes| u64::from_le_bytes(bytes.try_into().unwrap()) >> (self.pos % 8));
+            let ends = word.map_or(0, |w| !w & CONTINUE);
+            if ends == 0 {
+                self.read_vbr(6)?;
+                n -= 1;
+                continue;
+            }
+            let k = u64::from(ends.count_ones());
+            let last = if k <= n {
+                n -= k;
+                63 - ends.leading_zeros()
+            } else {
+                let mut e = ends;
+                for _ in 1..n {
+                    e &= e - 1;
+                }
+                n = 0;
+                e.trailing_zeros()
+            };
+            self.pos += u64::from(last) + 1;
+        }
+        Ok(())
+    }
+
     fn align32(&mut self) -> Result<(), BitcodeError> {
         let aligned = self.pos.div_ceil(32) * 32;
         self.skip_to(aligned)
+    }
+
+    /// Moves to `target`, backwards too, for the jumps through the module's
+    /// function index; the caller checks `target` against the block bounds.
+    fn seek(&mut self, target: u64) {
+        self.pos = target;
     }
 
     fn skip_bits(&mut self, n: u64) -> Result<(), BitcodeError> {
@@ -1527,6 +1723,224 @@ mod tests {
             if let Ok(f) = examine_bytes(&raw[..cut]) {
                 assert_eq!(f, facts, "cut at {cut}");
             }
+        }
+    }
+
+    /// Walks `data` with the jump over function blocks on or off; returns
+    /// the facts and the number of modules where the jump was taken.
+    fn walk_bytes(data: &[u8], jump: bool) -> Result<(BitcodeFacts, usize), BitcodeError> {
+        let source = SeekRead {
+            inner: Cursor::new(data),
+            pos: None,
+        };
+        walk_source(source, data.len() as u64, jump)
+    }
+
+    /// Modules that contain at least one FUNCTION_BLOCK, per bcanalyzer.
+    fn modules_with_function_blocks(path: &Path) -> usize {
+        let out = Command::new("llvm-bcanalyzer-19")
+            .arg("-dump")
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let (mut count, mut seen) = (0, false);
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let line = line.trim_start();
+            if line.starts_with("<MODULE_BLOCK ") {
+                seen = false;
+            } else if line.starts_with("<FUNCTION_BLOCK ") && !seen {
+                seen = true;
+                count += 1;
+            }
+        }
+        count
+    }
+
+    #[test]
+    fn bitcode_jump_over_functions_matches_full_walk() {
+        if !have_clang() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let thin = [X86, "-O2", "-flto=thin"];
+        let cfi = [
+            X86,
+            "-O2",
+            "-flto=thin",
+            "-fsplit-lto-unit",
+            "-fsanitize=cfi-icall",
+            "-fvisibility=hidden",
+        ];
+        let many = big_c(40, 3);
+        let cases: &[(&str, &str, &[&str])] = &[
+            ("thin", SMALL_C, &thin),
+            ("full", SMALL_C, &[X86, "-O2", "-flto=full"]),
+            ("plain", SMALL_C, &[X86, "-O2", "-emit-llvm"]),
+            ("plain_o0", SMALL_C, &[X86, "-O0", "-emit-llvm"]),
+            (
+                "split_plain",
+                CFI_C,
+                &[X86, "-O2", "-flto=thin", "-fsplit-lto-unit"],
+            ),
+            (
+                "full_split",
+                CFI_C,
+                &[X86, "-O2", "-flto=full", "-fsplit-lto-unit"],
+            ),
+            ("split_cfi", CFI_C, &cfi),
+            (
+                "arm64",
+                SMALL_C,
+                &["--target=aarch64-linux-gnu", "-O2", "-flto=thin"],
+            ),
+            ("many_thin", &many, &thin),
+            ("many_full", &many, &[X86, "-O2", "-flto=full"]),
+            ("one_fn", "int f(int x) { return x + 1; }\n", &thin),
+            ("no_fn", "int v = 3;\n", &thin),
+        ];
+        let (mut files, mut jumped, mut modules) = (0, 0, 0);
+        for (name, src, args) in cases {
+            let o = compile(dir.path(), name, src, args);
+            let raw = std::fs::read(&o).unwrap();
+            let with_functions = modules_with_function_blocks(&o);
+            for data in [raw.clone(), wrap(&raw, 20, b""), wrap(&raw, 64, b"junk")] {
+                let (full, none) = walk_bytes(&data, false).unwrap();
+                let (fast, jumps) = walk_bytes(&data, true).unwrap();
+                assert_eq!(none, 0);
+                assert_eq!(fast, full, "{name}");
+                files += 1;
+                jumped += jumps;
+                modules += full.modules;
+                // Every module clang-19 writes with a function body carries
+                // the index the jump needs.
+                assert_eq!(jumps, with_functions, "{name}: jump not taken");
+            }
+            let step = if raw.len() > 20_000 { 13 } else { 1 };
+            for cut in (0..raw.len()).step_by(step) {
+                match (
+                    walk_bytes(&raw[..cut], false),
+                    walk_bytes(&raw[..cut], true),
+                ) {
+                    (Ok((a, _)), Ok((b, _))) => assert_eq!(a, b, "{name} cut at {cut}"),
+                    (Err(_), Err(_)) => {}
+                    (a, b) => panic!("{name} cut at {cut}: full {a:?}, jump {b:?}"),
+                }
+            }
+        }
+        eprintln!("jump over functions: taken in {jumped} of {modules} modules in {files} files");
+    }
+
+    #[test]
+    fn bitcode_corrupt_function_index_falls_back_to_full_walk() {
+        if !have_clang() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let o = compile(
+            dir.path(),
+            "idx",
+            &big_c(40, 3),
+            &[X86, "-O2", "-flto=thin"],
+        );
+        let raw = std::fs::read(&o).unwrap();
+        let dump = Command::new("llvm-bcanalyzer-19")
+            .arg("-dump")
+            .arg(&o)
+            .output()
+            .unwrap();
+        let dump = String::from_utf8_lossy(&dump.stdout);
+        let line = dump.lines().find(|l| l.contains("<VSTOFFSET ")).unwrap();
+        let value: u32 = line
+            .split("op0=")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches("/>")
+            .parse()
+            .unwrap();
+        // VSTOFFSET is a fixed(32) field at whatever bit the record puts it.
+        let bits_at = |data: &[u8], bit: usize| {
+            (0..32).fold(0u32, |v, k| {
+                let b = bit + k;
+                v | (u32::from(data[b / 8] >> (b % 8) & 1) << k)
+            })
+        };
+        let at: Vec<usize> = (0..(raw.len() - 4) * 8)
+            .filter(|&bit| bits_at(&raw, bit) == value)
+            .collect();
+        assert!(!at.is_empty(), "VSTOFFSET word {value} not found");
+        let (mut fallbacks, mut agreed) = (0, 0);
+        for &i in &at {
+            for bad in [
+                0,
+                1,
+                2,
+                value - 1,
+                value + 1,
+                value + 2,
+                value / 2,
+                u32::MAX,
+            ] {
+                let mut data = raw.clone();
+                for k in 0..32 {
+                    let b = i + k;
+                    data[b / 8] &= !(1 << (b % 8));
+                    data[b / 8] |= ((bad >> k & 1) as u8) << (b % 8);
+                }
+                assert_eq!(bits_at(&data, i), bad);
+                match (walk_bytes(&data, false), walk_bytes(&data, true)) {
+                    (Ok((a, _)), Ok((b, jumps))) => {
+                        assert_eq!(a, b, "VSTOFFSET {bad} at {i}");
+                        fallbacks += usize::from(jumps == 0);
+                    }
+                    (Err(_), Err(_)) => {}
+                    (a, b) => panic!("VSTOFFSET {bad} at {i}: full {a:?}, jump {b:?}"),
+                }
+                agreed += 1;
+            }
+        }
+        eprintln!(
+            "corrupt VSTOFFSET: {agreed} copies agreed, {fallbacks} fell back to the full walk"
+        );
+        assert!(fallbacks > 0);
+    }
+
+    /// Interleaved timing of both walks on the files benches/gen-bitcode.sh
+    /// leaves in target/bench-data; run with
+    /// `cargo test --release --lib bitcode_walk_timing -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn bitcode_walk_timing() {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+        for name in ["fn3000x40.o", "fn30000x40.o", "fn300x400.o", "fn600x40.o"] {
+            let path = data.join(name);
+            let Ok(file) = File::open(&path) else {
+                eprintln!("SKIP {name}: run benches/gen-bitcode.sh");
+                continue;
+            };
+            let len = file.metadata().unwrap().len();
+            let rounds = 200;
+            let mut times = [Vec::new(), Vec::new()];
+            let mut jumps = 0;
+            for _ in 0..rounds {
+                for (i, jump) in [false, true].into_iter().enumerate() {
+                    let t = Instant::now();
+                    let (_, j) = walk_source(Pread(&file), len, jump).unwrap();
+                    times[i].push(t.elapsed());
+                    jumps += j;
+                }
+            }
+            for t in &mut times {
+                t.sort();
+            }
+            let (full, fast) = (times[0][rounds / 2], times[1][rounds / 2]);
+            eprintln!(
+                "{name} ({len} bytes): full walk median {full:.1?} (p10 {:.1?}), \
+                 jump median {fast:.1?} (p10 {:.1?}), ratio {:.1}x, jumps {jumps}/{rounds}",
+                times[0][rounds / 10],
+                times[1][rounds / 10],
+                full.as_secs_f64() / fast.as_secs_f64()
+            );
         }
     }
 
