@@ -361,6 +361,78 @@ mod tests {
         assert_eq!(relink_candidate(&probe), Err(Reason::Probe));
     }
 
+    /// Every call shape of the reference doc's table, from argv through the
+    /// real classifier: only kbuild's per-object relink is a candidate.
+    #[test]
+    fn every_kbuild_call_shape_from_argv() {
+        const LDFLAGS: &str =
+            "-EL -maarch64elf -z norelro -mllvm -import-instr-limit=5 -z noexecstack";
+        let shape = |line: &str| {
+            let args: Vec<std::ffi::OsString> = line.split_whitespace().map(Into::into).collect();
+            let files = |p: &Path| match p.to_str() {
+                Some("drivers/solo.mod") => Ok(b"drivers/solo_core.o\n".to_vec()),
+                Some("drivers/comp.mod") => {
+                    Ok(b"drivers/comp_main.o drivers/comp_util.o\n".to_vec())
+                }
+                Some("loop.rsp") => Ok(b"@loop.rsp\n".to_vec()),
+                _ => Err(std::io::Error::from(std::io::ErrorKind::NotFound)),
+            };
+            match crate::request::classify(&args, files) {
+                Ok(request) => relink_candidate(&request).map(|c| c.input),
+                Err(e) => Err(Reason::ResponseFile(e.to_string())),
+            }
+        };
+        let candidates = [
+            // C object, *.mod.o, .module-common.o, .vmlinux.export.o
+            (
+                format!("{LDFLAGS} -r -o kernel/.tmp_fork.o kernel/fork.o"),
+                "kernel/fork.o",
+            ),
+            (
+                format!("{LDFLAGS} -r -o lib/.tmp_crc16.mod.o lib/crc16.mod.o"),
+                "lib/crc16.mod.o",
+            ),
+            (
+                format!("{LDFLAGS} -r -o ./.tmp_.module-common.o .module-common.o"),
+                ".module-common.o",
+            ),
+            (
+                format!("{LDFLAGS} -r -o ./.tmp_.vmlinux.export.o .vmlinux.export.o"),
+                ".vmlinux.export.o",
+            ),
+        ];
+        for (line, input) in &candidates {
+            assert_eq!(shape(line), Ok(PathBuf::from(input)), "{line}");
+        }
+        let forwarded = [
+            // composite modules from a response file, with one part or two
+            (format!("{LDFLAGS} -r -o drivers/solo.o @drivers/solo.mod"), "output-not-tmp"),
+            (format!("{LDFLAGS} -r -o drivers/comp.o @drivers/comp.mod"), "input-count"),
+            // vmlinux.o from the thin archive, the .ko link, the final link
+            (format!("{LDFLAGS} -r -o vmlinux.o --whole-archive vmlinux.a --no-whole-archive"), "adds-inputs"),
+            (format!("-r {LDFLAGS} --build-id=sha1 -T scripts/module.lds -o lib/crc16.ko lib/crc16.o lib/crc16.mod.o .module-common.o"), "adds-inputs"),
+            (format!("{LDFLAGS} --build-id=sha1 -o vmlinux -T arch/arm64/kernel/vmlinux.lds vmlinux.o"), "probe-or-final"),
+            // probes
+            ("--version".to_string(), "probe"),
+            ("-v".to_string(), "probe"),
+            (format!("{LDFLAGS} -z max-page-size=0x10000 -v"), "probe"),
+            // unknown option, response-file cycle
+            ("--frobnicate -r -o d/.tmp_a.o d/a.o".to_string(), "unknown-option"),
+            ("-r -o d/.tmp_a.o @loop.rsp".to_string(), "response-file"),
+        ];
+        for (line, tag) in &forwarded {
+            let reason = shape(line).expect_err(line);
+            if *tag == "probe-or-final" {
+                assert!(
+                    matches!(reason, Reason::NotRelocatable | Reason::AddsInputs(_)),
+                    "{line}: {reason:?}"
+                );
+            } else {
+                assert_eq!(reason.tag(), *tag, "{line}: {reason:?}");
+            }
+        }
+    }
+
     #[test]
     fn the_fixed_kernel_rule() {
         let builtin = recipe(false, "fork", "fork", false);
