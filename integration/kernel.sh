@@ -1,0 +1,462 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT OR Apache-2.0
+#
+# End-to-end test of kbuild-ld-shim on a real Linux kernel (Debian's
+# linux-source-6.12), bit for bit.
+#
+#   integration/kernel.sh [--arch arm64|x86_64|all] [--shim PATH]
+#
+# Debian 6.12's scripts/Makefile.build relinks only single-object modules
+# (cmd_ld_single_m = $(if $(is-single-obj-m), ...)): the fixed behaviour.
+# Changing that condition to $(if $(objtool-enabled), ...) recreates 6.13's
+# relink of every standard object where CONFIG_OBJTOOL is off (arm64). ONE
+# source tree is kept and that one line is switched in place between builds.
+#
+# Per arch (tinyconfig + LTO_CLANG_THIN + MODULES + 5 tristates as m), three
+# builds, all from the same source path into the same O= path (then moved
+# aside, so no embedded path can differ):
+#   reference   as shipped              LD=ld.lld-19
+#   regressed   objtool-enabled edit    LD=ld.lld-19
+#   shim        objtool-enabled edit    LD=<shim>, KBUILD_LD_SHIM_RECORD set
+# and asserts:
+#   - shim: vmlinux and every .ko byte-identical to reference
+#   - arm64: regressed vmlinux differs from reference (x86_64: reported only)
+#   - shim vmlinux has ThinLTO-promoted .llvm. symbols, and the same number of
+#     them and of direct calls (arm64 bl, x86 call) as reference
+#   - the record: every call recorded, no errors, passthroughs only on objects
+#     kbuild neither hands to objtool (.N.o.cmd) nor builds as a single-object
+#     module, nor *.mod.o; every single-object module forwarded
+#
+# Environment:
+#   KERNEL_WORK   scratch dir, outside the repo (default /tmp/kbuild-ld-shim-kernel);
+#                 an existing unpack there is reused
+#   KERNEL_JOBS   make -j (default: nproc)
+# Needs root for apt-get when packages are missing.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+work=${KERNEL_WORK:-/tmp/kbuild-ld-shim-kernel}
+jobs=${KERNEL_JOBS:-$(nproc)}
+tarball=/usr/src/linux-source-6.12.tar.xz
+lld=ld.lld-19
+nm=llvm-nm-19
+objdump=llvm-objdump-19
+modules=(CRC_CCITT CRC16 CRC_ITU_T LIBCRC32C XZ_DEC)
+packages=(linux-source-6.12 clang-19 lld-19 llvm-19 flex bison bc libelf-dev libssl-dev make xz-utils jq)
+
+usage() {
+	echo "usage: $0 [--arch arm64|x86_64|all] [--shim PATH]" >&2
+	exit 2
+}
+
+arch_opt=all
+shim=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--arch) [ $# -ge 2 ] || usage; arch_opt=$2; shift 2 ;;
+	--arch=*) arch_opt=${1#--arch=}; shift ;;
+	--shim) [ $# -ge 2 ] || usage; shim=$2; shift 2 ;;
+	--shim=*) shim=${1#--shim=}; shift ;;
+	-h|--help) usage ;;
+	*) usage ;;
+	esac
+done
+case "$arch_opt" in
+arm64|x86_64) arches=("$arch_opt") ;;
+all) arches=(arm64 x86_64) ;;
+*) usage ;;
+esac
+
+mkdir -p "$work" || { echo "kernel: cannot create KERNEL_WORK=$work" >&2; exit 2; }
+work=$(cd "$work" && pwd -P)
+case "$work" in
+"$(cd "$repo" && pwd -P)"|"$(cd "$repo" && pwd -P)"/*)
+	echo "kernel: KERNEL_WORK=$work is inside the repository; use a scratch dir" >&2; exit 2 ;;
+esac
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "ok: $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+die() { echo "FAIL: $*"; echo "kernel: $passed passed, $((failed + 1)) failed"; exit 1; }
+
+# The shim's own variables would change what is tested.
+for v in KBUILD_LD_SHIM_MODE KBUILD_LD_SHIM_REAL_LD KBUILD_LD_SHIM_RECORD KBUILD_LD_SHIM_LOG; do
+	if [ -n "${!v:-}" ]; then echo "kernel: ignoring $v=${!v} from the environment"; fi
+	unset "$v"
+done
+
+declare -a phase_names=()
+declare -A phase_secs=()
+t_all=$(date +%s.%N)
+phase_start() { phase_name=$1; phase_t0=$(date +%s.%N); echo "== $1"; }
+phase_end() {
+	local s
+	s=$(echo "$(date +%s.%N) - $phase_t0" | bc)
+	phase_names+=("$phase_name")
+	phase_secs[$phase_name]=$(printf '%.1f' "$s")
+	echo "   ($phase_name: ${phase_secs[$phase_name]}s)"
+}
+
+# ---------------------------------------------------------------- packages
+phase_start "packages"
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "   installing: ${missing[*]}"
+	apt-get update >"$work/apt.log" 2>&1 || { tail "$work/apt.log"; die "apt-get update failed"; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}" >>"$work/apt.log" 2>&1 \
+		|| { tail "$work/apt.log"; die "apt-get install failed"; }
+else
+	echo "   all installed: ${packages[*]}"
+fi
+for tool in clang-19 "$lld" "$nm" "$objdump" llvm-ar-19 make flex bison bc jq sha256sum cmp; do
+	command -v "$tool" >/dev/null || die "required tool '$tool' not found"
+done
+[ -f "$tarball" ] || die "$tarball missing after installing linux-source-6.12"
+phase_end
+
+# ---------------------------------------------------------------- shim
+phase_start "shim"
+if [ -z "$shim" ]; then
+	(cd "$repo" && cargo build --release) || die "cargo build --release failed"
+	shim=$repo/target/release/kbuild-ld-shim
+elif [[ $shim != */* ]]; then
+	shim=$(command -v "$shim") || die "--shim '$shim' not found on PATH"
+fi
+[ -x "$shim" ] || die "shim '$shim' is not executable"
+# A private copy: a concurrent cargo build must not swap the binary mid-test.
+mkdir -p "$work/bin"
+cp "$shim" "$work/bin/kbuild-ld-shim.new" && mv -f "$work/bin/kbuild-ld-shim.new" "$work/bin/kbuild-ld-shim" \
+	|| die "cannot copy the shim to $work/bin"
+echo "   shim: $shim ($("$shim" --shim-version 2>&1), sha256 $(sha256sum "$shim" | cut -c1-16)), copied to $work/bin"
+shim=$(cd "$work/bin" && pwd)/kbuild-ld-shim
+phase_end
+
+# ---------------------------------------------------------------- source
+phase_start "unpack"
+src=$work/linux-source-6.12
+out=$work/out			# the one output path every build uses
+results=$work/results
+if [ -f "$work/.unpacked" ] && [ -f "$src/Makefile" ]; then
+	echo "   reusing $src"
+else
+	rm -rf "$src" "$work/.unpacked"
+	tar -C "$work" -xJf "$tarball" || die "unpacking $tarball failed"
+	[ -f "$src/Makefile" ] || die "$tarball did not unpack to $src"
+	touch "$work/.unpacked"
+fi
+echo "   $(sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$src/Makefile" | paste -sd.)"
+phase_end
+
+mkfile=$src/scripts/Makefile.build
+line_ref='cmd_ld_single_m = $(if $(is-single-obj-m), ; $(LD) $(ld_flags) -r -o $(tmp-target) $@; mv $(tmp-target) $@)'
+line_reg='cmd_ld_single_m = $(if $(objtool-enabled), ; $(LD) $(ld_flags) -r -o $(tmp-target) $@; mv $(tmp-target) $@)'
+
+# set_flavor reference|regressed: switch the one line in place, exactly.
+set_flavor() {
+	local want have_ref have_reg n
+	have_ref=$(grep -cxF -- "$line_ref" "$mkfile")
+	have_reg=$(grep -cxF -- "$line_reg" "$mkfile")
+	if [ $((have_ref + have_reg)) -ne 1 ] || [ "$(grep -c '^cmd_ld_single_m = ' "$mkfile")" -ne 1 ]; then
+		grep -n 'cmd_ld_single_m' "$mkfile" | sed 's/^/    | /'
+		die "$mkfile: expected exactly one cmd_ld_single_m line, as shipped or as edited (found $have_ref + $have_reg)"
+	fi
+	case "$1" in
+	reference) want=$line_ref; [ "$have_ref" = 1 ] && return 0
+		n=$(grep -nxF -- "$line_reg" "$mkfile" | cut -d: -f1)
+		sed -i "${n}s/^cmd_ld_single_m = \$(if \$(objtool-enabled), ;/cmd_ld_single_m = \$(if \$(is-single-obj-m), ;/" "$mkfile" ;;
+	regressed) want=$line_reg; [ "$have_reg" = 1 ] && return 0
+		n=$(grep -nxF -- "$line_ref" "$mkfile" | cut -d: -f1)
+		sed -i "${n}s/^cmd_ld_single_m = \$(if \$(is-single-obj-m), ;/cmd_ld_single_m = \$(if \$(objtool-enabled), ;/" "$mkfile" ;;
+	esac
+	[ "$(grep -cxF -- "$want" "$mkfile")" = 1 ] || die "$mkfile: switching to $1 did not produce the expected line"
+}
+set_flavor reference
+trap 'set_flavor reference >/dev/null 2>&1 || true' EXIT
+
+kmake() {
+	env KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026' KBUILD_BUILD_USER=kbuild \
+		KBUILD_BUILD_HOST=kbuild-ld-shim KBUILD_BUILD_VERSION=1 \
+		make -C "$src" O="$out" LLVM=-19 "$@"
+}
+
+is_bitcode() { [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = 4243c0de ] || [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = dec0170b ]; }
+
+declare -A build_secs=() build_ok=() bc_objs=() n_pass=() n_fwd=() n_err=() vm_sha=() llvm_syms=() direct_calls=() ko_count=()
+
+# configure ARCH: tinyconfig + ThinLTO + modules into $work/config.ARCH
+configure() {
+	local arch=$1 cfg=$work/config.$1 log=$work/config.$1.log sym args=()
+	set_flavor reference
+	rm -rf "$out"
+	kmake ARCH="$arch" LD="$lld" tinyconfig >"$log" 2>&1 || { tail "$log"; die "$arch: tinyconfig failed"; }
+	args=(-e MODULES -d LTO_NONE -e LTO_CLANG_THIN)
+	[ "$arch" = x86_64 ] && args+=(-e 64BIT)
+	for sym in "${modules[@]}"; do args+=(-m "$sym"); done
+	"$src/scripts/config" --file "$out/.config" "${args[@]}" || die "$arch: scripts/config failed"
+	kmake ARCH="$arch" LD="$lld" olddefconfig >>"$log" 2>&1 || { tail "$log"; die "$arch: olddefconfig failed"; }
+	local bad=0
+	for sym in LTO_CLANG_THIN MODULES; do
+		grep -qx "CONFIG_$sym=y" "$out/.config" || { echo "    CONFIG_$sym is not y"; bad=1; }
+	done
+	[ "$arch" = x86_64 ] && { grep -qx "CONFIG_64BIT=y" "$out/.config" || { echo "    CONFIG_64BIT is not y"; bad=1; }; }
+	for sym in "${modules[@]}"; do
+		grep -qx "CONFIG_$sym=m" "$out/.config" || { echo "    CONFIG_$sym is not m: $(grep "CONFIG_$sym[= ]" "$out/.config")"; bad=1; }
+	done
+	[ $bad = 0 ] || die "$arch: .config lacks the required options"
+	cp "$out/.config" "$cfg"
+	# Kconfig's linker probes (scripts/ld-version.sh reads `$(LD) --version`)
+	# must see exactly what ld.lld prints when they run through the shim.
+	local probe=$work/out-probe sym_line
+	rm -rf "$probe"
+	kmake O="$probe" ARCH="$arch" LD="$shim" tinyconfig >>"$log" 2>&1 || { tail "$log"; die "$arch: tinyconfig through the shim failed"; }
+	for sym in LD_IS_LLD LLD_VERSION; do
+		sym_line=$(grep "^CONFIG_$sym=" "$cfg" || true)
+		if [ -n "$sym_line" ] && [ "$sym_line" = "$(grep "^CONFIG_$sym=" "$probe/.config" || true)" ]; then
+			pass "$arch: tinyconfig through the shim gives $sym_line, as without it"
+		else
+			fail "$arch: CONFIG_$sym differs through the shim: '$sym_line' vs '$(grep "^CONFIG_$sym=" "$probe/.config" || true)'"
+		fi
+	done
+	rm -rf "$probe"
+	echo "   $arch: .config ok (LTO_CLANG_THIN=y MODULES=y ${modules[*]/%/=m}; OBJTOOL=$(grep -q '^CONFIG_OBJTOOL=y' "$cfg" && echo y || echo n))"
+	rm -rf "$out"
+}
+
+# build ARCH VARIANT FLAVOR LD [RECORD]
+build() {
+	local arch=$1 variant=$2 flavor=$3 ld=$4 record=${5:-}
+	local key="$arch $variant" dest=$results/$arch.$variant log=$results/$arch.$variant.log
+	set_flavor "$flavor"
+	rm -rf "$out" "$dest"
+	mkdir -p "$out" "$dest"
+	cp "$work/config.$arch" "$out/.config"
+	local t0 t1 rc=0
+	t0=$(date +%s.%N)
+	if [ -n "$record" ]; then
+		rm -f "$record"
+		KBUILD_LD_SHIM_RECORD=$record kmake ARCH="$arch" LD="$ld" -j"$jobs" vmlinux modules >"$log" 2>&1 || rc=$?
+	else
+		kmake ARCH="$arch" LD="$ld" -j"$jobs" vmlinux modules >"$log" 2>&1 || rc=$?
+	fi
+	t1=$(date +%s.%N)
+	build_secs[$key]=$(printf '%.0f' "$(echo "$t1 - $t0" | bc)")
+	if [ $rc -ne 0 ]; then
+		build_ok[$key]=0
+		fail "$key: make failed ($flavor, LD=$ld) after ${build_secs[$key]}s; last lines of $log:"
+		tail -n 20 "$log" | sed 's/^/    | /'
+	else
+		build_ok[$key]=1
+		echo "   built: $key ($flavor, LD=$ld) in ${build_secs[$key]}s"
+	fi
+	# move the results aside: vmlinux, every .ko (with its path), .config
+	[ -f "$out/vmlinux" ] && cp "$out/vmlinux" "$dest/vmlinux"
+	cp "$out/.config" "$dest/.config" 2>/dev/null
+	(cd "$out" && find . -name '*.ko' -type f -printf '%P\n') | while read -r f; do
+		mkdir -p "$dest/$(dirname "$f")"; cp "$out/$f" "$dest/$f"
+	done
+	ko_count[$key]=$(cd "$dest" && find . -name '*.ko' | wc -l)
+	# how many kernel objects stayed bitcode
+	local n=0 f
+	while read -r f; do is_bitcode "$out/$f" && n=$((n + 1)); done < <(cd "$out" && find . -name '*.o' -type f ! -name '*.mod.o' ! -name 'vmlinux.o' -printf '%P\n')
+	bc_objs[$key]=$n
+	if [ -n "$record" ]; then
+		check_record "$arch" "$record"
+		mv "$record" "$dest/ld-shim.jsonl"
+	fi
+	rm -rf "$out"
+}
+
+# check_record ARCH RECORD: runs while $out still holds the shim's build
+check_record() {
+	local arch=$1 rec=$2 key="$1 shim"
+	if [ ! -s "$rec" ]; then
+		fail "$arch shim: no record written to $rec"
+		n_pass[$key]=0; n_fwd[$key]=0; n_err[$key]=0
+		return
+	fi
+	if ! jq -e . "$rec" >/dev/null 2>&1; then
+		fail "$arch shim: record $rec does not parse as JSON lines"
+	fi
+	n_pass[$key]=$(jq -r 'select(.decision=="passthrough") | .output' "$rec" | wc -l)
+	n_fwd[$key]=$(jq -r 'select(.decision=="forward") | .output' "$rec" | wc -l)
+	n_err[$key]=$(jq -r 'select(.decision!="forward" and .decision!="passthrough") | .decision' "$rec" | wc -l)
+	if [ "${n_err[$key]}" -eq 0 ]; then pass "$arch shim: record has no error decisions"; else
+		fail "$arch shim: record has ${n_err[$key]} error/unknown decisions:"
+		jq -c 'select(.decision!="forward" and .decision!="passthrough")' "$rec" | head -5 | sed 's/^/    | /'
+	fi
+	echo "   $arch shim record reasons:"
+	jq -r '"\(.decision) \(.reason)"' "$rec" | sort | uniq -c | sort -rn | sed 's/^/     /'
+
+	# single-object modules, from kbuild's own modules.order and .mod files
+	local -A single=()
+	local m modfile
+	while read -r m; do
+		m=${m%.ko}; m=${m%.o}
+		modfile=$out/$m.mod
+		[ -f "$modfile" ] || continue
+		if [ "$(grep -c . "$modfile")" = 1 ] && [ "$(sed 's|^\./||' "$modfile")" = "$m.o" ]; then
+			single[$m.o]=1
+		fi
+	done < "$out/modules.order"
+	echo "   $arch single-object modules: ${!single[*]}"
+
+	# every passthrough: relative to the recipe's cwd (the object tree)
+	local bad=0 input output cwd rel cmdfile
+	while IFS=$'\t' read -r cwd output input; do
+		rel=${input#./}
+		case "$input" in /*) rel=${input#"$out"/} ;; esac
+		cmdfile=$out/$(dirname "$rel")/.$(basename "$rel").cmd
+		if [ "$cwd" != "$out" ]; then echo "    passthrough in unexpected cwd $cwd: $input"; bad=1; fi
+		case "$rel" in *.mod.o|.module-common.o|*/.module-common.o) echo "    passthrough of $rel (*.mod.o)"; bad=1 ;; esac
+		if [ -n "${single[$rel]:-}" ]; then echo "    passthrough of single-object module $rel"; bad=1; fi
+		if [ ! -f "$cmdfile" ]; then echo "    passthrough of $rel, but no $cmdfile"; bad=1
+		elif grep -q 'objtool' "$cmdfile"; then echo "    passthrough of $rel, which kbuild then ran objtool on ($cmdfile)"; bad=1
+		fi
+		if [ -f "$out/$rel" ] && ! is_bitcode "$out/$rel"; then echo "    passthrough of $rel, but it is not bitcode in the tree"; bad=1; fi
+	done < <(jq -r 'select(.decision=="passthrough") | [.cwd, .output, (.inputs[0] // "")] | @tsv' "$rec")
+	if [ $bad = 0 ]; then
+		pass "$arch shim: ${n_pass[$key]} passthroughs, none of them objtool input, *.mod.o or a single-object module"
+	else
+		fail "$arch shim: passthroughs of objects kbuild needs as ELF (above)"
+	fi
+
+	# every single-object module's relink was forwarded (and recorded)
+	bad=0
+	for m in "${!single[@]}"; do
+		local d
+		d=$(jq -r --arg o "$(dirname "$m")/.tmp_$(basename "$m")" \
+			'select(.output==$o or .output==("./"+$o)) | "\(.decision) \(.reason)"' "$rec")
+		case "$d" in
+		"forward single-object-module"|"forward objtool-follows") ;;
+		*) echo "    $m: expected a forwarded relink, record says: '${d:-nothing}'"; bad=1 ;;
+		esac
+	done
+	if [ ${#single[@]} -eq 0 ]; then fail "$arch shim: found no single-object modules in modules.order"
+	elif [ $bad = 0 ]; then pass "$arch shim: all ${#single[@]} single-object module relinks forwarded"
+	else fail "$arch shim: single-object module relinks not forwarded (above)"; fi
+}
+
+# same_modules A B: vmlinux and every .ko identical; prints differences
+same_outputs() {
+	local a=$1 b=$2 rc=0 f
+	if ! diff <(cd "$a" && find . -name '*.ko' | sort) <(cd "$b" && find . -name '*.ko' | sort) >/dev/null; then
+		echo "    .ko lists differ: $(diff <(cd "$a" && find . -name '*.ko' | sort) <(cd "$b" && find . -name '*.ko' | sort) | grep '^[<>]' | tr '\n' ' ')"
+		rc=1
+	fi
+	for f in vmlinux $(cd "$a" && find . -name '*.ko' -printf '%P\n' | sort); do
+		if [ ! -f "$a/$f" ] || [ ! -f "$b/$f" ]; then echo "    missing: $f"; rc=1
+		elif ! cmp -s "$a/$f" "$b/$f"; then echo "    differs: $f"; rc=1; fi
+	done
+	return $rc
+}
+
+analyse_vmlinux() {
+	local key=$1 v=$results/${1// /.}/vmlinux arch=${1%% *}
+	[ -f "$v" ] || { vm_sha[$key]=-; llvm_syms[$key]=-; direct_calls[$key]=-; return; }
+	vm_sha[$key]=$(sha256sum "$v" | cut -d' ' -f1)
+	llvm_syms[$key]=$("$nm" "$v" | grep -c '\.llvm\.')
+	if [ "$arch" = arm64 ]; then
+		direct_calls[$key]=$("$objdump" -d "$v" | grep -cP '\tbl\t')
+	else
+		direct_calls[$key]=$("$objdump" -d "$v" | grep -cP '\tcall[lq]?\s+(0x)?[0-9a-f]+ <')
+	fi
+}
+
+declare -A regressed_differs=()
+run_arch() {
+	local arch=$1
+	phase_start "$arch configure"
+	configure "$arch"
+	phase_end
+	phase_start "$arch build reference"
+	build "$arch" reference reference "$lld"
+	phase_end
+	phase_start "$arch build regressed"
+	build "$arch" regressed regressed "$lld"
+	phase_end
+	phase_start "$arch build shim"
+	build "$arch" shim regressed "$shim" "$work/ld-shim.$arch.jsonl"
+	phase_end
+	set_flavor reference
+
+	phase_start "$arch checks"
+	local v
+	for v in reference regressed shim; do analyse_vmlinux "$arch $v"; done
+	local ref=$results/$arch.reference reg=$results/$arch.regressed sh=$results/$arch.shim
+	if [ "${build_ok[$arch reference]}" = 1 ] && [ "${build_ok[$arch shim]}" = 1 ]; then
+		if same_outputs "$ref" "$sh"; then
+			pass "$arch: regressed + shim == reference + ld.lld (vmlinux and ${ko_count[$arch reference]} .ko, byte for byte)"
+		else
+			fail "$arch: regressed + shim differs from reference + ld.lld (above)"
+		fi
+		if cmp -s "$ref/.config" "$sh/.config"; then pass "$arch: same final .config through the shim"
+		else fail "$arch: the shim build's .config differs: $(diff "$ref/.config" "$sh/.config" | grep '^[<>]' | tr '\n' ' ')"; fi
+		if [ "${llvm_syms[$arch shim]}" -gt 0 ] && [ "${llvm_syms[$arch shim]}" = "${llvm_syms[$arch reference]}" ]; then
+			pass "$arch: shim vmlinux has ${llvm_syms[$arch shim]} ThinLTO-promoted .llvm. symbols, as reference"
+		else
+			fail "$arch: .llvm. symbols: shim ${llvm_syms[$arch shim]}, reference ${llvm_syms[$arch reference]} (want equal and > 0)"
+		fi
+		if [ "${direct_calls[$arch reference]}" = 0 ]; then
+			fail "$arch: no direct calls found in the reference vmlinux (objdump pattern broken?)"
+		elif [ "${direct_calls[$arch shim]}" = "${direct_calls[$arch reference]}" ]; then
+			pass "$arch: shim vmlinux has ${direct_calls[$arch shim]} direct calls, as reference"
+		else
+			fail "$arch: direct calls: shim ${direct_calls[$arch shim]}, reference ${direct_calls[$arch reference]}"
+		fi
+		if [ "$arch" = arm64 ] && [ "${n_pass[$arch shim]:-0}" -eq 0 ]; then
+			fail "$arch: the shim passed nothing through"
+		fi
+	else
+		fail "$arch: cannot compare shim with reference (a build failed)"
+	fi
+	if [ "${build_ok[$arch reference]}" = 1 ] && [ "${build_ok[$arch regressed]}" = 1 ]; then
+		if same_outputs "$ref" "$reg" >/dev/null; then
+			regressed_differs[$arch]=no
+			if [ "$arch" = arm64 ]; then
+				fail "$arch: regressed + ld.lld is identical to reference: the test does not exercise the regression"
+			else
+				echo "   note: $arch: regressed + ld.lld == reference (objtool-enabled == is-single-obj-m there with LTO): the regression is arm64's"
+			fi
+		else
+			regressed_differs[$arch]=yes
+			if [ "$arch" = arm64 ]; then
+				pass "$arch: regressed + ld.lld differs from reference (the regression is real here)"
+			else
+				echo "   note: $arch: regressed + ld.lld differs from reference"
+			fi
+		fi
+	fi
+	phase_end
+}
+
+for arch in "${arches[@]}"; do run_arch "$arch"; done
+
+total=$(printf '%.0f' "$(echo "$(date +%s.%N) - $t_all" | bc)")
+echo
+echo "Summary (Linux $(sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$src/Makefile" | paste -sd.), make -j$jobs, LLVM=-19)"
+printf '%-7s %-10s %6s %7s %6s %6s %7s %8s %4s %-9s %s\n' arch variant wall_s bc_objs pass fwd llvm_sym calls ko "=ref?" "sha256(vmlinux)"
+for arch in "${arches[@]}"; do
+	for v in reference regressed shim; do
+		k="$arch $v"
+		eq=-
+		if [ "$v" != reference ] && [ -f "$results/$arch.$v/vmlinux" ] && [ -f "$results/$arch.reference/vmlinux" ]; then
+			if same_outputs "$results/$arch.reference" "$results/$arch.$v" >/dev/null; then eq=same; else eq=DIFFERS; fi
+		fi
+		printf '%-7s %-10s %6s %7s %6s %6s %7s %8s %4s %-9s %s\n' "$arch" "$v" "${build_secs[$k]:--}" "${bc_objs[$k]:--}" \
+			"${n_pass[$k]:--}" "${n_fwd[$k]:--}" "${llvm_syms[$k]:--}" "${direct_calls[$k]:--}" "${ko_count[$k]:--}" "$eq" "${vm_sha[$k]:--}"
+	done
+done
+echo "(bc_objs: .o files left as bitcode, excluding *.mod.o and vmlinux.o; pass/fwd: shim record decisions;"
+echo " calls: direct calls in vmlinux (arm64 bl, x86 call); =ref?: vmlinux and every .ko vs reference)"
+echo
+echo "Phases (wall seconds):"
+for p in "${phase_names[@]}"; do printf '  %-26s %7s\n' "$p" "${phase_secs[$p]}"; done
+printf '  %-26s %7s\n' total "$total"
+echo "results kept in $results"
+echo "kernel: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
