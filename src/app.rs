@@ -44,7 +44,7 @@ fn ld_mode(argv0: OsString, args: Vec<OsString>) -> i32 {
         error_line(ResolveError::Recursion);
         return ResolveError::Recursion.exit_code();
     }
-    let mode = match Mode::parse(std::env::var(Mode::ENV).ok().as_deref()) {
+    let mode = match Mode::from_env() {
         Ok(mode) => mode,
         Err(e) => {
             error_line(e);

@@ -176,7 +176,7 @@ fn which(argv0: OsString) -> i32 {
 }
 
 fn explain(args: &[OsString]) -> i32 {
-    let mode = match Mode::parse(std::env::var(Mode::ENV).ok().as_deref()) {
+    let mode = match Mode::from_env() {
         Ok(mode) => mode,
         Err(e) => {
             error_line(e);

@@ -41,6 +41,15 @@ impl Mode {
             )),
         }
     }
+
+    /// The mode this process runs in. A value that is not UTF-8 is as
+    /// unknown as a misspelt one.
+    pub fn from_env() -> Result<Mode, String> {
+        match std::env::var_os(Mode::ENV) {
+            None => Mode::parse(None),
+            Some(v) => Mode::parse(Some(v.to_str().unwrap_or("(not UTF-8)"))),
+        }
+    }
 }
 
 /// A call with kbuild's per-object relink shape: `-r -o D/.tmp_N D/N`.

@@ -253,9 +253,7 @@ pub fn run(argv0: OsString, tree: Option<&Path>) -> i32 {
             .unwrap_or_else(|| "(unset)".into());
         let _ = writeln!(out, "  env {var:<24} {value}");
     }
-    if let Err(e) =
-        crate::decision::Mode::parse(std::env::var(crate::decision::Mode::ENV).ok().as_deref())
-    {
+    if let Err(e) = crate::decision::Mode::from_env() {
         broken = true;
         let _ = writeln!(out, "  mode            BROKEN: {e}");
     }
