@@ -106,7 +106,12 @@ fn outcome(cmd: &mut Command, output: &Path) -> Outcome {
 
 /// Runs `args` through plain ld.lld and through the shim (prepared by
 /// `shim`) and asserts the caller sees the very same thing.
-fn assert_same_as_lld(dir: &Path, args: &[&OsStr], output: &Path, shim: fn(&Path) -> Command) -> Outcome {
+fn assert_same_as_lld(
+    dir: &Path,
+    args: &[&OsStr],
+    output: &Path,
+    shim: fn(&Path) -> Command,
+) -> Outcome {
     assert_same_as_lld_with(dir, args, output, shim, |_| {})
 }
 
@@ -270,7 +275,11 @@ fn run_with_fifo(
     // The reader is there once a non-blocking open for writing succeeds.
     let deadline = Instant::now() + Duration::from_secs(20);
     let writer = loop {
-        match fs::OpenOptions::new().write(true).custom_flags_nonblock().open(fifo) {
+        match fs::OpenOptions::new()
+            .write(true)
+            .custom_flags_nonblock()
+            .open(fifo)
+        {
             Ok(w) => break w,
             Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
             Err(e) => {
@@ -308,10 +317,30 @@ fn fifo_input_never_hangs_the_shim() {
     mkfifo(&x);
     let out = d.path().join(".tmp_x.o");
     let args = relink_args();
-    let lld = run_with_fifo(lld_cmd(d.path()), &x, &args, b"not an object\n", &out, false);
+    let lld = run_with_fifo(
+        lld_cmd(d.path()),
+        &x,
+        &args,
+        b"not an object\n",
+        &out,
+        false,
+    );
     assert_eq!(lld.0, Some(1));
-    assert_eq!(run_with_fifo(forced(d.path()), &x, &args, b"not an object\n", &out, true), lld);
-    assert_eq!(run_with_fifo(shim_cmd(d.path()), &x, &args, b"not an object\n", &out, true), lld);
+    assert_eq!(
+        run_with_fifo(forced(d.path()), &x, &args, b"not an object\n", &out, true),
+        lld
+    );
+    assert_eq!(
+        run_with_fifo(
+            shim_cmd(d.path()),
+            &x,
+            &args,
+            b"not an object\n",
+            &out,
+            true
+        ),
+        lld
+    );
 }
 
 trait NonBlock {
@@ -358,7 +387,10 @@ fn read_only_filesystem_fails_cleanly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stdout.contains("rc=1\n"), "{stdout}{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("kbuild-ld-shim: ") && stderr.contains("Read-only file system"), "{stderr}");
+    assert!(
+        stderr.starts_with("kbuild-ld-shim: ") && stderr.contains("Read-only file system"),
+        "{stderr}"
+    );
     let listing: Vec<&str> = stdout.lines().skip(1).collect();
     assert_eq!(listing, [".", "..", "x.c", "x.o"], "{stdout}");
 }
@@ -383,7 +415,10 @@ fn full_filesystem_during_the_copy_fails_cleanly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stdout.starts_with("rc=1\n"), "{stdout}{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("kbuild-ld-shim: ") && stderr.contains("No space left on device"), "{stderr}");
+    assert!(
+        stderr.starts_with("kbuild-ld-shim: ") && stderr.contains("No space left on device"),
+        "{stderr}"
+    );
     let listing: Vec<&str> = stdout.lines().skip(1).collect();
     assert_eq!(listing, [".", "..", "x.o"], "{stdout}");
 }
@@ -409,7 +444,12 @@ fn file_size_limit_during_the_copy_fails_cleanly() {
         });
     }
     let out = cmd.output().unwrap();
-    assert_eq!(out.status.signal(), None, "killed by a signal: {:?}", out.status);
+    assert_eq!(
+        out.status.signal(),
+        None,
+        "killed by a signal: {:?}",
+        out.status
+    );
     assert_one_error_line(&out, &["copy failed", "File too large"]);
     assert!(!d.path().join(".tmp_x.o").exists());
     assert!(leftovers(d.path()).is_empty());
@@ -446,7 +486,9 @@ fn signal_during_copy(sig: i32, prepare: impl Fn(&mut Command)) -> (tempfile::Te
     for _attempt in 0..5 {
         let _ = fs::remove_file(&output);
         let mut cmd = forced(d.path());
-        cmd.args(relink_args()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.args(relink_args())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         prepare(&mut cmd);
         let mut child = cmd.spawn().unwrap();
         let pid = child.id() as i32;
@@ -469,7 +511,11 @@ fn signal_during_copy(sig: i32, prepare: impl Fn(&mut Command)) -> (tempfile::Te
         // Wait until it is really stopped.
         let stat = format!("/proc/{pid}/stat");
         while !fs::read_to_string(&stat)
-            .map(|s| s.rsplit_once(") ").map(|(_, r)| r.starts_with('T')).unwrap_or(false))
+            .map(|s| {
+                s.rsplit_once(") ")
+                    .map(|(_, r)| r.starts_with('T'))
+                    .unwrap_or(false)
+            })
             .unwrap_or(true)
         {
             std::thread::sleep(Duration::from_millis(1));
@@ -491,8 +537,18 @@ fn signal_during_copy(sig: i32, prepare: impl Fn(&mut Command)) -> (tempfile::Te
 
 fn assert_died_by_and_left_nothing(sig: i32) {
     let (d, out) = signal_during_copy(sig, |_| {});
-    assert_eq!(out.status.signal(), Some(sig), "{:?} {}", out.status, String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.signal(),
+        Some(sig),
+        "{:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!d.path().join(".tmp_x.o").exists(), "an output was left");
     assert!(leftovers(d.path()).is_empty(), "{:?}", leftovers(d.path()));
     assert_eq!(fs::metadata(d.path().join("x.o")).unwrap().len(), BIG);
@@ -518,8 +574,16 @@ fn an_ignored_sigint_does_not_stop_the_copy() {
             Ok(())
         });
     });
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(same_contents(&d.path().join("x.o"), &d.path().join(".tmp_x.o")));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(same_contents(
+        &d.path().join("x.o"),
+        &d.path().join(".tmp_x.o")
+    ));
     assert!(leftovers(d.path()).is_empty());
 }
 
@@ -554,7 +618,11 @@ fn ten_thousand_deep_nesting_is_forwarded_at_once() {
         fs::write(d.path().join(format!("r{i}.rsp")), text).unwrap();
     }
     let stub = d.path().join("stub-ld");
-    fs::write(&stub, "#!/bin/sh\nprintf '%s\\n' \"$0\" \"$@\" > stub-argv.txt\n").unwrap();
+    fs::write(
+        &stub,
+        "#!/bin/sh\nprintf '%s\\n' \"$0\" \"$@\" > stub-argv.txt\n",
+    )
+    .unwrap();
     fs::set_permissions(&stub, fs::Permissions::from_mode(0o755)).unwrap();
     let rec = d.path().join("record.jsonl");
     let started = Instant::now();
@@ -564,11 +632,21 @@ fn ten_thousand_deep_nesting_is_forwarded_at_once() {
             .env("KBUILD_LD_SHIM_RECORD", &rec)
             .args(["-z", "noexecstack", "@r0.rsp"]),
     );
-    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
     let argv = fs::read_to_string(d.path().join("stub-argv.txt")).unwrap();
-    assert_eq!(argv, format!("{}\n-z\nnoexecstack\n@r0.rsp\n", stub.display()));
+    assert_eq!(
+        argv,
+        format!("{}\n-z\nnoexecstack\n@r0.rsp\n", stub.display())
+    );
     let r = record::read_all(&rec).unwrap();
-    assert_eq!((r[0].decision.as_str(), r[0].reason.as_str()), ("forward", "response-file"));
+    assert_eq!(
+        (r[0].decision.as_str(), r[0].reason.as_str()),
+        ("forward", "response-file")
+    );
     assert!(r[0].detail.contains("nested more than"), "{}", r[0].detail);
     assert!(leftovers(d.path()).is_empty());
 }
@@ -586,7 +664,12 @@ fn hundred_megabyte_response_file_is_forwarded_like_lld() {
     }
     f.write_all(b"x.o\n").unwrap();
     drop(f);
-    let out = assert_same_as_lld(d.path(), &os(&["@big.rsp"]), &d.path().join(".tmp_x.o"), forced);
+    let out = assert_same_as_lld(
+        d.path(),
+        &os(&["@big.rsp"]),
+        &d.path().join(".tmp_x.o"),
+        forced,
+    );
     assert_eq!(out.code, Some(0));
     assert!(out.output.unwrap().starts_with(b"\x7fELF"));
 }
@@ -604,14 +687,23 @@ fn non_utf8_paths_forward_like_lld_and_pass_through_when_forced() {
     let input = Path::new(dir).join(OsStr::from_bytes(b"\xfe.o"));
     let output = Path::new(dir).join(OsStr::from_bytes(b".tmp_\xfe.o"));
     fs::write(d.path().join(&input), &bitcode).unwrap();
-    let args = [OsStr::new("-r"), OsStr::new("-o"), output.as_os_str(), input.as_os_str()];
+    let args = [
+        OsStr::new("-r"),
+        OsStr::new("-o"),
+        output.as_os_str(),
+        input.as_os_str(),
+    ];
     let rec = d.path().join("record.jsonl");
     let out = assert_same_as_lld_with(d.path(), &args, &d.path().join(&output), shim_cmd, |c| {
         c.env("KBUILD_LD_SHIM_RECORD", &rec);
     });
     assert_eq!(out.code, Some(0));
     assert!(out.output.unwrap().starts_with(b"\x7fELF"));
-    run_ok(forced(d.path()).env("KBUILD_LD_SHIM_RECORD", &rec).args(args));
+    run_ok(
+        forced(d.path())
+            .env("KBUILD_LD_SHIM_RECORD", &rec)
+            .args(args),
+    );
     assert_eq!(fs::read(d.path().join(&output)).unwrap(), bitcode);
     let r = record::read_all(&rec).unwrap();
     let decisions: Vec<&str> = r.iter().map(|r| r.decision.as_str()).collect();
@@ -635,7 +727,12 @@ fn non_utf8_in_every_argument_forwards_like_lld() {
     .map(|b| OsStr::from_bytes(b))
     .collect();
     for shim in [shim_cmd as fn(&Path) -> Command, forced] {
-        let out = assert_same_as_lld(d.path(), &args, &d.path().join(OsStr::from_bytes(b".tmp_\xfc.o")), shim);
+        let out = assert_same_as_lld(
+            d.path(),
+            &args,
+            &d.path().join(OsStr::from_bytes(b".tmp_\xfc.o")),
+            shim,
+        );
         assert_eq!(out.code, Some(1));
     }
 }
@@ -689,12 +786,18 @@ fn recipes_with_quotes_backslashes_newlines_and_128k_are_read_right() {
                 .arg("-c")
                 .arg(&script),
         );
-        (fs::read(d.path().join("x.o")).unwrap(), fs::read(d.path().join("x.compiled")).unwrap())
+        (
+            fs::read(d.path().join("x.o")).unwrap(),
+            fs::read(d.path().join("x.compiled")).unwrap(),
+        )
     };
     let (out, compiled) = run(&recipe_defines("x", "x", false));
     assert_eq!(out, compiled, "built-in object: bitcode kept");
     let (out, _) = run(&recipe_defines("x", "x", true));
-    assert!(out.starts_with(b"\x7fELF"), "single-object module: relinked");
+    assert!(
+        out.starts_with(b"\x7fELF"),
+        "single-object module: relinked"
+    );
     // One byte more cannot even be started: make cannot run such a recipe.
     let err = command("/bin/sh", d.path())
         .arg("-c")
@@ -712,11 +815,21 @@ fn a_megabyte_recipe_reads_right_in_the_reader() {
     let script = noisy_recipe(&recipe_defines("x", "x", true), 1 << 20);
     let started = Instant::now();
     let facts = recipe::analyse(&script, Path::new("x.o"), Path::new(".tmp_x.o")).unwrap();
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(facts.compile.unwrap().is_single_object_module());
     assert!(!facts.objtool_follows);
-    let huge = noisy_recipe(&recipe_defines("x", "x", true), recipe::MAX_RECIPE_BYTES + 100);
-    assert_eq!(recipe::analyse(&huge, Path::new("x.o"), Path::new(".tmp_x.o")), None);
+    let huge = noisy_recipe(
+        &recipe_defines("x", "x", true),
+        recipe::MAX_RECIPE_BYTES + 100,
+    );
+    assert_eq!(
+        recipe::analyse(&huge, Path::new("x.o"), Path::new(".tmp_x.o")),
+        None
+    );
 }
 
 /// The recipe shell is gone before the shim looks (the relink was put in
@@ -746,7 +859,10 @@ fn a_recipe_shell_that_is_gone_means_forward() {
         );
         let r = record::read_all(&rec).unwrap();
         assert_eq!(r.len(), 1);
-        (r[0].reason.clone(), fs::read(d.path().join(".tmp_x.o")).unwrap())
+        (
+            r[0].reason.clone(),
+            fs::read(d.path().join(".tmp_x.o")).unwrap(),
+        )
     };
     let (reason, out) = run("wait");
     assert_eq!(reason, "fixed-kernel-keeps-bitcode");
@@ -767,9 +883,15 @@ fn strace(dir: &Path, trace: &str, cmd: &mut Command) -> String {
     let log = dir.join(format!("strace-{}.log", std::process::id()));
     let program = cmd.get_program().to_owned();
     let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
-    let envs: Vec<_> = cmd.get_envs().map(|(k, v)| (k.to_owned(), v.map(|v| v.to_owned()))).collect();
+    let envs: Vec<_> = cmd
+        .get_envs()
+        .map(|(k, v)| (k.to_owned(), v.map(|v| v.to_owned())))
+        .collect();
     let mut s = command("strace", dir);
-    s.args(["-f", "-qq", "-e", &format!("trace={trace}"), "-o"]).arg(&log).arg(program).args(args);
+    s.args(["-f", "-qq", "-e", &format!("trace={trace}"), "-o"])
+        .arg(&log)
+        .arg(program)
+        .args(args);
     for (k, v) in envs {
         match v {
             Some(v) => s.env(k, v),
@@ -790,24 +912,50 @@ fn temporary_file_is_exclusive_unpredictable_and_input_read_only() {
     let (d, bitcode) = tree();
     let victim = d.path().join("victim");
     fs::write(&victim, b"keep").unwrap();
-    for name in [".tmp_x.o.tmp", ".kbuild-ld-shim.tmp", ".kbuild-ld-shim..tmp", ".tmp_x.o~", "x.o.tmp"] {
+    for name in [
+        ".tmp_x.o.tmp",
+        ".kbuild-ld-shim.tmp",
+        ".kbuild-ld-shim..tmp",
+        ".tmp_x.o~",
+        "x.o.tmp",
+    ] {
         std::os::unix::fs::symlink(&victim, d.path().join(name)).unwrap();
     }
     let mut names = Vec::new();
     for _ in 0..2 {
-        let log = strace(d.path(), "openat,open,rename,renameat,renameat2", forced(d.path()).args(relink_args()));
-        let temp_open: Vec<&str> = log.lines().filter(|l| l.contains(TMP_PREFIX) && l.contains("open")).collect();
+        let log = strace(
+            d.path(),
+            "openat,open,rename,renameat,renameat2",
+            forced(d.path()).args(relink_args()),
+        );
+        let temp_open: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains(TMP_PREFIX) && l.contains("open"))
+            .collect();
         assert_eq!(temp_open.len(), 1, "{log}");
         assert!(temp_open[0].contains("O_CREAT|O_EXCL"), "{}", temp_open[0]);
         let name = temp_open[0].split('"').nth(1).unwrap().to_owned();
-        assert!(Path::new(&name).parent() == Some(d.path()) || !name.contains('/'), "{name}");
+        assert!(
+            Path::new(&name).parent() == Some(d.path()) || !name.contains('/'),
+            "{name}"
+        );
         let rename: Vec<&str> = log.lines().filter(|l| l.contains("rename")).collect();
         assert_eq!(rename.len(), 1, "{log}");
-        assert!(rename[0].contains(&name) && rename[0].contains(".tmp_x.o\""), "{}", rename[0]);
+        assert!(
+            rename[0].contains(&name) && rename[0].contains(".tmp_x.o\""),
+            "{}",
+            rename[0]
+        );
         let input_open: Vec<&str> = log.lines().filter(|l| l.contains("\"x.o\"")).collect();
         assert!(!input_open.is_empty(), "{log}");
         for l in &input_open {
-            assert!(l.contains("O_RDONLY") && !l.contains("O_WRONLY") && !l.contains("O_RDWR") && !l.contains("O_TRUNC"), "{l}");
+            assert!(
+                l.contains("O_RDONLY")
+                    && !l.contains("O_WRONLY")
+                    && !l.contains("O_RDWR")
+                    && !l.contains("O_TRUNC"),
+                "{l}"
+            );
         }
         names.push(name);
         assert_eq!(fs::read(d.path().join(".tmp_x.o")).unwrap(), bitcode);
@@ -837,11 +985,23 @@ fn output_symlink_is_replaced_and_input_never_changes() {
     assert!(fs::symlink_metadata(&out).unwrap().file_type().is_file());
     assert_eq!(fs::read(&out).unwrap(), bitcode);
     assert_eq!(fs::read(&victim).unwrap(), b"keep");
-    run_ok(shim_cmd(d.path()).env("KBUILD_LD_SHIM_MODE", "off").args(relink_args()));
+    run_ok(
+        shim_cmd(d.path())
+            .env("KBUILD_LD_SHIM_MODE", "off")
+            .args(relink_args()),
+    );
     assert!(fs::read(&out).unwrap().starts_with(b"\x7fELF"));
     let after = fs::metadata(&x).unwrap();
     assert_eq!(fs::read(&x).unwrap(), bitcode);
-    assert_eq!((after.mode(), after.mtime(), after.mtime_nsec(), after.ino()), (before.mode(), before.mtime(), before.mtime_nsec(), before.ino()));
+    assert_eq!(
+        (after.mode(), after.mtime(), after.mtime_nsec(), after.ino()),
+        (
+            before.mode(),
+            before.mtime(),
+            before.mtime_nsec(),
+            before.ino()
+        )
+    );
 }
 
 /// No shell, no helper: the only programs ever exec'd are the shim and,
@@ -857,10 +1017,22 @@ fn no_shell_is_ever_started() {
             .collect()
     };
     let me = shim().display().to_string();
-    assert_eq!(execs(forced(d.path()).args(relink_args())), std::slice::from_ref(&me));
-    assert_eq!(execs(shim_cmd(d.path()).args(relink_args())), [me.clone(), LLD.to_owned()]);
-    assert_eq!(execs(shim_cmd(d.path()).arg("--version")), [me.clone(), LLD.to_owned()]);
-    assert_eq!(execs(shim_cmd(d.path()).args(["--shim-explain", "-r", "-o", ".tmp_x.o", "x.o"])), [me]);
+    assert_eq!(
+        execs(forced(d.path()).args(relink_args())),
+        std::slice::from_ref(&me)
+    );
+    assert_eq!(
+        execs(shim_cmd(d.path()).args(relink_args())),
+        [me.clone(), LLD.to_owned()]
+    );
+    assert_eq!(
+        execs(shim_cmd(d.path()).arg("--version")),
+        [me.clone(), LLD.to_owned()]
+    );
+    assert_eq!(
+        execs(shim_cmd(d.path()).args(["--shim-explain", "-r", "-o", ".tmp_x.o", "x.o"])),
+        [me]
+    );
 }
 
 /// The record is never a way to write through a planted symlink: one
@@ -872,17 +1044,30 @@ fn record_path_symlink_is_not_followed_and_costs_one_warning() {
     fs::write(&victim, b"keep").unwrap();
     let rec = d.path().join("record.jsonl");
     std::os::unix::fs::symlink(&victim, &rec).unwrap();
-    let out = run_ok(forced(d.path()).env("KBUILD_LD_SHIM_RECORD", &rec).args(relink_args()));
+    let out = run_ok(
+        forced(d.path())
+            .env("KBUILD_LD_SHIM_RECORD", &rec)
+            .args(relink_args()),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("kbuild-ld-shim: warn: cannot write record"), "{stderr}");
+    assert!(
+        stderr.starts_with("kbuild-ld-shim: warn: cannot write record"),
+        "{stderr}"
+    );
     assert!(stderr.contains("symlink"), "{stderr}");
     assert_eq!(fs::read(&victim).unwrap(), b"keep");
     assert_eq!(fs::read(d.path().join(".tmp_x.o")).unwrap(), bitcode);
     // A forward through the same record path: also one warning, and lld ran.
-    let out = run_ok(shim_cmd(d.path()).env("KBUILD_LD_SHIM_RECORD", &rec).args(relink_args()));
+    let out = run_ok(
+        shim_cmd(d.path())
+            .env("KBUILD_LD_SHIM_RECORD", &rec)
+            .args(relink_args()),
+    );
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
-    assert!(fs::read(d.path().join(".tmp_x.o")).unwrap().starts_with(b"\x7fELF"));
+    assert!(fs::read(d.path().join(".tmp_x.o"))
+        .unwrap()
+        .starts_with(b"\x7fELF"));
     assert_eq!(fs::read(&victim).unwrap(), b"keep");
 }
 
@@ -910,7 +1095,12 @@ fn two_hundred_parallel_calls_in_one_directory() {
             let child = shim_cmd(dir)
                 .env("KBUILD_LD_SHIM_MODE", mode)
                 .env("KBUILD_LD_SHIM_RECORD", &rec)
-                .args(["-r", "-o", &format!(".tmp_{stem}{i}.o"), &format!("{stem}{i}.o")])
+                .args([
+                    "-r",
+                    "-o",
+                    &format!(".tmp_{stem}{i}.o"),
+                    &format!("{stem}{i}.o"),
+                ])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -920,21 +1110,41 @@ fn two_hundred_parallel_calls_in_one_directory() {
     }
     for child in children {
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     for i in 0..100 {
-        assert!(fs::read(dir.join(format!(".tmp_p{i}.o"))).unwrap() == big, "p{i}");
-        assert!(fs::read(dir.join(format!(".tmp_f{i}.o"))).unwrap() == expected_elf, "f{i}");
+        assert!(
+            fs::read(dir.join(format!(".tmp_p{i}.o"))).unwrap() == big,
+            "p{i}"
+        );
+        assert!(
+            fs::read(dir.join(format!(".tmp_f{i}.o"))).unwrap() == expected_elf,
+            "f{i}"
+        );
     }
     assert!(leftovers(dir).is_empty(), "{:?}", leftovers(dir));
     let records = record::read_all(&rec).unwrap();
     assert_eq!(records.len(), 200);
     assert_eq!(fs::read_to_string(&rec).unwrap().lines().count(), 200);
-    let passthroughs = records.iter().filter(|r| r.decision == "passthrough").count();
+    let passthroughs = records
+        .iter()
+        .filter(|r| r.decision == "passthrough")
+        .count();
     let forwards = records.iter().filter(|r| r.decision == "forward").count();
     assert_eq!((passthroughs, forwards), (100, 100));
-    assert!(records.iter().filter(|r| r.decision == "passthrough").all(|r| r.bytes == 4 << 20));
+    assert!(records
+        .iter()
+        .filter(|r| r.decision == "passthrough")
+        .all(|r| r.bytes == 4 << 20));
     let mut pids: Vec<u32> = records.iter().map(|r| r.pid).collect();
     pids.sort();
     pids.dedup();

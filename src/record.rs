@@ -149,7 +149,10 @@ mod tests {
         r.inputs = vec![odd];
         append(&path, &r).unwrap();
         let back = read_all(&path).unwrap();
-        assert_eq!(back[0].inputs, vec![PathBuf::from("d\u{fffd}/.tmp_\u{fffd}.o")]);
+        assert_eq!(
+            back[0].inputs,
+            vec![PathBuf::from("d\u{fffd}/.tmp_\u{fffd}.o")]
+        );
     }
 
     #[test]
