@@ -73,7 +73,8 @@ fn ld_mode(argv0: OsString, args: Vec<OsString>) -> i32 {
             }
         }
         Decision::Forward(_) => {
-            let resolved = match resolve::resolve(&resolve::Inputs::from_env(argv0)) {
+            let resolved = match resolve::resolve(&resolve::Inputs::from_env_in(argv0, cwd.clone()))
+            {
                 Ok(resolved) => resolved,
                 Err(e) => {
                     write_record(&eval, &cwd, "error", 0, started);

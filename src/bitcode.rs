@@ -1389,16 +1389,22 @@ mod tests {
             .unwrap_or_else(|| panic!("{}: not bitcode ({:?})", path.display(), f.kind))
     }
 
-    /// (modules, thin summary present, full summary present) per
-    /// llvm-bcanalyzer, the reference the walker must agree with.
-    fn bcanalyzer(path: &Path) -> (usize, bool, bool) {
+    /// `llvm-bcanalyzer-19 -dump` of `path`: the reference the walker must
+    /// agree with.
+    fn bcanalyzer_dump(path: &Path) -> String {
         let out = Command::new("llvm-bcanalyzer-19")
             .arg("-dump")
             .arg(path)
             .output()
             .unwrap();
         assert!(out.status.success());
-        let text = String::from_utf8_lossy(&out.stdout);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// (modules, thin summary present, full summary present) per
+    /// llvm-bcanalyzer.
+    fn bcanalyzer(path: &Path) -> (usize, bool, bool) {
+        let text = bcanalyzer_dump(path);
         let count = |tag: &str| {
             text.lines()
                 .filter(|l| l.trim_start().starts_with(tag))
@@ -1738,14 +1744,8 @@ mod tests {
 
     /// Modules that contain at least one FUNCTION_BLOCK, per bcanalyzer.
     fn modules_with_function_blocks(path: &Path) -> usize {
-        let out = Command::new("llvm-bcanalyzer-19")
-            .arg("-dump")
-            .arg(path)
-            .output()
-            .unwrap();
-        assert!(out.status.success());
         let (mut count, mut seen) = (0, false);
-        for line in String::from_utf8_lossy(&out.stdout).lines() {
+        for line in bcanalyzer_dump(path).lines() {
             let line = line.trim_start();
             if line.starts_with("<MODULE_BLOCK ") {
                 seen = false;

@@ -103,13 +103,20 @@ pub struct Inputs {
 impl Inputs {
     /// Reads the process environment.
     pub fn from_env(argv0: OsString) -> Inputs {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        Inputs::from_env_in(argv0, cwd)
+    }
+
+    /// As [`Inputs::from_env`], with the current directory the caller has
+    /// already read (LD mode reads it once per call).
+    pub fn from_env_in(argv0: OsString, cwd: PathBuf) -> Inputs {
         let self_id = std::env::current_exe().ok().and_then(|p| file_id(&p));
         Inputs {
             argv0,
             real_ld: std::env::var_os(ENV_REAL_LD).filter(|v| !v.is_empty()),
             llvm: std::env::var_os("LLVM").filter(|v| !v.is_empty()),
             path: std::env::var_os("PATH"),
-            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            cwd,
             self_id,
         }
     }
