@@ -293,7 +293,7 @@ fn bench_walk(c: &mut Criterion) {
         let facts = bitcode::examine_path(&path).unwrap();
         assert_eq!(
             facts.bitcode.as_ref().map(|b| b.lto),
-            Some(bitcode::LtoKind::Thin),
+            Some(bitcode::Lto::Thin),
             "{}",
             path.display()
         );

@@ -143,7 +143,7 @@ fn write_record(
             .as_ref()
             .map(|r| r.inputs.clone())
             .unwrap_or_default(),
-        lto: eval.lto().map(|l| format!("{l:?}").to_lowercase()),
+        lto: eval.lto().map(|l| l.as_str().to_string()),
         bytes,
         micros: started.elapsed().as_micros() as u64,
     };

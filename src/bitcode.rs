@@ -18,6 +18,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
+pub use crate::lto::Lto;
+
 /// What an input file is, judged from its first bytes only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum FileKind {
@@ -63,30 +65,14 @@ pub fn sniff(header: &[u8]) -> FileKind {
     }
 }
 
-/// Which kind of LTO a bitcode file was compiled for, as LLVM's `getLTOInfo`
-/// would decide from the summary block inside each module.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum LtoKind {
-    /// A module carries a GLOBALVAL_SUMMARY block (id 20): `-flto=thin`.
-    /// A `-fsplit-lto-unit` file whose ThinLTO half is paired with a
-    /// regular-LTO half is reported as Thin, because ld.lld still feeds its
-    /// main module to the ThinLTO backend.
-    Thin,
-    /// A module carries FULL_LTO_GLOBALVAL_SUMMARY (id 24) and none carries a
-    /// ThinLTO summary: clang-19 `-flto=full`.
-    Full,
-    /// No module carries a summary: `-emit-llvm` without `-flto`.
-    NoSummary,
-}
-
 /// What the walker learnt about one bitcode file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BitcodeFacts {
     /// The stream sat behind a bitcode wrapper header.
     pub wrapped: bool,
-    /// The LTO flavour over all modules (see [`LtoKind`] for how a split
+    /// The LTO flavour over all modules (see [`Lto`] for how a split
     /// file is summarised).
-    pub lto: LtoKind,
+    pub lto: Lto,
     /// Number of MODULE blocks; 2 for a `-fsplit-lto-unit` file that needed
     /// splitting (clang only splits when there is type metadata, e.g. CFI).
     pub modules: usize,
@@ -301,7 +287,7 @@ fn walk_source<S: Source>(
         blockinfo: BlockInfo::default(),
         facts: BitcodeFacts {
             wrapped,
-            lto: LtoKind::NoSummary,
+            lto: Lto::None,
             modules: 0,
             producer: None,
             triple: None,
@@ -573,11 +559,11 @@ impl<S: Source> Walker<S> {
                 .error("module names a string table that is missing"));
         }
         self.facts.lto = if self.saw_thin {
-            LtoKind::Thin
+            Lto::Thin
         } else if self.saw_full {
-            LtoKind::Full
+            Lto::Full
         } else {
-            LtoKind::NoSummary
+            Lto::None
         };
         Ok(())
     }
@@ -1421,11 +1407,11 @@ mod tests {
         let (modules, thin, full) = bcanalyzer(path);
         assert_eq!(facts.modules, modules, "module count vs llvm-bcanalyzer");
         let expected = if thin {
-            LtoKind::Thin
+            Lto::Thin
         } else if full {
-            LtoKind::Full
+            Lto::Full
         } else {
-            LtoKind::NoSummary
+            Lto::None
         };
         assert_eq!(facts.lto, expected, "summary kind vs llvm-bcanalyzer");
     }
@@ -1453,7 +1439,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let o = compile(dir.path(), "thin", SMALL_C, &[X86, "-O2", "-flto=thin"]);
         let facts = facts_of(&o);
-        assert_eq!(facts.lto, LtoKind::Thin);
+        assert_eq!(facts.lto, Lto::Thin);
         assert_eq!(facts.modules, 1);
         assert!(!facts.wrapped);
         assert_eq!(facts.triple.as_deref(), Some("x86_64-unknown-linux-gnu"));
@@ -1469,26 +1455,26 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         // What clang-19 emits, established by llvm-bcanalyzer-19 -dump.
-        let cases: &[(&str, &str, &[&str], LtoKind, usize)] = &[
+        let cases: &[(&str, &str, &[&str], Lto, usize)] = &[
             (
                 "full",
                 SMALL_C,
                 &[X86, "-O2", "-flto=full"],
-                LtoKind::Full,
+                Lto::Full,
                 1,
             ),
             (
                 "plain",
                 SMALL_C,
                 &[X86, "-O2", "-emit-llvm"],
-                LtoKind::NoSummary,
+                Lto::None,
                 1,
             ),
             (
                 "plain_o0",
                 SMALL_C,
                 &[X86, "-O0", "-emit-llvm"],
-                LtoKind::NoSummary,
+                Lto::None,
                 1,
             ),
             // Nothing to split without type metadata: still one module.
@@ -1496,14 +1482,14 @@ mod tests {
                 "split_plain",
                 CFI_C,
                 &[X86, "-O2", "-flto=thin", "-fsplit-lto-unit"],
-                LtoKind::Thin,
+                Lto::Thin,
                 1,
             ),
             (
                 "full_split",
                 CFI_C,
                 &[X86, "-O2", "-flto=full", "-fsplit-lto-unit"],
-                LtoKind::Full,
+                Lto::Full,
                 1,
             ),
             // Thin half + regular-LTO half (which carries a full-LTO summary).
@@ -1518,7 +1504,7 @@ mod tests {
                     "-fsanitize=cfi-icall",
                     "-fvisibility=hidden",
                 ],
-                LtoKind::Thin,
+                Lto::Thin,
                 2,
             ),
         ];
@@ -2122,9 +2108,9 @@ mod tests {
     #[test]
     fn bitcode_crafted_stream_uses_blockinfo_and_abbreviated_triple() {
         for (summary, lto) in [
-            (Some(GLOBALVAL_SUMMARY_BLOCK_ID), LtoKind::Thin),
-            (Some(FULL_LTO_GLOBALVAL_SUMMARY_BLOCK_ID), LtoKind::Full),
-            (None, LtoKind::NoSummary),
+            (Some(GLOBALVAL_SUMMARY_BLOCK_ID), Lto::Thin),
+            (Some(FULL_LTO_GLOBALVAL_SUMMARY_BLOCK_ID), Lto::Full),
+            (None, Lto::None),
         ] {
             let data = crafted(summary);
             let facts = examine_bytes(&data).unwrap();
@@ -2294,7 +2280,7 @@ mod tests {
             counting.seeks
         );
         assert!(len > 4_000_000, "generated file is only {len} bytes");
-        assert_eq!((facts.lto, facts.modules), (LtoKind::Thin, 1));
+        assert_eq!((facts.lto, facts.modules), (Lto::Thin, 1));
         assert!(
             counting.bytes * 10 < len,
             "read {} of {len} bytes",

@@ -8,6 +8,7 @@ use std::io::Read;
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 
+use crate::lto::Lto;
 use crate::recipe::{self, RecipeFacts};
 
 /// How many ancestors to look through for the recipe shell: make runs the
@@ -100,14 +101,6 @@ pub struct Kconfig {
     pub values: HashMap<String, String>,
 }
 
-/// Which Clang LTO the configuration enables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KconfigLto {
-    Thin,
-    Full,
-    None,
-}
-
 impl Kconfig {
     pub const PATH: &'static str = "include/config/auto.conf";
 
@@ -135,13 +128,13 @@ impl Kconfig {
         matches!(self.values.get(symbol).map(String::as_str), Some("y" | "m"))
     }
 
-    pub fn lto(&self) -> KconfigLto {
+    pub fn lto(&self) -> Lto {
         if self.enabled("CONFIG_LTO_CLANG_THIN") {
-            KconfigLto::Thin
+            Lto::Thin
         } else if self.enabled("CONFIG_LTO_CLANG_FULL") {
-            KconfigLto::Full
+            Lto::Full
         } else {
-            KconfigLto::None
+            Lto::None
         }
     }
 }
@@ -177,7 +170,7 @@ mod tests {
         let k = Kconfig::parse(
             "# comment\nCONFIG_LTO_CLANG_THIN=y\nCONFIG_MODULES=y\nCONFIG_LOCALVERSION=\"\"\n",
         );
-        assert_eq!(k.lto(), KconfigLto::Thin);
+        assert_eq!(k.lto(), Lto::Thin);
         assert!(k.enabled("CONFIG_MODULES"));
         assert!(!k.enabled("CONFIG_OBJTOOL"));
     }

@@ -10,6 +10,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::lto::Lto;
 use crate::recipe::{normalize, RecipeFacts};
 use crate::request::LinkRequest;
 
@@ -69,16 +70,6 @@ pub enum InputFacts {
     CorruptBitcode(String),
     NotBitcode(String),
     Unreadable(String),
-}
-
-/// LTO kind of a bitcode module, from its summary block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lto {
-    Thin,
-    Full,
-    /// Bitcode without a summary: not made by `-flto`.
-    None,
 }
 
 /// The kbuild side of the decision.

@@ -314,7 +314,7 @@ pub fn run(argv0: OsString, tree: Option<&Path>) -> i32 {
 /// Known ways turning LTO back on can bite.
 pub fn hazards(config: &Kconfig, lld_major: Option<u32>) -> Vec<String> {
     let mut warnings = Vec::new();
-    let lto = config.lto() != crate::context::KconfigLto::None;
+    let lto = config.lto() != crate::lto::Lto::None;
     if lto && config.enabled("CONFIG_RISCV") && config.enabled("CONFIG_CMODEL_MEDLOW") {
         warnings.push(
             "riscv with CONFIG_CMODEL_MEDLOW: the final ThinLTO link fails on conflicting \"Code Model\" module flags (as with the upstream fix); use CMODEL_MEDANY".into(),

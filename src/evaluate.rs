@@ -6,8 +6,9 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use crate::bitcode;
-use crate::context::{self, Kconfig, KconfigLto, RecipeContext};
-use crate::decision::{self, Candidate, Context, Decision, InputFacts, Lto, Mode, Reason};
+use crate::context::{self, Kconfig, RecipeContext};
+use crate::decision::{self, Candidate, Context, Decision, InputFacts, Mode, Reason};
+use crate::lto::Lto;
 use crate::passthrough;
 use crate::request::{self, LinkRequest};
 
@@ -69,7 +70,7 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path) -> Evaluation {
     let kconfig = Kconfig::read(cwd);
     let context = if kconfig
         .as_ref()
-        .is_some_and(|k| k.lto() == KconfigLto::None)
+        .is_some_and(|k| k.lto() == Lto::None)
     {
         Context::KconfigWithoutLto
     } else if matches!(input, InputFacts::Bitcode { .. }) {
@@ -98,11 +99,7 @@ pub fn examine_input(path: &Path) -> InputFacts {
             bitcode: Some(facts),
             ..
         }) => InputFacts::Bitcode {
-            lto: match facts.lto {
-                bitcode::LtoKind::Thin => Lto::Thin,
-                bitcode::LtoKind::Full => Lto::Full,
-                bitcode::LtoKind::NoSummary => Lto::None,
-            },
+            lto: facts.lto,
         },
         Ok(other) => InputFacts::NotBitcode(format!("{:?}", other.kind)),
         Err(e @ bitcode::BitcodeError::Io(_)) => {

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::bitcode::{self, FileKind, LtoKind};
+use crate::bitcode::{self, FileKind};
+use crate::lto::Lto;
 
 /// One file as the shim sees it.
 #[derive(Debug, Clone, Serialize)]
@@ -13,7 +14,7 @@ pub struct Inspection {
     pub path: PathBuf,
     pub kind: FileKind,
     pub bytes: u64,
-    pub lto: Option<LtoKind>,
+    pub lto: Option<Lto>,
     pub modules: Option<usize>,
     pub producer: Option<String>,
     pub triple: Option<String>,
@@ -47,9 +48,8 @@ pub fn render_line(i: &Inspection) -> String {
     let mut line = format!("{}: {kind}, {} bytes", i.path.display(), i.bytes);
     if let Some(lto) = i.lto {
         let lto = match lto {
-            LtoKind::Thin => "ThinLTO",
-            LtoKind::Full => "full LTO",
-            LtoKind::NoSummary => "no LTO summary",
+            Lto::None => "no LTO summary",
+            lto => lto.describe(),
         };
         line.push_str(&format!(
             ", {lto}, {} module(s), producer {}, triple {}",

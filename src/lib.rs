@@ -12,6 +12,7 @@ pub mod evaluate;
 pub mod forward;
 pub mod inspect;
 pub mod logging;
+pub mod lto;
 pub mod options;
 pub mod passthrough;
 pub mod recipe;
