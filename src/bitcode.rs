@@ -1456,20 +1456,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         // What clang-19 emits, established by llvm-bcanalyzer-19 -dump.
         let cases: &[(&str, &str, &[&str], Lto, usize)] = &[
-            (
-                "full",
-                SMALL_C,
-                &[X86, "-O2", "-flto=full"],
-                Lto::Full,
-                1,
-            ),
-            (
-                "plain",
-                SMALL_C,
-                &[X86, "-O2", "-emit-llvm"],
-                Lto::None,
-                1,
-            ),
+            ("full", SMALL_C, &[X86, "-O2", "-flto=full"], Lto::Full, 1),
+            ("plain", SMALL_C, &[X86, "-O2", "-emit-llvm"], Lto::None, 1),
             (
                 "plain_o0",
                 SMALL_C,

@@ -68,10 +68,7 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path) -> Evaluation {
     let same_file =
         passthrough::same_file(&cwd.join(&candidate.input), &cwd.join(&candidate.output));
     let kconfig = Kconfig::read(cwd);
-    let context = if kconfig
-        .as_ref()
-        .is_some_and(|k| k.lto() == Lto::None)
-    {
+    let context = if kconfig.as_ref().is_some_and(|k| k.lto() == Lto::None) {
         Context::KconfigWithoutLto
     } else if matches!(input, InputFacts::Bitcode { .. }) {
         let recipe = context::find_recipe(&candidate.input, &candidate.output);
@@ -98,9 +95,7 @@ pub fn examine_input(path: &Path) -> InputFacts {
         Ok(bitcode::InputFacts {
             bitcode: Some(facts),
             ..
-        }) => InputFacts::Bitcode {
-            lto: facts.lto,
-        },
+        }) => InputFacts::Bitcode { lto: facts.lto },
         Ok(other) => InputFacts::NotBitcode(format!("{:?}", other.kind)),
         Err(e @ bitcode::BitcodeError::Io(_)) => {
             InputFacts::Unreadable(format!("{}: {e}", path.display()))
