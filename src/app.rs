@@ -1,58 +1,57 @@
-//! The thin shell around the decision: LD mode (evaluate, then copy or
-//! exec) and the dispatch to the shim's own `--shim-*` interface.
+//! The process shell: one [`run`] over the [`Action`] the command line
+//! asks for. LD mode (evaluate, then copy or exec) lives here; the
+//! `--shim-*` commands live in `commands` and `doctor`.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::cli;
-use crate::decision::{Decision, Mode};
+use crate::cli::{self, Action, Invocation};
+use crate::commands;
+use crate::decision::Decision;
+use crate::environment::Environment;
 use crate::evaluate::{evaluate, Evaluation};
+use crate::exit::ExitStatus;
 use crate::forward;
-use crate::logging;
+use crate::logging::{self, error_line};
 use crate::passthrough;
 use crate::record::{self, Record};
 use crate::resolve::{self, ResolveError};
 
-/// Prints one error line with the program's prefix.
-pub fn error_line(message: impl std::fmt::Display) {
-    eprintln!("kbuild-ld-shim: {message}");
-}
-
 /// Runs the shim on its full argv and returns the exit status (only when
 /// it did not exec the real linker).
-pub fn run(mut argv: Vec<OsString>) -> i32 {
-    let argv0 = if argv.is_empty() {
-        OsString::from(resolve::SHIM_NAME)
-    } else {
-        argv.remove(0)
-    };
-    let is_shim_call = argv
-        .first()
-        .is_some_and(|a| a.as_encoded_bytes().starts_with(b"--shim-"));
-    logging::init();
-    if is_shim_call {
-        cli::run(argv0, argv)
-    } else {
-        ld_mode(argv0, argv)
+pub fn run(argv: Vec<OsString>) -> ExitStatus {
+    let Invocation { argv0, action } = cli::parse(argv);
+    let env = Environment::read();
+    logging::init(env.log.as_deref());
+    match action {
+        Action::Link(args) => link(argv0, &args, &env),
+        Action::Which => commands::which(argv0, &env),
+        Action::Explain(args) => commands::explain(&args, &env),
+        Action::Inspect { files, json } => commands::inspect(&files, json),
+        Action::Report { record, json } => commands::report(&record, json),
+        Action::Doctor { tree } => crate::doctor::run(argv0, tree.as_deref(), &env),
+        Action::Manpage => commands::manpage(),
+        Action::Exit(status) => status,
     }
 }
 
-fn ld_mode(argv0: OsString, args: Vec<OsString>) -> i32 {
+/// LD mode: a passthrough's status, or no return at all when the real
+/// linker was exec'd.
+fn link(argv0: OsString, args: &[OsString], env: &Environment) -> ExitStatus {
     let started = Instant::now();
-    if std::env::var_os(resolve::ENV_GUARD).is_some() {
+    if env.guard {
         error_line(ResolveError::Recursion);
-        return ResolveError::Recursion.exit_code();
+        return ResolveError::Recursion.exit_status();
     }
-    let mode = match Mode::from_env() {
-        Ok(mode) => mode,
+    let mode = match &env.mode {
+        Ok(mode) => *mode,
         Err(e) => {
             error_line(e);
-            return 2;
+            return ExitStatus::Usage;
         }
     };
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let eval = evaluate(mode, &args, &cwd);
+    let eval = evaluate(mode, args, &env.cwd);
     log_decision(&eval);
     match &eval.decision {
         Decision::Passthrough(_) => {
@@ -62,24 +61,23 @@ fn ld_mode(argv0: OsString, args: Vec<OsString>) -> i32 {
                 .expect("a passthrough always has a candidate");
             match passthrough::copy_atomically(&candidate.input, &candidate.output) {
                 Ok(bytes) => {
-                    write_record(&eval, &cwd, "passthrough", bytes, started);
-                    0
+                    write_record(&eval, env, "passthrough", bytes, started);
+                    ExitStatus::Success
                 }
                 Err(e) => {
-                    write_record(&eval, &cwd, "error", 0, started);
+                    write_record(&eval, env, "error", 0, started);
                     error_line(e);
-                    1
+                    ExitStatus::Failure
                 }
             }
         }
         Decision::Forward(_) => {
-            let resolved = match resolve::resolve(&resolve::Inputs::from_env_in(argv0, cwd.clone()))
-            {
+            let resolved = match resolve::resolve(&resolve::Inputs::of_process(argv0, env)) {
                 Ok(resolved) => resolved,
                 Err(e) => {
-                    write_record(&eval, &cwd, "error", 0, started);
+                    write_record(&eval, env, "error", 0, started);
                     error_line(&e);
-                    return e.exit_code();
+                    return e.exit_status();
                 }
             };
             log::debug!(
@@ -87,8 +85,8 @@ fn ld_mode(argv0: OsString, args: Vec<OsString>) -> i32 {
                 resolved.path.display(),
                 resolved.rule
             );
-            write_record(&eval, &cwd, "forward", 0, started);
-            let err = forward::exec_linker(&resolved.path, &args);
+            write_record(&eval, env, "forward", 0, started);
+            let err = forward::exec_linker(&resolved.path, args);
             error_line(format!("cannot run {}: {err}", resolved.path.display()));
             forward::exec_failure_status(&err)
         }
@@ -96,6 +94,9 @@ fn ld_mode(argv0: OsString, args: Vec<OsString>) -> i32 {
 }
 
 fn log_decision(eval: &Evaluation) {
+    if !log::log_enabled!(log::Level::Info) {
+        return;
+    }
     let target = eval
         .candidate
         .as_ref()
@@ -118,12 +119,12 @@ fn log_decision(eval: &Evaluation) {
 /// be written costs one warning, never the build.
 fn write_record(
     eval: &Evaluation,
-    cwd: &std::path::Path,
+    env: &Environment,
     decision: &str,
     bytes: u64,
     started: Instant,
 ) {
-    let Some(path) = std::env::var_os(record::ENV_RECORD).filter(|p| !p.is_empty()) else {
+    let Some(path) = &env.record else {
         return;
     };
     let reason = eval.decision.reason();
@@ -133,7 +134,7 @@ fn write_record(
             .map(|d| d.as_secs_f64())
             .unwrap_or(0.0),
         pid: std::process::id(),
-        cwd: cwd.to_path_buf(),
+        cwd: env.cwd.clone(),
         decision: decision.to_string(),
         reason: reason.tag().to_string(),
         detail: reason.to_string(),
@@ -147,10 +148,7 @@ fn write_record(
         bytes,
         micros: started.elapsed().as_micros() as u64,
     };
-    if let Err(e) = record::append(std::path::Path::new(&path), &entry) {
-        log::warn!(
-            "cannot write record {}: {e}",
-            std::path::Path::new(&path).display()
-        );
+    if let Err(e) = record::append(Path::new(path), &entry) {
+        log::warn!("cannot write record {}: {e}", path.display());
     }
 }

@@ -1,15 +1,15 @@
-//! The shim's own interface: arguments beginning with `--shim-`, which
-//! ld.lld has none of. Everything else on the command line belongs to the
-//! linker and never reaches this parser.
+//! The command line, turned into one [`Action`]: a linker call, or one of
+//! the shim's own `--shim-*` commands, which ld.lld has none of. Everything
+//! else on the command line belongs to the linker and never reaches clap,
+//! so a linker call pays nothing for this parser.
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{ArgGroup, Parser};
 
-use crate::app::error_line;
-use crate::decision::Mode;
-use crate::evaluate::evaluate;
+use crate::exit::ExitStatus;
+use crate::logging::error_line;
 use crate::resolve;
 
 #[derive(Debug, Parser)]
@@ -72,152 +72,150 @@ pub struct ShimCli {
     rest: Vec<OsString>,
 }
 
-/// Runs a `--shim-*` call and returns its exit status.
-pub fn run(argv0: OsString, args: Vec<OsString>) -> i32 {
+/// The `--shim-*` interface as clap sees it, for the man page.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    ShimCli::command()
+}
+
+/// What one run of the program does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// LD mode: any call whose first argument is not `--shim-*`.
+    Link(Vec<OsString>),
+    Which,
+    Explain(Vec<OsString>),
+    Inspect {
+        files: Vec<PathBuf>,
+        json: bool,
+    },
+    Report {
+        record: PathBuf,
+        json: bool,
+    },
+    Doctor {
+        tree: Option<PathBuf>,
+    },
+    Manpage,
+    /// Nothing left to do: clap printed the help or the version (success)
+    /// or a usage error.
+    Exit(ExitStatus),
+}
+
+/// The program's argv: the name it was invoked under (which decides a
+/// masquerade) and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    pub argv0: OsString,
+    pub action: Action,
+}
+
+/// Reads the full argv (with argv[0]).
+pub fn parse(mut argv: Vec<OsString>) -> Invocation {
+    let argv0 = if argv.is_empty() {
+        OsString::from(resolve::SHIM_NAME)
+    } else {
+        argv.remove(0)
+    };
+    let is_shim_call = argv
+        .first()
+        .is_some_and(|a| a.as_encoded_bytes().starts_with(b"--shim-"));
+    let action = if is_shim_call {
+        shim_action(&argv0, argv)
+    } else {
+        Action::Link(argv)
+    };
+    Invocation { argv0, action }
+}
+
+fn shim_action(argv0: &OsString, args: Vec<OsString>) -> Action {
     let parsed = match ShimCli::try_parse_from(std::iter::once(argv0.clone()).chain(args)) {
         Ok(parsed) => parsed,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
+            return Action::Exit(if e.use_stderr() {
+                ExitStatus::Usage
+            } else {
+                ExitStatus::Success
+            });
         }
     };
-    if parsed.which {
-        return which(argv0);
-    }
+    // clap's group admits exactly one command; only --shim-explain takes
+    // the trailing linker arguments.
     if parsed.explain {
-        return explain(&parsed.rest);
+        return Action::Explain(parsed.rest);
     }
-    if !parsed.rest.is_empty() {
-        error_line(format!(
-            "unexpected argument '{}'",
-            parsed.rest[0].to_string_lossy()
-        ));
-        return 2;
+    if let Some(extra) = parsed.rest.first() {
+        error_line(format!("unexpected argument '{}'", extra.to_string_lossy()));
+        return Action::Exit(ExitStatus::Usage);
     }
-    if parsed.manpage {
-        return manpage();
-    }
-    if let Some(record) = &parsed.report {
-        return report(record, parsed.json);
-    }
-    if let Some(tree) = &parsed.doctor {
-        return crate::doctor::run(argv0, tree.first().map(PathBuf::as_path));
-    }
-    inspect(&parsed.inspect, parsed.json)
-}
-
-fn manpage() -> i32 {
-    use clap::CommandFactory;
-    let mut out = std::io::stdout().lock();
-    match clap_mangen::Man::new(ShimCli::command()).render(&mut out) {
-        Ok(()) => 0,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
-        Err(e) => {
-            error_line(format!("cannot write the man page: {e}"));
-            1
-        }
+    let json = parsed.json;
+    match parsed {
+        ShimCli { which: true, .. } => Action::Which,
+        ShimCli { manpage: true, .. } => Action::Manpage,
+        ShimCli {
+            report: Some(record),
+            ..
+        } => Action::Report { record, json },
+        ShimCli {
+            doctor: Some(tree), ..
+        } => Action::Doctor {
+            tree: tree.into_iter().next(),
+        },
+        ShimCli { inspect, .. } => Action::Inspect {
+            files: inspect,
+            json,
+        },
     }
 }
 
-fn report(path: &Path, json: bool) -> i32 {
-    let records = match crate::record::read_all(path) {
-        Ok(records) => records,
-        Err(e) => {
-            error_line(format!("{}: {e}", path.display()));
-            return 1;
-        }
-    };
-    let summary = crate::report::summarise(&records);
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&summary).expect("summary serialises")
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn action(words: &[&str]) -> Action {
+        let argv = std::iter::once("kbuild-ld-shim")
+            .chain(words.iter().copied())
+            .map(OsString::from)
+            .collect();
+        parse(argv).action
+    }
+
+    #[test]
+    fn linker_calls_never_reach_clap() {
+        assert_eq!(
+            action(&["-r", "--shim-which"]),
+            Action::Link(vec!["-r".into(), "--shim-which".into()])
         );
-    } else {
-        print!("{}", crate::report::render_text(&summary));
+        assert_eq!(action(&[]), Action::Link(vec![]));
     }
-    0
-}
 
-fn inspect(files: &[PathBuf], json: bool) -> i32 {
-    let mut status = 0;
-    let mut found = Vec::new();
-    for file in files {
-        match crate::inspect::inspect(file) {
-            Ok(i) if json => found.push(i),
-            Ok(i) => println!("{}", crate::inspect::render_line(&i)),
-            Err(e) => {
-                error_line(e);
-                status = 1;
+    #[test]
+    fn each_command_is_one_action() {
+        assert_eq!(action(&["--shim-which"]), Action::Which);
+        assert_eq!(
+            action(&["--shim-explain", "-r", "-o", "x"]),
+            Action::Explain(vec!["-r".into(), "-o".into(), "x".into()])
+        );
+        assert_eq!(
+            action(&["--shim-report", "r.jsonl", "--json"]),
+            Action::Report {
+                record: "r.jsonl".into(),
+                json: true
             }
-        }
-    }
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&found).expect("inspection serialises")
+        );
+        assert_eq!(action(&["--shim-doctor"]), Action::Doctor { tree: None });
+        assert_eq!(
+            action(&["--shim-inspect", "a.o", "b.o"]),
+            Action::Inspect {
+                files: vec!["a.o".into(), "b.o".into()],
+                json: false
+            }
+        );
+        assert_eq!(action(&["--shim-manpage"]), Action::Manpage);
+        assert_eq!(
+            action(&["--shim-which", "extra"]),
+            Action::Exit(ExitStatus::Usage)
         );
     }
-    status
-}
-
-fn which(argv0: OsString) -> i32 {
-    match resolve::resolve(&resolve::Inputs::from_env(argv0)) {
-        Ok(r) => {
-            println!("{}", r.path.display());
-            println!("rule: {}", r.rule);
-            0
-        }
-        Err(e) => {
-            error_line(&e);
-            e.exit_code()
-        }
-    }
-}
-
-fn explain(args: &[OsString]) -> i32 {
-    let mode = match Mode::from_env() {
-        Ok(mode) => mode,
-        Err(e) => {
-            error_line(e);
-            return 2;
-        }
-    };
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let eval = evaluate(mode, args, &cwd);
-    let outcome = if eval.decision.is_passthrough() {
-        "passthrough"
-    } else {
-        "forward"
-    };
-    let reason = eval.decision.reason();
-    println!("decision: {outcome}");
-    println!("reason:   {} ({reason})", reason.tag());
-    println!("mode:     {mode:?}");
-    match &eval.request {
-        Some(r) => println!(
-            "request:  relocatable={} output={:?} inputs={:?} adds_inputs={:?} unknown={:?} probe={}",
-            r.relocatable, r.output, r.inputs, r.adds_inputs, r.unknown, r.probe
-        ),
-        None => println!("request:  not classified"),
-    }
-    if let Some(c) = &eval.candidate {
-        println!("relink:   {} -> {}", c.input.display(), c.output.display());
-    }
-    if let Some(i) = &eval.input {
-        println!("input:    {i:?}");
-    }
-    match &eval.kconfig {
-        Some(k) => println!(
-            "kconfig:  lto={:?} objtool={} modules={}",
-            k.lto(),
-            k.enabled("CONFIG_OBJTOOL"),
-            k.enabled("CONFIG_MODULES")
-        ),
-        None => println!("kconfig:  no include/config/auto.conf here"),
-    }
-    if let Some(r) = &eval.recipe {
-        println!("recipe:   {r:?}");
-    }
-    0
 }

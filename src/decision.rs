@@ -10,48 +10,11 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use crate::environment::Mode;
+use crate::environment::MODE;
 use crate::lto::Lto;
 use crate::recipe::{normalize, RecipeFacts};
 use crate::request::LinkRequest;
-
-/// `KBUILD_LD_SHIM_MODE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Decide from the recipe; forward when none is visible.
-    Auto,
-    /// Always forward: the kill switch.
-    Off,
-    /// Like auto, but pass the relink shape through when no recipe is
-    /// visible (for CONFIG_MODULES=n trees and unusual build wrappers).
-    Force,
-}
-
-impl Mode {
-    pub const ENV: &'static str = "KBUILD_LD_SHIM_MODE";
-
-    /// Unset or empty means auto; any other unknown value is an error, so a
-    /// typo in a distro recipe cannot silently change behaviour.
-    pub fn parse(value: Option<&str>) -> Result<Mode, String> {
-        match value {
-            None | Some("") | Some("auto") => Ok(Mode::Auto),
-            Some("off") => Ok(Mode::Off),
-            Some("force") => Ok(Mode::Force),
-            Some(other) => Err(format!(
-                "{}='{other}' is not one of auto, off, force",
-                Mode::ENV
-            )),
-        }
-    }
-
-    /// The mode this process runs in. A value that is not UTF-8 is as
-    /// unknown as a misspelt one.
-    pub fn from_env() -> Result<Mode, String> {
-        match std::env::var_os(Mode::ENV) {
-            None => Mode::parse(None),
-            Some(v) => Mode::parse(Some(v.to_str().unwrap_or("(not UTF-8)"))),
-        }
-    }
-}
 
 /// A call with kbuild's per-object relink shape: `-r -o D/.tmp_N D/N`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,7 +105,7 @@ impl Reason {
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Reason::ModeOff => write!(f, "{}=off", Mode::ENV),
+            Reason::ModeOff => write!(f, "{}=off", MODE),
             Reason::NotRelocatable => write!(f, "not a relocatable (-r) link"),
             Reason::Probe => write!(f, "informational call (--version, -v, --help)"),
             Reason::ResponseFile(e) => write!(f, "response file not analysable: {e}"),
@@ -178,11 +141,7 @@ impl fmt::Display for Reason {
                 write!(f, "{lto:?} LTO bitcode the fixed kernel does not relink")
             }
             Reason::ForcedWithoutRecipe(lto) => {
-                write!(
-                    f,
-                    "{lto:?} LTO bitcode, no recipe visible, {}=force",
-                    Mode::ENV
-                )
+                write!(f, "{lto:?} LTO bitcode, no recipe visible, {}=force", MODE)
             }
         }
     }
@@ -310,16 +269,6 @@ mod tests {
     }
 
     const THIN: InputFacts = InputFacts::Bitcode { lto: Lto::Thin };
-
-    #[test]
-    fn mode_values() {
-        assert_eq!(Mode::parse(None), Ok(Mode::Auto));
-        assert_eq!(Mode::parse(Some("off")), Ok(Mode::Off));
-        assert_eq!(Mode::parse(Some("force")), Ok(Mode::Force));
-        assert!(Mode::parse(Some("Off"))
-            .unwrap_err()
-            .contains("KBUILD_LD_SHIM_MODE"));
-    }
 
     #[test]
     fn tmp_shape_is_required() {

@@ -8,12 +8,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::context::Kconfig;
+use crate::environment::{self, Environment, GUARD};
+use crate::exit::ExitStatus;
 use crate::resolve::{self, Resolved};
-
-/// Exit statuses, distinct so a distro recipe can gate on them.
-pub const EXIT_AFFECTED: i32 = 0;
-pub const EXIT_NOT_AFFECTED: i32 = 3;
-pub const EXIT_BROKEN: i32 = 1;
 
 /// What the tree's kbuild does with freshly compiled bitcode objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,7 +190,7 @@ pub fn lld_major(version_line: &str) -> Option<u32> {
 fn linker_version(resolved: &Resolved) -> Option<String> {
     let out = std::process::Command::new(&resolved.path)
         .arg("--version")
-        .env(resolve::ENV_GUARD, "1")
+        .env(GUARD, "1")
         .output()
         .ok()?;
     String::from_utf8_lossy(&out.stdout)
@@ -203,12 +200,12 @@ fn linker_version(resolved: &Resolved) -> Option<String> {
 }
 
 /// Runs the doctor; prints its findings and returns the exit status.
-pub fn run(argv0: OsString, tree: Option<&Path>) -> i32 {
+pub fn run(argv0: OsString, tree: Option<&Path>, env: &Environment) -> ExitStatus {
     let mut out = String::new();
     let mut broken = false;
     let _ = writeln!(out, "kbuild-ld-shim doctor");
     let mut lld_version = None;
-    match resolve::resolve(&resolve::Inputs::from_env(argv0)) {
+    match resolve::resolve(&resolve::Inputs::of_process(argv0, env)) {
         Ok(resolved) => {
             let _ = writeln!(out, "  real linker     {}", resolved.path.display());
             let _ = writeln!(out, "  chosen by       {}", resolved.rule);
@@ -233,27 +230,18 @@ pub fn run(argv0: OsString, tree: Option<&Path>) -> i32 {
             let _ = writeln!(out, "  real linker     BROKEN: {e}");
         }
     }
-    if std::env::var_os(resolve::ENV_GUARD).is_some() {
+    if env.guard {
         broken = true;
         let _ = writeln!(
             out,
-            "  recursion       BROKEN: {} is set in this environment",
-            resolve::ENV_GUARD
+            "  recursion       BROKEN: {GUARD} is set in this environment"
         );
     }
-    for var in [
-        resolve::ENV_REAL_LD,
-        crate::decision::Mode::ENV,
-        crate::logging::ENV_LOG,
-        crate::record::ENV_RECORD,
-        "LLVM",
-    ] {
-        let value = std::env::var_os(var)
-            .map(|v| v.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "(unset)".into());
+    for (var, value) in environment::settings() {
+        let value = value.unwrap_or_else(|| "(unset)".into());
         let _ = writeln!(out, "  env {var:<24} {value}");
     }
-    if let Err(e) = crate::decision::Mode::from_env() {
+    if let Err(e) = &env.mode {
         broken = true;
         let _ = writeln!(out, "  mode            BROKEN: {e}");
     }
@@ -303,11 +291,14 @@ pub fn run(argv0: OsString, tree: Option<&Path>) -> i32 {
             }
         }
     }
-    print!("{out}");
-    match (broken, verdict) {
-        (true, _) => EXIT_BROKEN,
-        (false, Some(Verdict::NotAffected(_))) => EXIT_NOT_AFFECTED,
-        _ => EXIT_AFFECTED,
+    let status = match (broken, verdict) {
+        (true, _) => ExitStatus::Failure,
+        (false, Some(Verdict::NotAffected(_))) => ExitStatus::NotAffected,
+        _ => ExitStatus::Success,
+    };
+    match crate::commands::emit(&out) {
+        ExitStatus::Success => status,
+        failed => failed,
     }
 }
 

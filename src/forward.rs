@@ -8,7 +8,8 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 
-use crate::resolve::ENV_GUARD;
+use crate::environment::GUARD;
+use crate::exit::ExitStatus;
 
 /// Execs `linker` with exactly `args`. argv[0] is the linker's own path:
 /// lld picks its driver (ELF, COFF, ...) from argv[0], so the shim's name
@@ -17,15 +18,15 @@ pub fn exec_linker(linker: &Path, args: &[OsString]) -> io::Error {
     Command::new(linker)
         .arg0(linker)
         .args(args)
-        .env(ENV_GUARD, "1")
+        .env(GUARD, "1")
         .exec()
 }
 
 /// The status a shell gives when it cannot run a program: 127 when it does
 /// not exist, 126 when it exists but cannot be executed.
-pub fn exec_failure_status(err: &io::Error) -> i32 {
+pub fn exec_failure_status(err: &io::Error) -> ExitStatus {
     match err.kind() {
-        io::ErrorKind::NotFound => 127,
-        _ => 126,
+        io::ErrorKind::NotFound => ExitStatus::NotFound,
+        _ => ExitStatus::CannotExecute,
     }
 }

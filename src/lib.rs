@@ -5,10 +5,13 @@
 pub mod app;
 pub mod bitcode;
 pub mod cli;
+pub mod commands;
 pub mod context;
 pub mod decision;
 pub mod doctor;
+pub mod environment;
 pub mod evaluate;
+pub mod exit;
 pub mod forward;
 pub mod inspect;
 pub mod logging;

@@ -2,5 +2,6 @@
 //! argv and turns the returned status into the exit code.
 
 fn main() {
-    std::process::exit(kbuild_ld_shim::app::run(std::env::args_os().collect()));
+    let status = kbuild_ld_shim::app::run(std::env::args_os().collect());
+    std::process::exit(status.code());
 }

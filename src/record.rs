@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub const ENV_RECORD: &str = "KBUILD_LD_SHIM_RECORD";
-
 /// One invocation. Field names are the record's stable schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {

@@ -7,11 +7,9 @@ use std::fmt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-/// Names the real linker explicitly (a path, or a name looked up on PATH).
-pub const ENV_REAL_LD: &str = "KBUILD_LD_SHIM_REAL_LD";
-/// Set in the real linker's environment; seeing it on entry means the
-/// "real" linker was the shim again.
-pub const ENV_GUARD: &str = "KBUILD_LD_SHIM_GUARD";
+use crate::environment::{Environment, REAL_LD};
+use crate::exit::ExitStatus;
+
 /// The shim's own file name; any other invocation name is a masquerade.
 pub const SHIM_NAME: &str = "kbuild-ld-shim";
 
@@ -31,7 +29,7 @@ pub enum Rule {
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Rule::EnvRealLd(v) => write!(f, "{ENV_REAL_LD}={}", v.to_string_lossy()),
+            Rule::EnvRealLd(v) => write!(f, "{REAL_LD}={}", v.to_string_lossy()),
             Rule::Masquerade(name) => write!(
                 f,
                 "masquerade: invoked as '{}', next program of that name on PATH",
@@ -64,8 +62,8 @@ pub enum ResolveError {
 }
 
 impl ResolveError {
-    pub fn exit_code(&self) -> i32 {
-        127
+    pub fn exit_status(&self) -> ExitStatus {
+        ExitStatus::NotFound
     }
 }
 
@@ -79,7 +77,7 @@ impl fmt::Display for ResolveError {
             ResolveError::Recursion => write!(
                 f,
                 "recursive invocation: the linker the shim ran was the shim again; \
-                 set {ENV_REAL_LD} to the real ld.lld"
+                 set {REAL_LD} to the real ld.lld"
             ),
         }
     }
@@ -101,22 +99,16 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    /// Reads the process environment.
-    pub fn from_env(argv0: OsString) -> Inputs {
-        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        Inputs::from_env_in(argv0, cwd)
-    }
-
-    /// As [`Inputs::from_env`], with the current directory the caller has
-    /// already read (LD mode reads it once per call).
-    pub fn from_env_in(argv0: OsString, cwd: PathBuf) -> Inputs {
+    /// The inputs of this process: its environment, read once at start,
+    /// and the identity of its own binary.
+    pub fn of_process(argv0: OsString, env: &Environment) -> Inputs {
         let self_id = std::env::current_exe().ok().and_then(|p| file_id(&p));
         Inputs {
             argv0,
-            real_ld: std::env::var_os(ENV_REAL_LD).filter(|v| !v.is_empty()),
-            llvm: std::env::var_os("LLVM").filter(|v| !v.is_empty()),
-            path: std::env::var_os("PATH"),
-            cwd,
+            real_ld: env.real_ld.clone(),
+            llvm: env.llvm.clone(),
+            path: env.path.clone(),
+            cwd: env.cwd.clone(),
             self_id,
         }
     }

@@ -1,0 +1,127 @@
+//! Every environment variable the shim reads or sets, named once, and the
+//! process facts read once per call (the mode and the current directory)
+//! so no module asks the process again.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// `auto` (default), `off` or `force`: see [`Mode`].
+pub const MODE: &str = "KBUILD_LD_SHIM_MODE";
+/// env_logger's filter syntax; unset means warnings only.
+pub const LOG: &str = "KBUILD_LD_SHIM_LOG";
+/// A JSON-lines file that gets one audit record per call.
+pub const RECORD: &str = "KBUILD_LD_SHIM_RECORD";
+/// Names the real linker explicitly (a path, or a name looked up on PATH).
+pub const REAL_LD: &str = "KBUILD_LD_SHIM_REAL_LD";
+/// Set in the real linker's environment; seeing it on entry means the
+/// "real" linker was the shim again.
+pub const GUARD: &str = "KBUILD_LD_SHIM_GUARD";
+/// kbuild's convention for the LLVM tools: `1`, `-19` or `/prefix/`.
+pub const LLVM: &str = "LLVM";
+/// Where the real linker is looked up by name.
+pub const PATH: &str = "PATH";
+
+/// The variables a person may set, in the order `--shim-doctor` shows them.
+pub const SETTINGS: [&str; 5] = [REAL_LD, MODE, LOG, RECORD, LLVM];
+
+/// `KBUILD_LD_SHIM_MODE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Decide from the recipe; forward when none is visible.
+    Auto,
+    /// Always forward: the kill switch.
+    Off,
+    /// Like auto, but pass the relink shape through when no recipe is
+    /// visible (for CONFIG_MODULES=n trees and unusual build wrappers).
+    Force,
+}
+
+impl Mode {
+    /// Unset or empty means auto; any other unknown value is an error, so a
+    /// typo in a distro recipe cannot silently change behaviour.
+    pub fn parse(value: Option<&str>) -> Result<Mode, String> {
+        match value {
+            None | Some("") | Some("auto") => Ok(Mode::Auto),
+            Some("off") => Ok(Mode::Off),
+            Some("force") => Ok(Mode::Force),
+            Some(other) => Err(format!("{MODE}='{other}' is not one of auto, off, force")),
+        }
+    }
+
+    /// The value as it is set.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Auto => "auto",
+            Mode::Off => "off",
+            Mode::Force => "force",
+        }
+    }
+}
+
+/// What the process environment says, read once at start.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    /// The mode, or the error line for a value that is not one.
+    pub mode: Result<Mode, String>,
+    /// The directory the call was made in; `.` if it cannot be named (it
+    /// was removed), which still resolves relative paths as the kernel does.
+    pub cwd: PathBuf,
+    /// The audit record's path; empty counts as unset.
+    pub record: Option<PathBuf>,
+    /// The log filter, when one is set.
+    pub log: Option<OsString>,
+    /// The recursion guard is set: the shim is running as its own linker.
+    pub guard: bool,
+    /// The linker-resolution inputs; empty counts as unset.
+    pub real_ld: Option<OsString>,
+    pub llvm: Option<OsString>,
+    pub path: Option<OsString>,
+}
+
+impl Environment {
+    pub fn read() -> Environment {
+        let non_empty = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+        Environment {
+            // A value that is not UTF-8 is as unknown as a misspelt one.
+            mode: match std::env::var_os(MODE) {
+                None => Mode::parse(None),
+                Some(v) => Mode::parse(Some(v.to_str().unwrap_or("(not UTF-8)"))),
+            },
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            record: non_empty(RECORD).map(PathBuf::from),
+            log: std::env::var_os(LOG),
+            guard: std::env::var_os(GUARD).is_some(),
+            real_ld: non_empty(REAL_LD),
+            llvm: non_empty(LLVM),
+            path: std::env::var_os(PATH),
+        }
+    }
+}
+
+/// The value of each variable a person may set, as `--shim-doctor` shows it.
+pub fn settings() -> Vec<(&'static str, Option<String>)> {
+    SETTINGS
+        .iter()
+        .map(|&name| {
+            let value = std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+            (name, value)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mode_values() {
+        assert_eq!(Mode::parse(None), Ok(Mode::Auto));
+        assert_eq!(Mode::parse(Some("")), Ok(Mode::Auto));
+        assert_eq!(Mode::parse(Some("off")), Ok(Mode::Off));
+        assert_eq!(Mode::parse(Some("force")), Ok(Mode::Force));
+        assert!(Mode::parse(Some("Off")).unwrap_err().contains(MODE));
+        for mode in [Mode::Auto, Mode::Off, Mode::Force] {
+            assert_eq!(Mode::parse(Some(mode.as_str())), Ok(mode));
+        }
+    }
+}
