@@ -121,8 +121,8 @@ pub fn explain(args: &[OsString], env: &Environment) -> ExitStatus {
     text += &format!("mode:     {mode:?}\n");
     match &eval.request {
         Some(r) => text += &format!(
-            "request:  relocatable={} output={:?} inputs={:?} adds_inputs={:?} unknown={:?} probe={}\n",
-            r.relocatable, r.output, r.inputs, r.adds_inputs, r.unknown, r.probe
+            "request:  relocatable={} output={:?} inputs={:?} changes_link={:?} unknown={:?} probe={}\n",
+            r.relocatable, r.output, r.inputs, r.changes_link, r.unknown, r.probe
         ),
         None => text += "request:  not classified\n",
     }

@@ -54,7 +54,7 @@ pub enum Reason {
     Probe,
     ResponseFile(String),
     UnknownOptions(Vec<String>),
-    AddsInputs(Vec<String>),
+    ChangesLink(Vec<String>),
     InputCount(usize),
     NoOutput,
     OutputNotTmpOfInput,
@@ -81,7 +81,7 @@ impl Reason {
             Reason::Probe => "probe",
             Reason::ResponseFile(_) => "response-file",
             Reason::UnknownOptions(_) => "unknown-option",
-            Reason::AddsInputs(_) => "adds-inputs",
+            Reason::ChangesLink(_) => "changes-link",
             Reason::InputCount(_) => "input-count",
             Reason::NoOutput => "no-output",
             Reason::OutputNotTmpOfInput => "output-not-tmp",
@@ -112,8 +112,12 @@ impl fmt::Display for Reason {
             Reason::UnknownOptions(o) => {
                 write!(f, "options the table does not know: {}", o.join(" "))
             }
-            Reason::AddsInputs(o) => {
-                write!(f, "options that add inputs or symbols: {}", o.join(" "))
+            Reason::ChangesLink(o) => {
+                write!(
+                    f,
+                    "options that change what the link reads or writes: {}",
+                    o.join(" ")
+                )
             }
             Reason::InputCount(n) => write!(f, "{n} input files, not exactly one"),
             Reason::NoOutput => write!(f, "no -o output"),
@@ -177,8 +181,8 @@ pub fn relink_candidate(request: &LinkRequest) -> Result<Candidate, Reason> {
     if !request.unknown.is_empty() {
         return Err(Reason::UnknownOptions(request.unknown.clone()));
     }
-    if !request.adds_inputs.is_empty() {
-        return Err(Reason::AddsInputs(request.adds_inputs.clone()));
+    if !request.changes_link.is_empty() {
+        return Err(Reason::ChangesLink(request.changes_link.clone()));
     }
     if request.inputs.len() != 1 {
         return Err(Reason::InputCount(request.inputs.len()));
@@ -294,10 +298,10 @@ mod tests {
         let final_link = request(false, Some("vmlinux"), &["vmlinux.o"]);
         assert_eq!(relink_candidate(&final_link), Err(Reason::NotRelocatable));
         let mut scripted = ok.clone();
-        scripted.adds_inputs = vec!["-T".into()];
+        scripted.changes_link = vec!["-T".into()];
         assert!(matches!(
             relink_candidate(&scripted),
-            Err(Reason::AddsInputs(_))
+            Err(Reason::ChangesLink(_))
         ));
         let mut unknown = ok.clone();
         unknown.unknown = vec!["--frobnicate".into()];
@@ -358,8 +362,8 @@ mod tests {
             (format!("{LDFLAGS} -r -o drivers/solo.o @drivers/solo.mod"), "output-not-tmp"),
             (format!("{LDFLAGS} -r -o drivers/comp.o @drivers/comp.mod"), "input-count"),
             // vmlinux.o from the thin archive, the .ko link, the final link
-            (format!("{LDFLAGS} -r -o vmlinux.o --whole-archive vmlinux.a --no-whole-archive"), "adds-inputs"),
-            (format!("-r {LDFLAGS} --build-id=sha1 -T scripts/module.lds -o lib/crc16.ko lib/crc16.o lib/crc16.mod.o .module-common.o"), "adds-inputs"),
+            (format!("{LDFLAGS} -r -o vmlinux.o --whole-archive vmlinux.a --no-whole-archive"), "changes-link"),
+            (format!("-r {LDFLAGS} --build-id=sha1 -T scripts/module.lds -o lib/crc16.ko lib/crc16.o lib/crc16.mod.o .module-common.o"), "changes-link"),
             (format!("{LDFLAGS} --build-id=sha1 -o vmlinux -T arch/arm64/kernel/vmlinux.lds vmlinux.o"), "probe-or-final"),
             // probes
             ("--version".to_string(), "probe"),
@@ -373,7 +377,7 @@ mod tests {
             let reason = shape(line).expect_err(line);
             if *tag == "probe-or-final" {
                 assert!(
-                    matches!(reason, Reason::NotRelocatable | Reason::AddsInputs(_)),
+                    matches!(reason, Reason::NotRelocatable | Reason::ChangesLink(_)),
                     "{line}: {reason:?}"
                 );
             } else {

@@ -23,9 +23,9 @@ pub struct LinkRequest {
     /// Positional inputs in order, after response-file expansion; a lone
     /// `-` counts. Bytes of non-UTF-8 names are kept.
     pub inputs: Vec<PathBuf>,
-    /// Each option seen whose [`Effect`] is `AddsInput`, as spelled (`-T`,
+    /// Each option seen whose [`Effect`] is `ChangesLink`, as spelled (`-T`,
     /// `--whole-archive`), for the reason message.
-    pub adds_inputs: Vec<String>,
+    pub changes_link: Vec<String>,
     /// `--version`, `-v`, `-V` or `--help` was given.
     pub probe: bool,
     /// Arguments starting with `-` that ld.lld 19 does not know (non-UTF-8
@@ -49,7 +49,7 @@ impl LinkRequest {
             && self.output.is_some()
             && self.inputs.len() == 1
             && self.inputs[0] != Path::new("-")
-            && self.adds_inputs.is_empty()
+            && self.changes_link.is_empty()
             && !self.probe
             && self.unknown.is_empty()
             && !self.used_response_file
@@ -181,7 +181,7 @@ pub fn classify(
         match m.opt.effect {
             Effect::Relocatable => req.relocatable = true,
             Effect::Output => req.output = value.map(PathBuf::from),
-            Effect::AddsInput => req.adds_inputs.push(m.spelling()),
+            Effect::ChangesLink => req.changes_link.push(m.spelling()),
             Effect::Probe => req.probe = true,
             Effect::Neutral => {}
         }
@@ -338,7 +338,7 @@ mod tests {
         );
         assert_eq!(r.inputs, paths(&["vmlinux.a", "lib/lib.a"]));
         assert_eq!(
-            r.adds_inputs,
+            r.changes_link,
             vec![
                 "--whole-archive",
                 "--no-whole-archive",
@@ -360,11 +360,11 @@ mod tests {
             r.inputs,
             paths(&["lib/crc16.o", "lib/crc16.mod.o", ".module-common.o"])
         );
-        assert_eq!(r.adds_inputs, vec!["-T"]);
+        assert_eq!(r.changes_link, vec!["-T"]);
         // -T's value is the script, not an input.
         assert!(!r.inputs.contains(&PathBuf::from("scripts/module.lds")));
         let joined = classify_str("-r -Tscripts/module.lds --script=x.lds -o m.ko m.o");
-        assert_eq!(joined.adds_inputs, vec!["-T", "--script"]);
+        assert_eq!(joined.changes_link, vec!["-T", "--script"]);
         assert_eq!(joined.inputs, paths(&["m.o"]));
     }
 
