@@ -16,7 +16,6 @@ use crate::request::{self, LinkRequest};
 /// `--shim-explain`.
 #[derive(Debug)]
 pub struct Evaluation {
-    pub mode: Mode,
     pub request: Option<LinkRequest>,
     pub candidate: Option<Candidate>,
     pub input: Option<InputFacts>,
@@ -37,7 +36,6 @@ impl Evaluation {
 /// Evaluates one linker call made in `cwd`.
 pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path) -> Evaluation {
     let mut eval = Evaluation {
-        mode,
         request: None,
         candidate: None,
         input: None,

@@ -35,27 +35,6 @@ pub struct LinkRequest {
     pub used_response_file: bool,
 }
 
-impl LinkRequest {
-    /// Whether the call has the shape of kbuild's per-object relink
-    /// (`-r -o OUT IN` plus neutral flags): exactly one real input and
-    /// nothing else that could make a copy differ from the link.
-    ///
-    /// A response file rules it out because kbuild only uses one for
-    /// composite modules (`@foo.mod`), which must be linked even when the
-    /// file names a single part; `-` as input is stdin, which cannot be
-    /// copied.
-    pub fn is_single_input_relink(&self) -> bool {
-        self.relocatable
-            && self.output.is_some()
-            && self.inputs.len() == 1
-            && self.inputs[0] != Path::new("-")
-            && self.changes_link.is_empty()
-            && !self.probe
-            && self.unknown.is_empty()
-            && !self.used_response_file
-    }
-}
-
 /// Why a call could not be read; every case means "forward unchanged".
 #[derive(Debug)]
 pub enum RequestError {
@@ -286,7 +265,6 @@ mod tests {
                 ..LinkRequest::default()
             }
         );
-        assert!(r.is_single_input_relink());
     }
 
     #[test]
@@ -299,7 +277,6 @@ mod tests {
         assert!(r.relocatable);
         assert_eq!(r.output, Some(PathBuf::from("b.o")));
         assert_eq!(r.inputs, paths(&["in.o"]));
-        assert!(r.is_single_input_relink());
         // The last -o wins, whichever spelling.
         assert_eq!(
             classify_str("-r --output x.o -oy.o in.o").output,
@@ -318,7 +295,6 @@ mod tests {
         assert_eq!(one.inputs, paths(&["drivers/foo/a.o"]));
         assert_eq!(one.output, Some(PathBuf::from("drivers/foo/foo.o")));
         assert!(one.used_response_file && one.relocatable);
-        assert!(!one.is_single_input_relink());
         let several = classify(
             &args,
             files(&[("drivers/foo/foo.mod", "drivers/foo/a.o drivers/foo/b.o\n")]),
@@ -346,7 +322,6 @@ mod tests {
                 "--end-group"
             ]
         );
-        assert!(!r.is_single_input_relink());
     }
 
     #[test]
@@ -382,7 +357,6 @@ mod tests {
             assert!(r.probe, "{args}");
             assert_eq!(r.inputs.len(), n_inputs, "{args}");
             assert!(r.unknown.is_empty(), "{args}");
-            assert!(!r.is_single_input_relink());
         }
     }
 
@@ -395,7 +369,6 @@ mod tests {
         );
         // `gnu` after the unknown -flavor is a positional input, as for lld.
         assert_eq!(r.inputs, paths(&["gnu", "y.o"]));
-        assert!(!r.is_single_input_relink());
     }
 
     #[test]
@@ -419,7 +392,6 @@ mod tests {
     fn lone_dash_and_slash_paths_are_inputs() {
         let r = classify_str("-r -o out.o - /abs/x.o");
         assert_eq!(r.inputs, paths(&["-", "/abs/x.o"]));
-        assert!(!r.is_single_input_relink());
     }
 
     #[test]
