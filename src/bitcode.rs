@@ -1360,7 +1360,11 @@ mod tests {
     const SMALL_C: &str = "int g(int x) { return x * 3; }\nint main(void) { return g(2); }\n";
     /// An indirect call through a struct of function pointers: with
     /// `-fsanitize=cfi-icall` it carries type metadata, which is what makes
-    /// `-fsplit-lto-unit` actually emit a second module.
+    /// `-fsplit-lto-unit` actually emit a second module. Compiled with
+    /// `-fno-sanitize-ignorelist`: clang otherwise insists on reading its
+    /// default `cfi_ignorelist.txt` (Debian's libclang-rt-N-dev), whose
+    /// entries name C++ library functions only and leave this C file's
+    /// bitcode byte for byte the same.
     const CFI_C: &str = "struct ops { int (*f)(int); };\n\
         static int g(int x) { return x * 3; }\n\
         const struct ops o = { g };\n\
@@ -1490,6 +1494,7 @@ mod tests {
                     "-flto=thin",
                     "-fsplit-lto-unit",
                     "-fsanitize=cfi-icall",
+                    "-fno-sanitize-ignorelist",
                     "-fvisibility=hidden",
                 ],
                 Lto::Thin,
@@ -1693,6 +1698,7 @@ mod tests {
             "-flto=thin",
             "-fsplit-lto-unit",
             "-fsanitize=cfi-icall",
+            "-fno-sanitize-ignorelist",
             "-fvisibility=hidden",
         ];
         let o = compile(dir.path(), "split", CFI_C, &args);
@@ -1744,6 +1750,7 @@ mod tests {
             "-flto=thin",
             "-fsplit-lto-unit",
             "-fsanitize=cfi-icall",
+            "-fno-sanitize-ignorelist",
             "-fvisibility=hidden",
         ];
         let many = big_c(40, 3);
