@@ -307,3 +307,217 @@ impl<S: Source> BitReader<S> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{BitWriter, XorShift};
+    use super::*;
+    use std::io::Cursor;
+
+    fn reader(bytes: &[u8]) -> BitReader<SeekRead<Cursor<&[u8]>>> {
+        BitReader::new(SeekRead::new(Cursor::new(bytes)), 0, bytes.len() as u64)
+    }
+
+    fn reason<T: std::fmt::Debug>(result: Result<T, BitcodeError>) -> &'static str {
+        super::super::test_support::malformed_reason(result)
+    }
+
+    /// Values around every chunk boundary of a `width`-bit VBR, and the
+    /// largest a u64 holds.
+    fn vbr_values(width: u32) -> Vec<u64> {
+        let mut values = vec![0, 1, u64::MAX, u64::MAX - 1, u64::from(u32::MAX)];
+        let step = width - 1;
+        let mut shift = step;
+        while shift < 64 {
+            let edge = 1u64 << shift;
+            values.extend([edge - 1, edge, edge + 1]);
+            shift += step;
+        }
+        values
+    }
+
+    #[test]
+    fn read_vbr_decodes_what_the_writer_wrote_at_every_width() {
+        for width in 2..=32 {
+            let values = vbr_values(width);
+            let mut w = BitWriter::default();
+            // An odd start so values straddle bytes and buffered words.
+            w.emit(0b101, 3);
+            for &v in &values {
+                w.vbr(v, width);
+            }
+            let end = w.bit;
+            let mut r = reader(&w.bytes);
+            assert_eq!(r.read(3).unwrap(), 0b101);
+            for &v in &values {
+                assert_eq!(r.read_vbr(width).unwrap(), v, "width {width}");
+            }
+            assert_eq!(r.pos(), end, "width {width}");
+        }
+    }
+
+    #[test]
+    fn read_vbr_rejects_values_over_64_bits_instead_of_wrapping() {
+        for width in [4, 6, 8, 32] {
+            let payload = width - 1;
+            // u64::MAX plus one more payload bit: one chunk too many.
+            let mut w = BitWriter::default();
+            let chunks = 64_u32.div_ceil(payload);
+            for _ in 0..chunks {
+                w.emit((1 << width) - 1, width);
+            }
+            w.emit(1, width);
+            w.emit(0, 64);
+            assert_eq!(
+                reason(reader(&w.bytes).read_vbr(width)),
+                "vbr value too long",
+                "width {width}"
+            );
+            // Continuation chunks carrying zeros run past 64 bits too.
+            let mut w = BitWriter::default();
+            for _ in 0..=chunks {
+                w.emit(1 << payload, width);
+            }
+            w.emit(0, 64);
+            w.emit(0, width);
+            assert_eq!(
+                reason(reader(&w.bytes).read_vbr(width)),
+                "vbr value too long",
+                "zero chunks, width {width}"
+            );
+        }
+    }
+
+    #[test]
+    fn read_vbr_stops_at_the_end_of_the_data() {
+        let mut w = BitWriter::default();
+        w.vbr(u64::from(u32::MAX), 6);
+        let mut bytes = w.bytes;
+        bytes.truncate(2);
+        assert_eq!(
+            reason(reader(&bytes).read_vbr(6)),
+            "unexpected end of bitcode stream"
+        );
+    }
+
+    /// A long run of vbr6 values of every length (1 to 13 chunks), so
+    /// skipping crosses refills, the word-at-a-time path and the fallback
+    /// for values too long for one word.
+    fn vbr6_run() -> (Vec<u8>, Vec<u64>, Vec<u64>) {
+        let mut rng = XorShift(0x0123_4567_89AB_CDEF);
+        let mut w = BitWriter::default();
+        let (mut values, mut starts) = (Vec::new(), Vec::new());
+        for i in 0..4000 {
+            let bits = rng.next() % 65;
+            let v = match i % 50 {
+                0 => u64::MAX,
+                _ if bits == 64 => rng.next(),
+                _ => rng.next() & ((1u64 << bits) - 1),
+            };
+            starts.push(w.bit);
+            values.push(v);
+            w.vbr(v, 6);
+        }
+        starts.push(w.bit);
+        (w.bytes, values, starts)
+    }
+
+    #[test]
+    fn skip_vbr6_lands_where_reading_the_values_would() {
+        let (bytes, values, starts) = vbr6_run();
+        // From the start: every count up to a few hundred values.
+        for n in 0..300 {
+            let mut r = reader(&bytes);
+            r.skip_vbr6(n as u64).unwrap();
+            assert_eq!(r.pos(), starts[n], "skip {n}");
+            assert_eq!(r.read_vbr(6).unwrap(), values[n], "after skip {n}");
+        }
+        // Through the whole run: skips of every size from 0 to 40
+        // interleaved with reads.
+        let mut rng = XorShift(42);
+        let mut r = reader(&bytes);
+        let mut i = 0;
+        while i < values.len() {
+            let n = (rng.next() % 41).min((values.len() - i) as u64);
+            r.skip_vbr6(n).unwrap();
+            i += n as usize;
+            assert_eq!(r.pos(), starts[i], "skip {n} to value {i}");
+            if i < values.len() {
+                assert_eq!(r.read_vbr(6).unwrap(), values[i], "value {i}");
+                i += 1;
+            }
+        }
+        assert_eq!(r.pos(), starts[values.len()]);
+    }
+
+    #[test]
+    fn skip_vbr6_reports_what_read_vbr_reports() {
+        // An overlong value among short ones, and data ending mid-value.
+        let mut w = BitWriter::default();
+        w.vbr(5, 6);
+        for _ in 0..13 {
+            w.emit(0x3F, 6);
+        }
+        w.emit(0, 64);
+        w.emit(0, 6);
+        assert_eq!(reason(reader(&w.bytes).skip_vbr6(2)), "vbr value too long");
+        let mut w = BitWriter::default();
+        for v in [1, 2, 3] {
+            w.vbr(v, 6);
+        }
+        w.emit(0x20, 6);
+        let bytes = w.bytes;
+        assert_eq!(
+            reason(reader(&bytes).skip_vbr6(4)),
+            "unexpected end of bitcode stream"
+        );
+        let mut r = reader(&bytes);
+        r.skip_vbr6(3).unwrap();
+        assert_eq!(r.pos(), 18);
+        // Within a block, its end is the limit.
+        let mut r = reader(&bytes);
+        r.set_limit(12);
+        assert_eq!(reason(r.skip_vbr6(3)), "read past the end of a block");
+    }
+
+    #[test]
+    fn fixed_reads_match_the_bits_across_refills() {
+        let mut rng = XorShift(7);
+        let mut w = BitWriter::default();
+        let mut fields = Vec::new();
+        while w.bytes.len() < 40_000 {
+            let n = 1 + (rng.next() % 56) as u32;
+            let v = rng.next() & ((1u64 << n) - 1);
+            w.emit(v, n);
+            fields.push((n, v));
+        }
+        let mut r = reader(&w.bytes);
+        for (i, &(n, v)) in fields.iter().enumerate() {
+            assert_eq!(r.read(n).unwrap(), v, "field {i} ({n} bits)");
+        }
+        // Jumping about: aligned skips and seeks backwards still read true.
+        let mut r = reader(&w.bytes);
+        r.skip_bits(13).unwrap();
+        r.align32().unwrap();
+        assert_eq!(r.pos(), 32);
+        r.seek(fields[0].0.into());
+        assert_eq!(r.read(fields[1].0).unwrap(), fields[1].1);
+        assert_eq!(reason(r.skip_to(0)), "skip past the end of a block");
+    }
+
+    #[test]
+    fn a_source_shorter_than_its_stated_length_is_an_error() {
+        let bytes = [0xFFu8; 16];
+        let mut r = BitReader::new(SeekRead::new(Cursor::new(&bytes[..])), 0, 64);
+        assert_eq!(r.read(56).unwrap(), (1 << 56) - 1);
+        r.skip_bits(128 - 56).unwrap();
+        let err = r.read(8).unwrap_err();
+        let BitcodeError::Malformed { offset, reason } = err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(
+            (offset, reason),
+            (16, "file is shorter than its stated length")
+        );
+    }
+}
