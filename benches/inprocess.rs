@@ -8,6 +8,9 @@
 //!   about 100 KB, 1 MB, 5 MB and 50 MB, plus a 2 MB file with a tenth of the
 //!   5 MB one's functions, ten times longer (the walk follows the block
 //!   count, not the size);
+//! - the same walk without its jump over the function blocks
+//!   (`bitcode::examine_path_without_jump`), reading every function block's
+//!   header: what the jump saves, file by file;
 //! - recipe parsing (`recipe::analyse`) of a ~5 KB unfixed-6.13 arm64 recipe;
 //! - the whole decision (`evaluate::evaluate`) of a relink of the 5 MB file.
 //!
@@ -302,6 +305,31 @@ fn bench_walk(c: &mut Criterion) {
             BenchmarkId::new(format!("{label}-{funcs}fn"), len),
             &path,
             |b, p| b.iter(|| bitcode::examine_path(black_box(p)).unwrap()),
+        );
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("examine_path_without_jump");
+    g.measurement_time(Duration::from_secs(4));
+    for &(label, funcs, stmts) in FILES {
+        if skip_50 && label == "50MB" {
+            continue;
+        }
+        let path = bitcode_file(funcs, stmts);
+        let len = std::fs::metadata(&path).unwrap().len();
+        // Both walks must give the same answer for the comparison to mean
+        // anything.
+        assert_eq!(
+            bitcode::examine_path_without_jump(&path).unwrap(),
+            bitcode::examine_path(&path).unwrap(),
+            "{}",
+            path.display()
+        );
+        g.throughput(Throughput::Bytes(len));
+        g.bench_with_input(
+            BenchmarkId::new(format!("{label}-{funcs}fn"), len),
+            &path,
+            |b, p| b.iter(|| bitcode::examine_path_without_jump(black_box(p)).unwrap()),
         );
     }
     g.finish();

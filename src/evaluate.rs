@@ -90,7 +90,7 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path) -> Evaluation {
 /// What the relink's input is, reduced to what the decision needs.
 pub fn examine_input(path: &Path) -> InputFacts {
     match bitcode::examine_path(path) {
-        Ok(bitcode::InputFacts {
+        Ok(bitcode::FileFacts {
             bitcode: Some(facts),
             ..
         }) => InputFacts::Bitcode { lto: facts.lto },
