@@ -206,9 +206,10 @@ pub fn examine<R: Read + Seek>(reader: R, file_len: u64) -> Result<BitcodeFacts,
     walk_source(SeekRead::new(reader), file_len, true).map(|(facts, _)| facts)
 }
 
-/// The walk behind [`examine_path`] and [`examine`]; `jump` enables the jump over the
-/// function blocks, and the count of modules where it was taken is returned
-/// with the facts so tests can compare both walks and see the jump happen.
+/// The walk behind [`examine_path`] and [`examine`]: finds the stream
+/// (raw, or behind a wrapper header) and walks it. `jump` enables the jump
+/// over the function blocks; the count of modules where it was taken comes
+/// back with the facts so tests can compare both walks and see it happen.
 fn walk_source<S: Source>(
     mut reader: S,
     file_len: u64,

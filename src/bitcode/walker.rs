@@ -120,7 +120,8 @@ struct Walker<R> {
     /// this is what tells it apart from a complete one.
     modules_awaiting_strtab: usize,
     /// Use the module's function index to jump over its function blocks
-    /// (see [`Walker::jump_past_functions`]); off only to compare in tests.
+    /// (see [`Walker::jump_past_functions`]); off only to compare the
+    /// two walks (tests, the benchmark).
     jump: bool,
     /// Modules whose function blocks were jumped over.
     jumps: usize,
