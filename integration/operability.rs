@@ -58,7 +58,7 @@ fn parallel_invocations_write_whole_record_lines_and_the_report_adds_up() {
     assert!(records
         .iter()
         .filter(|r| r.decision == "passthrough")
-        .all(|r| r.bytes == size && r.lto.as_deref() == Some("thin")));
+        .all(|r| r.bytes == size && r.lto == Some(kbuild_ld_shim::lto::Lto::Thin)));
 
     let report = run_ok(command(shim(), d.path()).args([
         "--shim-report",

@@ -15,7 +15,7 @@ use crate::exit::ExitStatus;
 use crate::forward;
 use crate::logging::{self, error_line};
 use crate::passthrough;
-use crate::record::{self, Record};
+use crate::record::{self, Outcome, Record};
 use crate::resolve::{self, ResolveError};
 
 /// Runs the shim on its full argv and returns the exit status (only when
@@ -61,11 +61,11 @@ fn link(argv0: OsString, args: &[OsString], env: &Environment) -> ExitStatus {
                 .expect("a passthrough always has a candidate");
             match passthrough::copy_atomically(&candidate.input, &candidate.output) {
                 Ok(bytes) => {
-                    write_record(&eval, env, "passthrough", bytes, started);
+                    write_record(&eval, env, Outcome::Passthrough, bytes, started);
                     ExitStatus::Success
                 }
                 Err(e) => {
-                    write_record(&eval, env, "error", 0, started);
+                    write_record(&eval, env, Outcome::Error, 0, started);
                     error_line(e);
                     ExitStatus::Failure
                 }
@@ -75,7 +75,7 @@ fn link(argv0: OsString, args: &[OsString], env: &Environment) -> ExitStatus {
             let resolved = match resolve::resolve(&resolve::Inputs::of_process(argv0, env)) {
                 Ok(resolved) => resolved,
                 Err(e) => {
-                    write_record(&eval, env, "error", 0, started);
+                    write_record(&eval, env, Outcome::Error, 0, started);
                     error_line(&e);
                     return e.exit_status();
                 }
@@ -85,7 +85,7 @@ fn link(argv0: OsString, args: &[OsString], env: &Environment) -> ExitStatus {
                 resolved.path.display(),
                 resolved.rule
             );
-            write_record(&eval, env, "forward", 0, started);
+            write_record(&eval, env, Outcome::Forward, 0, started);
             let err = forward::exec_linker(&resolved.path, args);
             error_line(format!("cannot run {}: {err}", resolved.path.display()));
             forward::exec_failure_status(&err)
@@ -120,7 +120,7 @@ fn log_decision(eval: &Evaluation) {
 fn write_record(
     eval: &Evaluation,
     env: &Environment,
-    decision: &str,
+    decision: Outcome,
     bytes: u64,
     started: Instant,
 ) {
@@ -135,8 +135,8 @@ fn write_record(
             .unwrap_or(0.0),
         pid: std::process::id(),
         cwd: env.cwd.clone(),
-        decision: decision.to_string(),
-        reason: reason.tag().to_string(),
+        decision,
+        reason: reason.tag(),
         detail: reason.to_string(),
         output: eval.request.as_ref().and_then(|r| r.output.clone()),
         inputs: eval
@@ -144,7 +144,7 @@ fn write_record(
             .as_ref()
             .map(|r| r.inputs.clone())
             .unwrap_or_default(),
-        lto: eval.lto().map(|l| l.as_str().to_string()),
+        lto: eval.lto(),
         bytes,
         micros: started.elapsed().as_micros() as u64,
     };

@@ -10,6 +10,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+
 pub use crate::environment::Mode;
 use crate::environment::MODE;
 use crate::lto::Lto;
@@ -77,34 +79,133 @@ pub enum Reason {
 }
 
 impl Reason {
-    /// A stable short tag for records and reports.
-    pub fn tag(&self) -> &'static str {
+    /// The stable name of the rule, for records and reports.
+    pub fn tag(&self) -> ReasonTag {
         match self {
-            Reason::ModeOff => "mode-off",
-            Reason::NotRelocatable => "not-relocatable",
-            Reason::Probe => "probe",
-            Reason::ResponseFile(_) => "response-file",
-            Reason::UnknownOptions(_) => "unknown-option",
-            Reason::ChangesLink(_) => "changes-link",
-            Reason::InputCount(_) => "input-count",
-            Reason::NoOutput => "no-output",
-            Reason::OutputNotTmpOfInput => "output-not-tmp",
-            Reason::SameFile => "same-file",
-            Reason::ViaResponseFile => "via-response-file",
-            Reason::StdinInput => "stdin-input",
-            Reason::Input(InputFacts::Bitcode { .. }) => "bitcode-without-lto",
-            Reason::Input(InputFacts::CorruptBitcode(_)) => "corrupt-bitcode",
-            Reason::Input(InputFacts::NotBitcode(_)) => "not-bitcode",
-            Reason::Input(InputFacts::Unreadable(_)) => "input-unreadable",
-            Reason::KconfigWithoutLto => "kconfig-without-lto",
-            Reason::NoRecipe(_) => "no-recipe",
-            Reason::CompileNotFound => "compile-not-found",
-            Reason::ModuleNamesMissing => "module-names-missing",
-            Reason::SingleObjectModule => "single-object-module",
-            Reason::ObjtoolFollows => "objtool-follows",
-            Reason::FixedKernelKeepsBitcode(_) => "fixed-kernel-keeps-bitcode",
-            Reason::ForcedWithoutRecipe(_) => "forced-without-recipe",
+            Reason::ModeOff => ReasonTag::ModeOff,
+            Reason::NotRelocatable => ReasonTag::NotRelocatable,
+            Reason::Probe => ReasonTag::Probe,
+            Reason::ResponseFile(_) => ReasonTag::ResponseFile,
+            Reason::UnknownOptions(_) => ReasonTag::UnknownOption,
+            Reason::ChangesLink(_) => ReasonTag::ChangesLink,
+            Reason::InputCount(_) => ReasonTag::InputCount,
+            Reason::NoOutput => ReasonTag::NoOutput,
+            Reason::OutputNotTmpOfInput => ReasonTag::OutputNotTmp,
+            Reason::SameFile => ReasonTag::SameFile,
+            Reason::ViaResponseFile => ReasonTag::ViaResponseFile,
+            Reason::StdinInput => ReasonTag::StdinInput,
+            Reason::Input(InputFacts::Bitcode { .. }) => ReasonTag::BitcodeWithoutLto,
+            Reason::Input(InputFacts::CorruptBitcode(_)) => ReasonTag::CorruptBitcode,
+            Reason::Input(InputFacts::NotBitcode(_)) => ReasonTag::NotBitcode,
+            Reason::Input(InputFacts::Unreadable(_)) => ReasonTag::InputUnreadable,
+            Reason::KconfigWithoutLto => ReasonTag::KconfigWithoutLto,
+            Reason::NoRecipe(_) => ReasonTag::NoRecipe,
+            Reason::CompileNotFound => ReasonTag::CompileNotFound,
+            Reason::ModuleNamesMissing => ReasonTag::ModuleNamesMissing,
+            Reason::SingleObjectModule => ReasonTag::SingleObjectModule,
+            Reason::ObjtoolFollows => ReasonTag::ObjtoolFollows,
+            Reason::FixedKernelKeepsBitcode(_) => ReasonTag::FixedKernelKeepsBitcode,
+            Reason::ForcedWithoutRecipe(_) => ReasonTag::ForcedWithoutRecipe,
         }
+    }
+
+    pub fn is_anomalous(&self) -> bool {
+        self.tag().is_anomalous()
+    }
+}
+
+/// A [`Reason`] without its particulars: the audit record's `reason` and
+/// the report's key. The spellings are a stable schema; old records must
+/// keep parsing, so a renamed tag keeps its old spelling as an alias.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReasonTag {
+    ModeOff,
+    NotRelocatable,
+    Probe,
+    ResponseFile,
+    UnknownOption,
+    #[serde(alias = "adds-inputs")]
+    ChangesLink,
+    InputCount,
+    NoOutput,
+    OutputNotTmp,
+    SameFile,
+    ViaResponseFile,
+    StdinInput,
+    BitcodeWithoutLto,
+    CorruptBitcode,
+    NotBitcode,
+    InputUnreadable,
+    KconfigWithoutLto,
+    NoRecipe,
+    CompileNotFound,
+    ModuleNamesMissing,
+    SingleObjectModule,
+    ObjtoolFollows,
+    FixedKernelKeepsBitcode,
+    ForcedWithoutRecipe,
+}
+
+impl ReasonTag {
+    /// The serialised spelling (checked against serde's in the tests).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ReasonTag::ModeOff => "mode-off",
+            ReasonTag::NotRelocatable => "not-relocatable",
+            ReasonTag::Probe => "probe",
+            ReasonTag::ResponseFile => "response-file",
+            ReasonTag::UnknownOption => "unknown-option",
+            ReasonTag::ChangesLink => "changes-link",
+            ReasonTag::InputCount => "input-count",
+            ReasonTag::NoOutput => "no-output",
+            ReasonTag::OutputNotTmp => "output-not-tmp",
+            ReasonTag::SameFile => "same-file",
+            ReasonTag::ViaResponseFile => "via-response-file",
+            ReasonTag::StdinInput => "stdin-input",
+            ReasonTag::BitcodeWithoutLto => "bitcode-without-lto",
+            ReasonTag::CorruptBitcode => "corrupt-bitcode",
+            ReasonTag::NotBitcode => "not-bitcode",
+            ReasonTag::InputUnreadable => "input-unreadable",
+            ReasonTag::KconfigWithoutLto => "kconfig-without-lto",
+            ReasonTag::NoRecipe => "no-recipe",
+            ReasonTag::CompileNotFound => "compile-not-found",
+            ReasonTag::ModuleNamesMissing => "module-names-missing",
+            ReasonTag::SingleObjectModule => "single-object-module",
+            ReasonTag::ObjtoolFollows => "objtool-follows",
+            ReasonTag::FixedKernelKeepsBitcode => "fixed-kernel-keeps-bitcode",
+            ReasonTag::ForcedWithoutRecipe => "forced-without-recipe",
+        }
+    }
+
+    /// A forward for this reason means the shim could not follow kbuild's
+    /// intent with certainty, or met something it does not understand:
+    /// worth a look in `--shim-report`.
+    pub fn is_anomalous(&self) -> bool {
+        matches!(
+            self,
+            ReasonTag::NoRecipe
+                | ReasonTag::UnknownOption
+                | ReasonTag::CorruptBitcode
+                | ReasonTag::CompileNotFound
+                | ReasonTag::ModuleNamesMissing
+                | ReasonTag::ResponseFile
+                | ReasonTag::InputUnreadable
+                | ReasonTag::SameFile
+        )
+    }
+}
+
+impl fmt::Display for ReasonTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Lets a record's reason be compared with its spelling (`"no-recipe"`).
+impl PartialEq<&str> for ReasonTag {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 
@@ -412,6 +513,43 @@ mod tests {
             let reason = shape(line).expect_err(line);
             assert_eq!(reason.tag(), *tag, "{line}: {reason:?}");
         }
+    }
+
+    #[test]
+    fn reason_tags_spell_the_same_in_json_and_keep_old_names() {
+        let tags = [
+            ReasonTag::ModeOff,
+            ReasonTag::NotRelocatable,
+            ReasonTag::Probe,
+            ReasonTag::ResponseFile,
+            ReasonTag::UnknownOption,
+            ReasonTag::ChangesLink,
+            ReasonTag::InputCount,
+            ReasonTag::NoOutput,
+            ReasonTag::OutputNotTmp,
+            ReasonTag::SameFile,
+            ReasonTag::ViaResponseFile,
+            ReasonTag::StdinInput,
+            ReasonTag::BitcodeWithoutLto,
+            ReasonTag::CorruptBitcode,
+            ReasonTag::NotBitcode,
+            ReasonTag::InputUnreadable,
+            ReasonTag::KconfigWithoutLto,
+            ReasonTag::NoRecipe,
+            ReasonTag::CompileNotFound,
+            ReasonTag::ModuleNamesMissing,
+            ReasonTag::SingleObjectModule,
+            ReasonTag::ObjtoolFollows,
+            ReasonTag::FixedKernelKeepsBitcode,
+            ReasonTag::ForcedWithoutRecipe,
+        ];
+        for tag in tags {
+            let json = serde_json::to_string(&tag).unwrap();
+            assert_eq!(json, format!("\"{}\"", tag.as_str()));
+            assert_eq!(serde_json::from_str::<ReasonTag>(&json).unwrap(), tag);
+        }
+        let old: ReasonTag = serde_json::from_str("\"adds-inputs\"").unwrap();
+        assert_eq!(old, ReasonTag::ChangesLink);
     }
 
     #[test]

@@ -8,6 +8,38 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::decision::ReasonTag;
+use crate::lto::Lto;
+
+/// What the shim did with a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Copied the input to the output.
+    Passthrough,
+    /// Exec'd the real linker.
+    Forward,
+    /// Neither: the copy failed or no real linker was found.
+    Error,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Passthrough => "passthrough",
+            Outcome::Forward => "forward",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// Lets a record's outcome be compared with its spelling (`"forward"`).
+impl PartialEq<&str> for Outcome {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// One invocation. Field names are the record's stable schema.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
@@ -18,18 +50,17 @@ pub struct Record {
     /// strange file name must not cost the record its line.
     #[serde(serialize_with = "lossy_path")]
     pub cwd: PathBuf,
-    /// "passthrough", "forward" or "error".
-    pub decision: String,
-    /// A stable tag naming the rule (see `decision::Reason::tag`).
-    pub reason: String,
+    pub decision: Outcome,
+    /// The rule that decided.
+    pub reason: ReasonTag,
     /// The rule in words, with its particulars.
     pub detail: String,
     #[serde(serialize_with = "lossy_opt_path")]
     pub output: Option<PathBuf>,
     #[serde(serialize_with = "lossy_paths")]
     pub inputs: Vec<PathBuf>,
-    /// "thin", "full" or "none" for bitcode inputs that were examined.
-    pub lto: Option<String>,
+    /// For bitcode inputs that were examined.
+    pub lto: Option<Lto>,
     pub bytes: u64,
     /// Time spent in the shim before the copy finished or the exec began.
     pub micros: u64,
@@ -115,8 +146,8 @@ mod tests {
             time: 1.5,
             pid: 7,
             cwd: PathBuf::from("/k"),
-            decision: "forward".into(),
-            reason: "probe".into(),
+            decision: Outcome::Forward,
+            reason: ReasonTag::Probe,
             detail: "a probe".into(),
             output: None,
             inputs: vec![],
@@ -133,6 +164,24 @@ mod tests {
         append(&path, &sample()).unwrap();
         append(&path, &sample()).unwrap();
         assert_eq!(read_all(&path).unwrap(), vec![sample(), sample()]);
+    }
+
+    #[test]
+    fn the_json_spellings_are_the_schemas() {
+        let mut r = sample();
+        r.lto = Some(Lto::Thin);
+        let line = serde_json::to_string(&r).unwrap();
+        for field in [
+            "\"decision\":\"forward\"",
+            "\"reason\":\"probe\"",
+            "\"lto\":\"thin\"",
+        ] {
+            assert!(line.contains(field), "{line}");
+        }
+        // A record from before the rename of adds-inputs still reads.
+        let old = line.replace("\"probe\"", "\"adds-inputs\"");
+        let back: Record = serde_json::from_str(&old).unwrap();
+        assert_eq!(back.reason, ReasonTag::ChangesLink);
     }
 
     #[test]

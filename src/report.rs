@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::record::Record;
+use crate::lto::Lto;
+use crate::record::{Outcome, Record};
 
 /// Totals over a record file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -25,46 +26,38 @@ pub struct Summary {
     pub anomalies: Vec<String>,
 }
 
-/// Reasons that mean the shim could not follow kbuild's intent with
-/// certainty, or met something it does not understand.
-const ANOMALOUS_FORWARDS: &[&str] = &[
-    "no-recipe",
-    "unknown-option",
-    "corrupt-bitcode",
-    "compile-not-found",
-    "module-names-missing",
-    "response-file",
-    "input-unreadable",
-    "same-file",
-];
-
 pub fn summarise(records: &[Record]) -> Summary {
     let mut s = Summary::default();
     for r in records {
         s.invocations += 1;
         s.micros_in_shim += r.micros;
-        match r.decision.as_str() {
-            "passthrough" => {
+        let anomalous = match r.decision {
+            Outcome::Passthrough => {
                 s.passthroughs += 1;
                 s.bytes_copied += r.bytes;
-                match r.lto.as_deref() {
-                    Some("thin") => s.passthroughs_thin += 1,
-                    Some("full") => s.passthroughs_full += 1,
+                match r.lto {
+                    Some(Lto::Thin) => s.passthroughs_thin += 1,
+                    Some(Lto::Full) => s.passthroughs_full += 1,
                     _ => {}
                 }
+                false
             }
-            "forward" => {
+            Outcome::Forward => {
                 s.forwards += 1;
-                *s.forwards_by_reason.entry(r.reason.clone()).or_default() += 1;
+                *s.forwards_by_reason
+                    .entry(r.reason.as_str().to_string())
+                    .or_default() += 1;
+                r.reason.is_anomalous()
             }
-            _ => s.errors += 1,
-        }
-        let anomalous_forward =
-            r.decision == "forward" && ANOMALOUS_FORWARDS.contains(&r.reason.as_str());
-        if r.decision == "error" || anomalous_forward {
+            Outcome::Error => {
+                s.errors += 1;
+                true
+            }
+        };
+        if anomalous {
             s.anomalies.push(format!(
                 "{} {} in {}: {}",
-                r.decision,
+                r.decision.as_str(),
                 r.output
                     .as_ref()
                     .map(|o| o.display().to_string())
@@ -108,19 +101,20 @@ pub fn render_text(s: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decision::ReasonTag;
     use std::path::PathBuf;
 
-    fn rec(decision: &str, reason: &str, lto: Option<&str>, bytes: u64) -> Record {
+    fn rec(decision: Outcome, reason: ReasonTag, lto: Option<Lto>, bytes: u64) -> Record {
         Record {
             time: 0.0,
             pid: 1,
             cwd: PathBuf::from("/k"),
-            decision: decision.into(),
-            reason: reason.into(),
+            decision,
             detail: format!("{reason} detail"),
+            reason,
             output: Some(PathBuf::from("lib/.tmp_a.o")),
             inputs: vec![PathBuf::from("lib/a.o")],
-            lto: lto.map(str::to_string),
+            lto,
             bytes,
             micros: 100,
         }
@@ -128,18 +122,29 @@ mod tests {
 
     #[test]
     fn totals_and_anomalies() {
+        use Outcome::{Error, Forward, Passthrough};
         let s = summarise(&[
             rec(
-                "passthrough",
-                "fixed-kernel-keeps-bitcode",
-                Some("thin"),
+                Passthrough,
+                ReasonTag::FixedKernelKeepsBitcode,
+                Some(Lto::Thin),
                 10,
             ),
-            rec("passthrough", "fixed-kernel-keeps-bitcode", Some("full"), 5),
-            rec("forward", "single-object-module", Some("thin"), 0),
-            rec("forward", "not-relocatable", None, 0),
-            rec("forward", "no-recipe", Some("thin"), 0),
-            rec("error", "fixed-kernel-keeps-bitcode", Some("thin"), 0),
+            rec(
+                Passthrough,
+                ReasonTag::FixedKernelKeepsBitcode,
+                Some(Lto::Full),
+                5,
+            ),
+            rec(Forward, ReasonTag::SingleObjectModule, Some(Lto::Thin), 0),
+            rec(Forward, ReasonTag::NotRelocatable, None, 0),
+            rec(Forward, ReasonTag::NoRecipe, Some(Lto::Thin), 0),
+            rec(
+                Error,
+                ReasonTag::FixedKernelKeepsBitcode,
+                Some(Lto::Thin),
+                0,
+            ),
         ]);
         assert_eq!(s.invocations, 6);
         assert_eq!(
