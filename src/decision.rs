@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 pub use crate::environment::Mode;
 use crate::environment::MODE;
 use crate::lto::Lto;
-use crate::recipe::{normalize, RecipeFacts};
+use crate::paths::normalize;
+use crate::recipe::RecipeFacts;
 use crate::request::LinkRequest;
 
 /// A call with kbuild's per-object relink shape: `-r -o D/.tmp_N D/N`.
@@ -25,9 +26,10 @@ pub struct Candidate {
     pub output: PathBuf,
 }
 
-/// What the input file turned out to be.
+/// What the relink's input file turned out to be, reduced to what the
+/// decision needs (the bitcode walk's own facts are `bitcode`'s).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InputFacts {
+pub enum Input {
     Bitcode {
         lto: Lto,
     },
@@ -61,7 +63,7 @@ pub enum Reason {
     NoOutput,
     OutputNotTmpOfInput,
     SameFile,
-    Input(InputFacts),
+    Input(Input),
     KconfigWithoutLto,
     NoRecipe(String),
     CompileNotFound,
@@ -94,10 +96,10 @@ impl Reason {
             Reason::SameFile => ReasonTag::SameFile,
             Reason::ViaResponseFile => ReasonTag::ViaResponseFile,
             Reason::StdinInput => ReasonTag::StdinInput,
-            Reason::Input(InputFacts::Bitcode { .. }) => ReasonTag::BitcodeWithoutLto,
-            Reason::Input(InputFacts::CorruptBitcode(_)) => ReasonTag::CorruptBitcode,
-            Reason::Input(InputFacts::NotBitcode(_)) => ReasonTag::NotBitcode,
-            Reason::Input(InputFacts::Unreadable(_)) => ReasonTag::InputUnreadable,
+            Reason::Input(Input::Bitcode { .. }) => ReasonTag::BitcodeWithoutLto,
+            Reason::Input(Input::CorruptBitcode(_)) => ReasonTag::CorruptBitcode,
+            Reason::Input(Input::NotBitcode(_)) => ReasonTag::NotBitcode,
+            Reason::Input(Input::Unreadable(_)) => ReasonTag::InputUnreadable,
             Reason::KconfigWithoutLto => ReasonTag::KconfigWithoutLto,
             Reason::NoRecipe(_) => ReasonTag::NoRecipe,
             Reason::CompileNotFound => ReasonTag::CompileNotFound,
@@ -235,14 +237,14 @@ impl fmt::Display for Reason {
                 "the relink is named through a response file, which kbuild's per-object relink never is"
             ),
             Reason::StdinInput => write!(f, "the input is stdin ('-'), which a copy cannot read"),
-            Reason::Input(InputFacts::Bitcode { .. }) => {
+            Reason::Input(Input::Bitcode { .. }) => {
                 write!(f, "bitcode without an LTO summary")
             }
-            Reason::Input(InputFacts::CorruptBitcode(e)) => write!(f, "corrupt bitcode: {e}"),
-            Reason::Input(InputFacts::NotBitcode(kind)) => {
+            Reason::Input(Input::CorruptBitcode(e)) => write!(f, "corrupt bitcode: {e}"),
+            Reason::Input(Input::NotBitcode(kind)) => {
                 write!(f, "input is {kind}, not bitcode")
             }
-            Reason::Input(InputFacts::Unreadable(e)) => write!(f, "input unreadable: {e}"),
+            Reason::Input(Input::Unreadable(e)) => write!(f, "input unreadable: {e}"),
             Reason::KconfigWithoutLto => write!(f, "include/config/auto.conf enables no Clang LTO"),
             Reason::NoRecipe(why) => {
                 write!(f, "no recipe visible ({why}); doing what kbuild asked")
@@ -341,9 +343,9 @@ fn is_tmp_of(input: &Path, output: &Path) -> bool {
 
 /// Step two: the decision for a candidate, given what its input is, whether
 /// input and output are already one file, and the kbuild context.
-pub fn decide(mode: Mode, input: &InputFacts, same_file: bool, context: &Context) -> Decision {
+pub fn decide(mode: Mode, input: &Input, same_file: bool, context: &Context) -> Decision {
     let lto = match input {
-        InputFacts::Bitcode {
+        Input::Bitcode {
             lto: lto @ (Lto::Thin | Lto::Full),
         } => *lto,
         other => return Decision::Forward(Reason::Input(other.clone())),
@@ -401,7 +403,7 @@ mod tests {
         })
     }
 
-    const THIN: InputFacts = InputFacts::Bitcode { lto: Lto::Thin };
+    const THIN: Input = Input::Bitcode { lto: Lto::Thin };
 
     #[test]
     fn tmp_shape_is_required() {
@@ -570,7 +572,7 @@ mod tests {
             decide(Mode::Auto, &THIN, false, &objtool),
             Decision::Forward(Reason::ObjtoolFollows)
         );
-        let full = InputFacts::Bitcode { lto: Lto::Full };
+        let full = Input::Bitcode { lto: Lto::Full };
         assert_eq!(
             decide(Mode::Auto, &full, false, &builtin),
             Decision::Passthrough(Reason::FixedKernelKeepsBitcode(Lto::Full))
@@ -581,10 +583,10 @@ mod tests {
     fn anything_unclear_forwards() {
         let builtin = recipe(false, "fork", "fork", false);
         for input in [
-            InputFacts::Bitcode { lto: Lto::None },
-            InputFacts::CorruptBitcode("truncated".into()),
-            InputFacts::NotBitcode("ELF".into()),
-            InputFacts::Unreadable("EACCES".into()),
+            Input::Bitcode { lto: Lto::None },
+            Input::CorruptBitcode("truncated".into()),
+            Input::NotBitcode("ELF".into()),
+            Input::Unreadable("EACCES".into()),
         ] {
             assert!(!decide(Mode::Auto, &input, false, &builtin).is_passthrough());
         }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::bitcode;
 use crate::context::{self, Kconfig, RecipeContext};
-use crate::decision::{self, Candidate, Context, Decision, InputFacts, Mode, Reason};
+use crate::decision::{self, Candidate, Context, Decision, Input, Mode, Reason};
 use crate::lto::Lto;
 use crate::passthrough;
 use crate::request::{self, LinkRequest};
@@ -18,7 +18,7 @@ use crate::request::{self, LinkRequest};
 pub struct Evaluation {
     pub request: Option<LinkRequest>,
     pub candidate: Option<Candidate>,
-    pub input: Option<InputFacts>,
+    pub input: Option<Input>,
     pub kconfig: Option<Kconfig>,
     pub recipe: Option<RecipeContext>,
     pub decision: Decision,
@@ -27,7 +27,7 @@ pub struct Evaluation {
 impl Evaluation {
     pub fn lto(&self) -> Option<Lto> {
         match &self.input {
-            Some(InputFacts::Bitcode { lto }) => Some(*lto),
+            Some(Input::Bitcode { lto }) => Some(*lto),
             _ => None,
         }
     }
@@ -68,7 +68,7 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path) -> Evaluation {
     let kconfig = Kconfig::read(cwd);
     let context = if kconfig.as_ref().is_some_and(|k| k.lto() == Lto::None) {
         Context::KconfigWithoutLto
-    } else if matches!(input, InputFacts::Bitcode { .. }) {
+    } else if matches!(input, Input::Bitcode { .. }) {
         let recipe = context::find_recipe(&candidate.input, &candidate.output);
         let context = match &recipe {
             RecipeContext::Visible { facts, .. } => Context::Recipe(facts.clone()),
@@ -88,16 +88,16 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path) -> Evaluation {
 }
 
 /// What the relink's input is, reduced to what the decision needs.
-pub fn examine_input(path: &Path) -> InputFacts {
+pub fn examine_input(path: &Path) -> Input {
     match bitcode::examine_path(path) {
         Ok(bitcode::FileFacts {
             bitcode: Some(facts),
             ..
-        }) => InputFacts::Bitcode { lto: facts.lto },
-        Ok(other) => InputFacts::NotBitcode(format!("{:?}", other.kind)),
+        }) => Input::Bitcode { lto: facts.lto },
+        Ok(other) => Input::NotBitcode(format!("{:?}", other.kind)),
         Err(e @ bitcode::BitcodeError::Io(_)) => {
-            InputFacts::Unreadable(format!("{}: {e}", path.display()))
+            Input::Unreadable(format!("{}: {e}", path.display()))
         }
-        Err(e) => InputFacts::CorruptBitcode(e.to_string()),
+        Err(e) => Input::CorruptBitcode(e.to_string()),
     }
 }

@@ -18,6 +18,7 @@ pub mod logging;
 pub mod lto;
 pub mod options;
 pub mod passthrough;
+pub mod paths;
 pub mod recipe;
 pub mod record;
 pub mod regular_file;

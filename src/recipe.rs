@@ -9,7 +9,9 @@
 //! variables already expanded, and a word we cannot read literally simply
 //! fails to match.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
+
+use crate::paths::normalize;
 
 /// Upper bound on the script size the shim will look at; recipes are a few
 /// KB, and a larger one is not a kbuild object recipe.
@@ -140,23 +142,6 @@ pub fn analyse(script: &str, input: &Path, output: &Path) -> Option<RecipeFacts>
         compile,
         objtool_follows,
     })
-}
-
-/// Lexical normalisation as kbuild paths need it: `./a/b` and `a/./b` are
-/// `a/b`; `..` is kept (resolving it lexically would be wrong through
-/// symlinks, and kbuild never writes it for objects).
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
-    }
-    if out.as_os_str().is_empty() {
-        out.push(".");
-    }
-    out
 }
 
 fn same_path(word: &str, path: &Path) -> bool {

@@ -26,6 +26,8 @@ use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use crate::paths::normalize;
+
 /// Deepest chain of response files naming response files that we follow;
 /// lld has no limit, but a real build needs one level.
 pub const MAX_DEPTH: usize = 64;
@@ -246,13 +248,6 @@ fn expand_into(
         chain.pop();
     }
     Ok(used)
-}
-
-/// The path without `.` components, so `a.rsp` and `./a.rsp` compare equal.
-fn normalize(path: &Path) -> PathBuf {
-    path.components()
-        .filter(|c| !matches!(c, std::path::Component::CurDir))
-        .collect()
 }
 
 /// The file named by a `@file` argument, `None` for an ordinary argument.
