@@ -30,7 +30,7 @@ pub fn run(argv: Vec<OsString>) -> ExitStatus {
         Action::Explain(args) => commands::explain(&args, &env),
         Action::Inspect { files, json } => commands::inspect(&files, json),
         Action::Report { record, json } => commands::report(&record, json),
-        Action::Doctor { tree } => crate::doctor::run(argv0, tree.as_deref(), &env),
+        Action::Doctor { tree, json } => crate::doctor::run(argv0, tree.as_deref(), json, &env),
         Action::Manpage => commands::manpage(),
         Action::Exit(status) => status,
     }

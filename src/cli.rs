@@ -59,7 +59,8 @@ pub struct ShimCli {
     /// Print the shim's man page (roff), generated from this interface.
     #[arg(long = "shim-manpage", group = "action")]
     manpage: bool,
-    /// Machine-readable output for --shim-inspect and --shim-report.
+    /// Machine-readable output for --shim-inspect, --shim-report and
+    /// --shim-doctor.
     #[arg(long = "json")]
     json: bool,
     /// Linker arguments for --shim-explain.
@@ -95,6 +96,7 @@ pub enum Action {
     },
     Doctor {
         tree: Option<PathBuf>,
+        json: bool,
     },
     Manpage,
     /// Nothing left to do: clap printed the help or the version (success)
@@ -161,6 +163,7 @@ fn shim_action(argv0: &OsString, args: Vec<OsString>) -> Action {
             doctor: Some(tree), ..
         } => Action::Doctor {
             tree: tree.into_iter().next(),
+            json,
         },
         ShimCli { inspect, .. } => Action::Inspect {
             files: inspect,
@@ -204,7 +207,13 @@ mod tests {
                 json: true
             }
         );
-        assert_eq!(action(&["--shim-doctor"]), Action::Doctor { tree: None });
+        assert_eq!(
+            action(&["--shim-doctor"]),
+            Action::Doctor {
+                tree: None,
+                json: false
+            }
+        );
         assert_eq!(
             action(&["--shim-inspect", "a.o", "b.o"]),
             Action::Inspect {

@@ -7,10 +7,12 @@ use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
+
 use crate::context::Kconfig;
-use crate::environment::{self, Environment, GUARD};
+use crate::environment::{self, Environment, Mode, GUARD};
 use crate::exit::ExitStatus;
-use crate::resolve::{self, Resolved};
+use crate::resolve::{self, ResolveError, Resolved};
 
 /// What the tree's kbuild does with freshly compiled bitcode objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,105 +201,227 @@ fn linker_version(resolved: &Resolved) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Runs the doctor; prints its findings and returns the exit status.
-pub fn run(argv0: OsString, tree: Option<&Path>, env: &Environment) -> ExitStatus {
-    let mut out = String::new();
-    let mut broken = false;
-    let _ = writeln!(out, "kbuild-ld-shim doctor");
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Warn,
+    Fail,
+}
+
+/// One line of the doctor's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub status: Status,
+    pub detail: String,
+}
+
+impl Check {
+    fn new(name: impl Into<String>, status: Status, detail: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            status,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Everything the doctor looks at, gathered from the process and the disk
+/// by [`gather`] so that [`diagnose`] is a pure function of it.
+#[derive(Debug, Clone)]
+pub struct Findings {
+    /// The real linker and the first line of its `--version`.
+    pub linker: Result<(Resolved, Option<String>), ResolveError>,
+    pub guard: bool,
+    pub settings: Vec<(&'static str, Option<String>)>,
+    pub mode: Result<Mode, String>,
+    pub tree: Option<TreeFindings>,
+}
+
+/// What was found at the tree the doctor was given.
+#[derive(Debug, Clone)]
+pub enum TreeFindings {
+    NoKbuild(PathBuf),
+    Kbuild {
+        tree: PathBuf,
+        config: Option<Kconfig>,
+        /// Makefile.lib and Makefile.build, as far as they could be read.
+        texts: Vec<(&'static str, String)>,
+    },
+}
+
+/// The doctor's answer: its checks in order, and the exit status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnosis {
+    pub checks: Vec<Check>,
+    pub exit: ExitStatus,
+}
+
+/// Reads what the doctor needs: resolves and asks the real linker, reads
+/// the tree's kbuild and configuration.
+pub fn gather(argv0: OsString, tree: Option<&Path>, env: &Environment) -> Findings {
+    let linker = resolve::resolve(&resolve::Inputs::of_process(argv0, env)).map(|resolved| {
+        let version = linker_version(&resolved);
+        (resolved, version)
+    });
+    let tree = tree.map(|tree| match source_tree(tree) {
+        None => TreeFindings::NoKbuild(tree.to_path_buf()),
+        Some(src) => TreeFindings::Kbuild {
+            tree: tree.to_path_buf(),
+            config: read_config(tree),
+            texts: read_kbuild(&src),
+        },
+    });
+    Findings {
+        linker,
+        guard: env.guard,
+        settings: environment::settings(),
+        mode: env.mode.clone(),
+        tree,
+    }
+}
+
+/// Judges the findings.
+pub fn diagnose(f: &Findings) -> Diagnosis {
+    use Status::{Fail, Ok, Warn};
+    let mut checks = Vec::new();
     let mut lld_version = None;
-    match resolve::resolve(&resolve::Inputs::of_process(argv0, env)) {
-        Ok(resolved) => {
-            let _ = writeln!(out, "  real linker     {}", resolved.path.display());
-            let _ = writeln!(out, "  chosen by       {}", resolved.rule);
-            match linker_version(&resolved) {
-                Some(v) if lld_major(&v).is_some() => {
-                    let _ = writeln!(out, "  version         {v}");
-                    lld_version = lld_major(&v);
+    match &f.linker {
+        Result::Ok((resolved, version)) => {
+            checks.push(Check::new(
+                "real linker",
+                Ok,
+                resolved.path.display().to_string(),
+            ));
+            checks.push(Check::new("chosen by", Ok, resolved.rule.to_string()));
+            match version.as_deref().map(|v| (v, lld_major(v))) {
+                Some((v, Some(major))) => {
+                    lld_version = Some(major);
+                    checks.push(Check::new("version", Ok, v));
                 }
-                other => {
-                    broken = true;
-                    let _ = writeln!(
-                        out,
-                        "  version         BROKEN: '{}' is not LLD (scripts/ld-version.sh would drop LTO)",
-                        other.unwrap_or_default()
-                    );
-                }
+                other => checks.push(Check::new(
+                    "version",
+                    Fail,
+                    format!(
+                        "'{}' is not LLD (scripts/ld-version.sh would drop LTO)",
+                        other.map(|(v, _)| v).unwrap_or_default()
+                    ),
+                )),
             }
-            let _ = writeln!(out, "  recursion       ok: the real linker is not the shim");
+            checks.push(Check::new(
+                "recursion",
+                Ok,
+                "ok: the real linker is not the shim",
+            ));
         }
-        Err(e) => {
-            broken = true;
-            let _ = writeln!(out, "  real linker     BROKEN: {e}");
-        }
+        Err(e) => checks.push(Check::new("real linker", Fail, e.to_string())),
     }
-    if env.guard {
-        broken = true;
-        let _ = writeln!(
-            out,
-            "  recursion       BROKEN: {GUARD} is set in this environment"
-        );
+    if f.guard {
+        checks.push(Check::new(
+            "recursion",
+            Fail,
+            format!("{GUARD} is set in this environment"),
+        ));
     }
-    for (var, value) in environment::settings() {
-        let value = value.unwrap_or_else(|| "(unset)".into());
-        let _ = writeln!(out, "  env {var:<24} {value}");
+    for (var, value) in &f.settings {
+        let value = value.clone().unwrap_or_else(|| "(unset)".into());
+        checks.push(Check::new(format!("env {var}"), Ok, value));
     }
-    if let Err(e) = &env.mode {
-        broken = true;
-        let _ = writeln!(out, "  mode            BROKEN: {e}");
+    if let Err(e) = &f.mode {
+        checks.push(Check::new("mode", Fail, e.clone()));
     }
-    let mut verdict = None;
-    if let Some(tree) = tree {
-        match source_tree(tree) {
-            None => {
-                broken = true;
-                let _ = writeln!(
-                    out,
-                    "  tree            BROKEN: {} has no scripts/Makefile.build (nor source/)",
-                    tree.display()
-                );
-            }
-            Some(src) => {
-                let _ = writeln!(out, "  tree            {}", tree.display());
-                let config = read_config(tree);
-                match &config {
-                    Some(k) => {
-                        let _ = writeln!(
-                            out,
-                            "  config          LTO={:?} OBJTOOL={} MODULES={}",
+    let mut not_affected = false;
+    match &f.tree {
+        None => {}
+        Some(TreeFindings::NoKbuild(tree)) => checks.push(Check::new(
+            "tree",
+            Fail,
+            format!(
+                "{} has no scripts/Makefile.build (nor source/)",
+                tree.display()
+            ),
+        )),
+        Some(TreeFindings::Kbuild {
+            tree,
+            config,
+            texts,
+        }) => {
+            checks.push(Check::new("tree", Ok, tree.display().to_string()));
+            match config {
+                Some(k) => {
+                    checks.push(Check::new(
+                        "config",
+                        Ok,
+                        format!(
+                            "LTO={:?} OBJTOOL={} MODULES={}",
                             k.lto(),
                             k.enabled("CONFIG_OBJTOOL"),
                             k.enabled("CONFIG_MODULES")
-                        );
-                        for warning in hazards(k, lld_version) {
-                            let _ = writeln!(out, "  warning         {warning}");
-                        }
-                    }
-                    None => {
-                        let _ = writeln!(out, "  config          not configured (no include/config/auto.conf or .config)");
+                        ),
+                    ));
+                    for warning in hazards(k, lld_version) {
+                        checks.push(Check::new("warning", Warn, warning));
                     }
                 }
-                let v = judge(&read_kbuild(&src));
-                let _ = match &v {
-                    Verdict::Affected(why) => writeln!(
-                        out,
-                        "  verdict         AFFECTED: {why}; build with LD=kbuild-ld-shim"
-                    ),
-                    Verdict::NotAffected(why) => writeln!(
-                        out,
-                        "  verdict         not affected: {why}; the shim will change nothing"
-                    ),
-                };
-                verdict = Some(v);
+                None => checks.push(Check::new(
+                    "config",
+                    Ok,
+                    "not configured (no include/config/auto.conf or .config)",
+                )),
             }
+            let detail = match judge(texts) {
+                Verdict::Affected(why) => {
+                    format!("AFFECTED: {why}; build with LD=kbuild-ld-shim")
+                }
+                Verdict::NotAffected(why) => {
+                    not_affected = true;
+                    format!("not affected: {why}; the shim will change nothing")
+                }
+            };
+            checks.push(Check::new("verdict", Ok, detail));
         }
     }
-    let status = match (broken, verdict) {
-        (true, _) => ExitStatus::Failure,
-        (false, Some(Verdict::NotAffected(_))) => ExitStatus::NotAffected,
-        _ => ExitStatus::Success,
+    let exit = if checks.iter().any(|c| c.status == Fail) {
+        ExitStatus::Failure
+    } else if not_affected {
+        ExitStatus::NotAffected
+    } else {
+        ExitStatus::Success
     };
-    match crate::commands::emit(&out) {
-        ExitStatus::Success => status,
+    Diagnosis { checks, exit }
+}
+
+/// The text form: one aligned line a check; a failed one says BROKEN.
+pub fn render_text(d: &Diagnosis) -> String {
+    let mut out = String::from("kbuild-ld-shim doctor\n");
+    for c in &d.checks {
+        // The environment lines form their own column: the names are long.
+        let width = if c.name.starts_with("env ") { 28 } else { 15 };
+        let broken = if c.status == Status::Fail {
+            "BROKEN: "
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "  {:<width$} {broken}{}", c.name, c.detail);
+    }
+    out
+}
+
+/// Runs the doctor and returns its exit status.
+pub fn run(argv0: OsString, tree: Option<&Path>, json: bool, env: &Environment) -> ExitStatus {
+    let diagnosis = diagnose(&gather(argv0, tree, env));
+    let text = if json {
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&diagnosis.checks).expect("checks serialise")
+        )
+    } else {
+        render_text(&diagnosis)
+    };
+    match crate::commands::emit(&text) {
+        ExitStatus::Success => diagnosis.exit,
         failed => failed,
     }
 }
@@ -393,6 +517,72 @@ mod tests {
         assert!(w[0].contains("Code Model"));
         assert!(w[1].contains("LLVM 18"));
         assert!(hazards(&k, Some(19)).len() == 1);
+    }
+
+    fn findings(tree: Option<TreeFindings>) -> Findings {
+        let resolved = Resolved {
+            path: PathBuf::from("/usr/bin/ld.lld"),
+            rule: resolve::Rule::DefaultPath,
+        };
+        Findings {
+            linker: Ok((resolved, Some("Debian LLD 19.1.7".into()))),
+            guard: false,
+            settings: vec![("LLVM", None)],
+            mode: Ok(Mode::Auto),
+            tree,
+        }
+    }
+
+    fn kbuild(lib: &str, config: &str) -> Option<TreeFindings> {
+        Some(TreeFindings::Kbuild {
+            tree: PathBuf::from("/k"),
+            config: Some(Kconfig::parse(config)),
+            texts: texts(lib, ""),
+        })
+    }
+
+    #[test]
+    fn diagnosis_is_a_list_of_checks_and_a_status() {
+        let thin = "CONFIG_LTO_CLANG_THIN=y\nCONFIG_CLANG_VERSION=190107\n";
+        let d = diagnose(&findings(kbuild(UNFIXED_613_LIB, thin)));
+        assert_eq!(d.exit, ExitStatus::Success);
+        let verdict = d.checks.last().unwrap();
+        assert_eq!(
+            (verdict.name.as_str(), verdict.status),
+            ("verdict", Status::Ok)
+        );
+        assert!(verdict.detail.starts_with("AFFECTED: "), "{verdict:?}");
+        let text = render_text(&d);
+        assert!(
+            text.contains("\n  version         Debian LLD 19.1.7\n"),
+            "{text}"
+        );
+        // The environment's own column, as before the checks were a list.
+        let env_line = format!("\n  env {:<24} (unset)\n", "LLVM");
+        assert!(text.contains(&env_line), "{text}");
+
+        let d = diagnose(&findings(kbuild(FIXED_613_LIB, thin)));
+        assert_eq!(d.exit, ExitStatus::NotAffected);
+
+        let d = diagnose(&findings(kbuild(
+            FIXED_613_LIB,
+            "CONFIG_CLANG_VERSION=190107\n",
+        )));
+        assert!(d.checks.iter().any(|c| c.status == Status::Warn));
+        assert_eq!(d.exit, ExitStatus::NotAffected);
+
+        let mut broken = findings(Some(TreeFindings::NoKbuild(PathBuf::from("/nope"))));
+        broken.mode = Mode::parse(Some("bogus"));
+        let d = diagnose(&broken);
+        assert_eq!(d.exit, ExitStatus::Failure);
+        let failed: Vec<&str> = d
+            .checks
+            .iter()
+            .filter(|c| c.status == Status::Fail)
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(failed, ["mode", "tree"]);
+        assert!(render_text(&d).contains("  tree            BROKEN: /nope has no"));
     }
 
     #[test]
