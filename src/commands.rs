@@ -6,10 +6,14 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::environment::Environment;
-use crate::evaluate::evaluate;
+use crate::context::RecipeContext;
+use crate::decision::Input;
+use crate::environment::{Environment, Mode};
+use crate::evaluate::{evaluate, Evaluation};
 use crate::exit::ExitStatus;
 use crate::logging::error_line;
+use crate::lto::Lto;
+use crate::request::LinkRequest;
 use crate::resolve;
 
 /// Writes a command's answer to stdout. A reader that went away (`| head`)
@@ -100,7 +104,7 @@ pub fn which(argv0: OsString, env: &Environment) -> ExitStatus {
     }
 }
 
-/// `--shim-explain`.
+/// `--shim-explain`: the decision and each fact behind it, in words.
 pub fn explain(args: &[OsString], env: &Environment) -> ExitStatus {
     let mode = match &env.mode {
         Ok(mode) => *mode,
@@ -109,46 +113,176 @@ pub fn explain(args: &[OsString], env: &Environment) -> ExitStatus {
             return ExitStatus::Usage;
         }
     };
-    let eval = evaluate(mode, args, &env.cwd);
+    emit(&explanation(mode, &evaluate(mode, args, &env.cwd)))
+}
+
+fn explanation(mode: Mode, eval: &Evaluation) -> String {
     let outcome = if eval.decision.is_passthrough() {
         "passthrough"
     } else {
         "forward"
     };
     let reason = eval.decision.reason();
-    let mut text = format!("decision: {outcome}\n");
-    text += &format!("reason:   {} ({reason})\n", reason.tag());
-    text += &format!("mode:     {mode:?}\n");
+    let mut lines = vec![
+        format!("decision: {outcome}"),
+        format!("reason:   {} ({reason})", reason.tag()),
+        format!("mode:     {}", mode.as_str()),
+    ];
     match &eval.request {
-        Some(r) => text += &format!(
-            "request:  relocatable={} output={:?} inputs={:?} changes_link={:?} unknown={:?} probe={}\n",
-            r.relocatable, r.output, r.inputs, r.changes_link, r.unknown, r.probe
-        ),
-        None => text += "request:  not classified\n",
+        Some(r) => {
+            lines.push(format!("request:  {}", request_in_words(r)));
+            let lists = [
+                ("options that change the link", &r.changes_link),
+                ("unknown options", &r.unknown),
+            ];
+            for (what, list) in lists {
+                if !list.is_empty() {
+                    lines.push(format!("          {what}: {}", list.join(" ")));
+                }
+            }
+        }
+        None => lines.push("request:  not classified".into()),
     }
     if let Some(c) = &eval.candidate {
-        text += &format!(
-            "relink:   {} -> {}\n",
+        lines.push(format!(
+            "relink:   {} -> {}",
             c.input.display(),
             c.output.display()
-        );
+        ));
     }
     if let Some(i) = &eval.input {
-        text += &format!("input:    {i:?}\n");
+        lines.push(format!("input:    {}", input_in_words(i)));
     }
-    match &eval.kconfig {
-        Some(k) => {
-            text += &format!(
-                "kconfig:  lto={:?} objtool={} modules={}\n",
-                k.lto(),
-                k.enabled("CONFIG_OBJTOOL"),
-                k.enabled("CONFIG_MODULES")
-            )
-        }
-        None => text += "kconfig:  no include/config/auto.conf here\n",
-    }
+    lines.push(match &eval.kconfig {
+        Some(k) => format!(
+            "kconfig:  {}, objtool {}, modules {}",
+            k.lto().describe(),
+            on_off(k.enabled("CONFIG_OBJTOOL")),
+            on_off(k.enabled("CONFIG_MODULES"))
+        ),
+        None => "kconfig:  no include/config/auto.conf here".into(),
+    });
     if let Some(r) = &eval.recipe {
-        text += &format!("recipe:   {r:?}\n");
+        lines.push(format!("recipe:   {}", recipe_in_words(r)));
     }
-    emit(&text)
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+fn on_off(enabled: bool) -> &'static str {
+    if enabled {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+fn request_in_words(r: &LinkRequest) -> String {
+    let mut facts = vec![if r.relocatable {
+        "relocatable (-r)".to_string()
+    } else {
+        "not relocatable".to_string()
+    }];
+    facts.push(match &r.output {
+        Some(o) => format!("output {}", o.display()),
+        None => "no output".into(),
+    });
+    let inputs: Vec<String> = r.inputs.iter().map(|i| i.display().to_string()).collect();
+    facts.push(match inputs.len() {
+        0 => "no inputs".into(),
+        1 => format!("1 input: {}", inputs[0]),
+        n => format!("{n} inputs: {}", inputs.join(" ")),
+    });
+    if r.probe {
+        facts.push("a probe (--version, -v, -V or --help)".into());
+    }
+    if r.used_response_file {
+        facts.push("arguments read from a response file".into());
+    }
+    facts.join(", ")
+}
+
+fn input_in_words(input: &Input) -> String {
+    match input {
+        Input::Bitcode { lto: Lto::None } => "bitcode without an LTO summary".into(),
+        Input::Bitcode { lto } => format!("{} bitcode", lto.describe()),
+        Input::CorruptBitcode(e) => format!("corrupt bitcode: {e}"),
+        Input::NotBitcode(kind) => format!("{kind}, not bitcode"),
+        Input::Unreadable(e) => format!("unreadable: {e}"),
+    }
+}
+
+fn recipe_in_words(recipe: &RecipeContext) -> String {
+    let (pid, facts) = match recipe {
+        RecipeContext::NotVisible { why } => return format!("not visible: {why}"),
+        RecipeContext::Visible { pid, facts } => (pid, facts),
+    };
+    let compile = match &facts.compile {
+        None => "no compile of the input before the relink".to_string(),
+        Some(c) => format!(
+            "compiled {}, KBUILD_BASENAME {}, KBUILD_MODNAME {}",
+            if c.module {
+                "as a module (-DMODULE)"
+            } else {
+                "built in"
+            },
+            c.basename.as_deref().unwrap_or("(none)"),
+            c.modname.as_deref().unwrap_or("(none)")
+        ),
+    };
+    let objtool = if facts.objtool_follows {
+        "objtool reads it next"
+    } else {
+        "objtool does not read it next"
+    };
+    format!("the shell of process {pid}: {compile}; {objtool}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decision::{Decision, Reason};
+    use crate::recipe::{CompileFacts, RecipeFacts};
+
+    #[test]
+    fn explanation_is_in_words() {
+        let request = LinkRequest {
+            relocatable: true,
+            output: Some("lib/.tmp_a.o".into()),
+            inputs: vec!["lib/a.o".into()],
+            ..LinkRequest::default()
+        };
+        let eval = Evaluation {
+            request: Some(request),
+            candidate: Some(crate::decision::Candidate {
+                input: "lib/a.o".into(),
+                output: "lib/.tmp_a.o".into(),
+            }),
+            input: Some(Input::Bitcode { lto: Lto::Thin }),
+            kconfig: Some(crate::context::Kconfig::parse("CONFIG_LTO_CLANG_THIN=y\n")),
+            recipe: Some(RecipeContext::Visible {
+                pid: 42,
+                facts: RecipeFacts {
+                    compile: Some(CompileFacts {
+                        module: true,
+                        basename: Some("a".into()),
+                        modname: Some("a".into()),
+                    }),
+                    objtool_follows: false,
+                },
+            }),
+            decision: Decision::Forward(Reason::SingleObjectModule),
+        };
+        assert_eq!(
+            explanation(Mode::Auto, &eval),
+            "decision: forward\n\
+             reason:   single-object-module (single-object module: modpost needs ELF)\n\
+             mode:     auto\n\
+             request:  relocatable (-r), output lib/.tmp_a.o, 1 input: lib/a.o\n\
+             relink:   lib/a.o -> lib/.tmp_a.o\n\
+             input:    ThinLTO bitcode\n\
+             kconfig:  ThinLTO, objtool off, modules off\n\
+             recipe:   the shell of process 42: compiled as a module (-DMODULE), \
+             KBUILD_BASENAME a, KBUILD_MODNAME a; objtool does not read it next\n"
+        );
+    }
 }

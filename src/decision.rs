@@ -214,7 +214,7 @@ impl PartialEq<&str> for ReasonTag {
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Reason::ModeOff => write!(f, "{}=off", MODE),
+            Reason::ModeOff => write!(f, "{MODE}=off"),
             Reason::NotRelocatable => write!(f, "not a relocatable (-r) link"),
             Reason::Probe => write!(f, "informational call (--version, -v, --help)"),
             Reason::ResponseFile(e) => write!(f, "response file not analysable: {e}"),
@@ -256,10 +256,10 @@ impl fmt::Display for Reason {
             Reason::SingleObjectModule => write!(f, "single-object module: modpost needs ELF"),
             Reason::ObjtoolFollows => write!(f, "objtool reads this object next: it needs ELF"),
             Reason::FixedKernelKeepsBitcode(lto) => {
-                write!(f, "{lto:?} LTO bitcode the fixed kernel does not relink")
+                write!(f, "{} bitcode the fixed kernel does not relink", lto.describe())
             }
             Reason::ForcedWithoutRecipe(lto) => {
-                write!(f, "{lto:?} LTO bitcode, no recipe visible, {}=force", MODE)
+                write!(f, "{} bitcode, no recipe visible, {MODE}=force", lto.describe())
             }
         }
     }

@@ -94,7 +94,7 @@ pub fn examine_input(path: &Path) -> Input {
             bitcode: Some(facts),
             ..
         }) => Input::Bitcode { lto: facts.lto },
-        Ok(other) => Input::NotBitcode(format!("{:?}", other.kind)),
+        Ok(other) => Input::NotBitcode(crate::inspect::kind_in_words(&other.kind).to_string()),
         Err(e @ bitcode::BitcodeError::Io(_)) => {
             Input::Unreadable(format!("{}: {e}", path.display()))
         }

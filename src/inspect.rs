@@ -35,16 +35,22 @@ pub fn inspect(path: &Path) -> Result<Inspection, String> {
     })
 }
 
-/// One line a person reads at a glance.
-pub fn render_line(i: &Inspection) -> String {
-    let kind = match i.kind {
+/// A file kind in words, as `--shim-inspect` and the decision's reasons
+/// name it.
+pub fn kind_in_words(kind: &FileKind) -> &'static str {
+    match kind {
         FileKind::Elf => "ELF",
         FileKind::RawBitcode => "raw bitcode",
         FileKind::WrappedBitcode => "wrapped bitcode",
         FileKind::Archive => "archive",
         FileKind::ThinArchive => "thin archive",
         FileKind::Other => "other",
-    };
+    }
+}
+
+/// One line a person reads at a glance.
+pub fn render_line(i: &Inspection) -> String {
+    let kind = kind_in_words(&i.kind);
     let mut line = format!("{}: {kind}, {} bytes", i.path.display(), i.bytes);
     if let Some(lto) = i.lto {
         let lto = match lto {
