@@ -26,7 +26,11 @@ pub enum RecipeContext {
 /// Reads the process tree upwards from the parent for a shell script that
 /// contains this relink.
 pub fn find_recipe(input: &Path, output: &Path) -> RecipeContext {
-    let mut pid = std::os::unix::process::parent_id();
+    find_recipe_from(std::os::unix::process::parent_id(), input, output)
+}
+
+/// As [`find_recipe`], starting at `pid` instead of the parent.
+fn find_recipe_from(mut pid: u32, input: &Path, output: &Path) -> RecipeContext {
     let mut looked = Vec::new();
     for _ in 0..MAX_ANCESTORS {
         if pid <= 1 {
@@ -176,12 +180,61 @@ mod tests {
     }
 
     #[test]
-    fn our_own_parent_is_found_through_proc() {
-        // The test runner is not a shell: nothing is visible, and the reason
-        // names the ancestors that were read.
-        match find_recipe(Path::new("a.o"), Path::new(".tmp_a.o")) {
-            RecipeContext::NotVisible { why } => assert!(why.contains("ancestors"), "{why}"),
-            other => panic!("unexpected {other:?}"),
+    fn proc_gives_our_own_argv_and_parent() {
+        let me = std::process::id();
+        let argv: Vec<OsString> = std::env::args_os().collect();
+        assert_eq!(read_cmdline(me), Some(argv));
+        assert_eq!(parent_of(me), Some(std::os::unix::process::parent_id()));
+    }
+
+    /// A real `sh -c` recipe, read through /proc as the shim reads its
+    /// parent's: the walk finds it and reads the compile and objtool facts.
+    #[test]
+    fn a_shell_recipe_is_found_through_proc() {
+        use std::io::{BufRead, BufReader, Write};
+        use std::process::{Command, Stdio};
+        // `read` is a builtin: the shell itself waits, so it is the process
+        // the walk reads; `true` stands in for the compiler and the linker.
+        let script = "echo started; read go; \
+                      true -DMODULE -DKBUILD_BASENAME='\"a\"' -DKBUILD_MODNAME='\"m\"' -c -o d/a.o d/a.c; \
+                      true -r -o d/.tmp_a.o d/a.o";
+        let mut sh = Command::new("sh")
+            .args(["-c", script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("sh (Debian package dash) runs");
+        let mut started = String::new();
+        BufReader::new(sh.stdout.take().unwrap())
+            .read_line(&mut started)
+            .unwrap();
+        assert_eq!(started, "started\n", "sh has exec'd by now");
+        let found = find_recipe_from(sh.id(), Path::new("d/a.o"), Path::new("d/.tmp_a.o"));
+        let other = find_recipe_from(sh.id(), Path::new("d/b.o"), Path::new("d/.tmp_b.o"));
+        sh.stdin.take().unwrap().write_all(b"go\n").unwrap();
+        assert!(sh.wait().unwrap().success());
+        let expected = RecipeFacts {
+            compile: Some(recipe::CompileFacts {
+                module: true,
+                basename: Some("a".into()),
+                modname: Some("m".into()),
+            }),
+            objtool_follows: false,
+        };
+        assert_eq!(
+            found,
+            RecipeContext::Visible {
+                pid: sh.id(),
+                facts: expected
+            }
+        );
+        // Another object's relink is not in this recipe: the walk goes on
+        // to the test runner and names what it read.
+        match other {
+            RecipeContext::NotVisible { why } => {
+                assert!(why.contains(&sh.id().to_string()), "{why}")
+            }
+            visible => panic!("found a recipe for d/b.o: {visible:?}"),
         }
     }
 }

@@ -101,3 +101,72 @@ pub fn examine_input(path: &Path) -> Input {
         Err(e) => Input::CorruptBitcode(e.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decision::ReasonTag;
+
+    fn os(line: &str) -> Vec<OsString> {
+        line.split_whitespace().map(OsString::from).collect()
+    }
+
+    /// The header's promise: every call but the relink shape is settled
+    /// from argv alone. The directory does not exist, so any read of the
+    /// input, the configuration or the recipe would show in the facts
+    /// (as an unreadable input at least); none is gathered.
+    #[test]
+    fn the_common_call_is_settled_from_argv_alone() {
+        let nowhere = Path::new("/nonexistent/kbuild-ld-shim/objtree");
+        assert!(!nowhere.exists());
+        for (line, tag) in [
+            ("--version", ReasonTag::Probe),
+            (
+                "-EL -maarch64elf -o vmlinux -T vmlinux.lds vmlinux.o",
+                ReasonTag::NotRelocatable,
+            ),
+            (
+                "-r -o vmlinux.o --whole-archive vmlinux.a --no-whole-archive",
+                ReasonTag::ChangesLink,
+            ),
+            (
+                "-r -T scripts/module.lds -o lib/m.ko lib/m.o lib/m.mod.o",
+                ReasonTag::ChangesLink,
+            ),
+            (
+                "-r -o drivers/foo.o drivers/foo-a.o drivers/foo-b.o",
+                ReasonTag::InputCount,
+            ),
+            (
+                "-r -o drivers/foo.o drivers/foo-main.o",
+                ReasonTag::OutputNotTmp,
+            ),
+            (
+                "--frobnicate -r -o d/.tmp_a.o d/a.o",
+                ReasonTag::UnknownOption,
+            ),
+        ] {
+            let eval = evaluate(Mode::Auto, &os(line), nowhere);
+            assert!(!eval.decision.is_passthrough(), "{line}");
+            assert_eq!(eval.decision.reason().tag(), tag, "{line}");
+            assert!(eval.request.is_some(), "{line}");
+            assert_eq!(
+                (&eval.candidate, &eval.input, &eval.kconfig, &eval.recipe),
+                (&None, &None, &None, &None),
+                "{line}"
+            );
+        }
+        // The relink shape is the one call that looks further: here it
+        // finds no input, and says so.
+        let eval = evaluate(Mode::Auto, &os("-r -o d/.tmp_a.o d/a.o"), nowhere);
+        assert!(matches!(eval.input, Some(Input::Unreadable(_))), "{eval:?}");
+        assert_eq!(eval.decision.reason().tag(), ReasonTag::InputUnreadable);
+    }
+
+    #[test]
+    fn mode_off_reads_not_even_argv() {
+        let eval = evaluate(Mode::Off, &os("-r -o d/.tmp_a.o d/a.o"), Path::new("/"));
+        assert_eq!(eval.decision, Decision::Forward(Reason::ModeOff));
+        assert!(eval.request.is_none());
+    }
+}
