@@ -546,7 +546,8 @@ mod tests {
 
     #[test]
     fn expansion_size_cap() {
-        // 1024 names of a file holding 1024 words: over MAX_ARGS, no cycle.
+        // 1000 names of a file holding 1100 words: 1,100,000 arguments, over
+        // MAX_ARGS (1,048,576), and no cycle.
         let wide = vec!["w"; 1100].join(" ");
         let names = vec!["@wide"; 1000].join(" ");
         let err = expand_with(
