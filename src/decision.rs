@@ -456,15 +456,15 @@ mod tests {
             "-EL -maarch64elf -z norelro -mllvm -import-instr-limit=5 -z noexecstack";
         let shape = |line: &str| {
             let args: Vec<std::ffi::OsString> = line.split_whitespace().map(Into::into).collect();
-            let files = |p: &Path| match p.to_str() {
-                Some("drivers/solo.mod") => Ok(b"drivers/solo_core.o\n".to_vec()),
-                Some("drivers/comp.mod") => {
-                    Ok(b"drivers/comp_main.o drivers/comp_util.o\n".to_vec())
-                }
-                Some("loop.rsp") => Ok(b"@loop.rsp\n".to_vec()),
-                Some("d/a.rsp") => Ok(b"d/a.o\n".to_vec()),
-                _ => Err(std::io::Error::from(std::io::ErrorKind::NotFound)),
-            };
+            let files = crate::response_file::in_memory(&[
+                ("drivers/solo.mod", "drivers/solo_core.o\n"),
+                (
+                    "drivers/comp.mod",
+                    "drivers/comp_main.o drivers/comp_util.o\n",
+                ),
+                ("loop.rsp", "@loop.rsp\n"),
+                ("d/a.rsp", "d/a.o\n"),
+            ]);
             match crate::request::classify(&args, files) {
                 Ok(request) => relink_candidate(&request).map(|c| c.input),
                 Err(e) => Err(Reason::ResponseFile(e.to_string())),

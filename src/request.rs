@@ -224,22 +224,10 @@ fn concat_plugin_opts(args: Vec<OsString>) -> Vec<OsString> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use crate::response_file::in_memory as files;
 
     fn os(s: &str) -> Vec<OsString> {
         s.split_whitespace().map(OsString::from).collect()
-    }
-
-    fn files(map: &[(&str, &str)]) -> impl FnMut(&Path) -> io::Result<Vec<u8>> {
-        let map: HashMap<PathBuf, Vec<u8>> = map
-            .iter()
-            .map(|(k, v)| (PathBuf::from(k), v.as_bytes().to_vec()))
-            .collect();
-        move |p: &Path| {
-            map.get(p)
-                .cloned()
-                .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
-        }
     }
 
     fn classify_str(s: &str) -> LinkRequest {

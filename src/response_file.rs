@@ -333,27 +333,30 @@ fn tokenize_gnu(path: &Path, bytes: &[u8]) -> Result<Vec<String>, ResponseFileEr
     Ok(words.into_iter().filter(|w| !w.is_empty()).collect())
 }
 
+/// For tests: a reader over an in-memory map of file name -> contents
+/// (`a.rsp` and `./a.rsp` are one file), so expansion needs no disk.
+#[cfg(test)]
+pub(crate) fn in_memory(map: &[(&str, &str)]) -> impl FnMut(&Path) -> io::Result<Vec<u8>> {
+    let map: std::collections::HashMap<PathBuf, Vec<u8>> = map
+        .iter()
+        .map(|(k, v)| (normalize(Path::new(k)), v.as_bytes().to_vec()))
+        .collect();
+    move |p: &Path| {
+        map.get(&normalize(p))
+            .cloned()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn os(v: &[&str]) -> Vec<OsString> {
         v.iter().map(OsString::from).collect()
     }
 
-    /// A reader over an in-memory map of file name -> contents.
-    fn files(map: &[(&str, &str)]) -> impl FnMut(&Path) -> io::Result<Vec<u8>> {
-        let map: HashMap<PathBuf, Vec<u8>> = map
-            .iter()
-            .map(|(k, v)| (PathBuf::from(k), v.as_bytes().to_vec()))
-            .collect();
-        move |p: &Path| {
-            map.get(&normalize(p))
-                .cloned()
-                .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
-        }
-    }
+    use super::in_memory as files;
 
     #[test]
     fn no_response_file_passes_through() {
