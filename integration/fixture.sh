@@ -4,13 +4,17 @@
 # Byte-for-byte test of kbuild-ld-shim on a small kernel-shaped tree
 # (integration/fixture/) whose recipes reproduce Linux 6.13 kbuild's $(LD) calls.
 #
-#   integration/fixture.sh [SHIM]        full test (ld.lld-19 only if no SHIM)
+#   integration/fixture.sh [SHIM]        full test (ld.lld-N only if no SHIM)
 #   integration/fixture.sh --demo SHIM   arm64 only, prints the side-by-side table
+#
+# N is FIXTURE_LLVM (default 19): every build uses clang-N, ld.lld-N,
+# llvm-ar-N, llvm-nm-N, llvm-objdump-N and LLVM=-N, so the whole test runs on
+# one LLVM release, as a kernel built with LLVM=-N would.
 #
 # For ARCH in arm64 x86_64 it builds, each from the same fixture into the SAME
 # output path (then moved aside, so no embedded path can differ):
-#   fixed+ld.lld    FLAVOR=fixed   (upstream 695ed93bb30e)   LD=ld.lld-19
-#   unfixed+ld.lld  FLAVOR=unfixed (6.13.0: every object relinked)  LD=ld.lld-19
+#   fixed+ld.lld    FLAVOR=fixed   (upstream 695ed93bb30e)   LD=ld.lld-N
+#   unfixed+ld.lld  FLAVOR=unfixed (6.13.0: every object relinked)  LD=ld.lld-N
 #   unfixed+shim    FLAVOR=unfixed LD=SHIM   (and a second clean build of it)
 #   fixed+shim      FLAVOR=fixed   LD=SHIM
 # and asserts:
@@ -21,18 +25,27 @@
 #       still called (bl/call <add_one>) in unfixed+ld.lld's
 #   (d) the objtool/modpost stand-ins ran on the expected objects, never failed
 #   (e) a second clean make -j8 of unfixed+shim gives the same bytes
+#   (f) every vmlinux's .comment names LLD N and clang N: the shim ran
+#       ld.lld-N (found through LLVM=-N), not some other ld.lld on PATH
 #
-# Environment: FIXTURE_KEEP=dir keeps every build under dir (default: a
-# mktemp -d removed on exit); FIXTURE_JOBS (default 8); FIXTURE_LLD (ld.lld-19).
-# The builds get LLVM=-19 on the make command line (kbuild's convention), so a
-# shim can find ld.lld-19 the way it would in a kernel build.
+# Environment: FIXTURE_LLVM=N (default 19); FIXTURE_KEEP=dir keeps every
+# build under dir (default: a mktemp -d removed on exit); FIXTURE_JOBS
+# (default 8); FIXTURE_LLD (default ld.lld-N). The builds get LLVM=-N on the
+# make command line (kbuild's convention), so a shim can find ld.lld-N the way
+# it would in a kernel build.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 fixture=$here/fixture
-lld=${FIXTURE_LLD:-ld.lld-19}
+llvm=${FIXTURE_LLVM:-19}
+[[ $llvm =~ ^[1-9][0-9]*$ ]] || { echo "fixture: FIXTURE_LLVM='$llvm' is not an LLVM major version (e.g. 16)" >&2; exit 2; }
+lld=${FIXTURE_LLD:-ld.lld-$llvm}
 jobs=${FIXTURE_JOBS:-8}
-objdump=llvm-objdump-19
+cc=clang-$llvm
+ar=llvm-ar-$llvm
+nm=llvm-nm-$llvm
+objdump=llvm-objdump-$llvm
+readelf=llvm-readelf-$llvm
 
 usage() {
 	echo "usage: $0 [SHIM] | $0 --demo SHIM" >&2
@@ -58,8 +71,14 @@ if [ -n "$shim" ]; then
 	fi
 fi
 
-for tool in make clang-19 "$lld" llvm-ar-19 llvm-nm-19 "$objdump" cmp od; do
-	command -v "$tool" >/dev/null || { echo "fixture: required tool '$tool' not found" >&2; exit 2; }
+for tool in make "$cc" "$lld" "$ar" "$nm" "$objdump" "$readelf" cmp od; do
+	command -v "$tool" >/dev/null || {
+		case $tool in
+		clang-*|ld.lld-*|llvm-*) echo "fixture: required tool '$tool' not found (apt-get install clang-$llvm lld-$llvm llvm-$llvm)" >&2 ;;
+		*) echo "fixture: required tool '$tool' not found" >&2 ;;
+		esac
+		exit 2
+	}
 done
 
 if [ -n "${FIXTURE_KEEP:-}" ]; then
@@ -86,8 +105,8 @@ build() {
 	local dest=$work/$arch.$variant log=$work/$arch.$variant.log
 	rm -rf "$out" "$dest"
 	local t0=$SECONDS
-	if make -C "$fixture" O="$out" ARCH="$arch" FLAVOR="$flavor" LD="$ld" LLVM=-19 \
-		-j"$jobs" >"$log" 2>&1; then
+	if make -C "$fixture" O="$out" ARCH="$arch" FLAVOR="$flavor" LD="$ld" LLVM=-"$llvm" \
+		CC="$cc" AR="$ar" NM="$nm" -j"$jobs" >"$log" 2>&1; then
 		built["$arch $variant"]=1
 		[ $demo -eq 1 ] || echo "built: $arch $variant (FLAVOR=$flavor LD=$ld) in $((SECONDS - t0))s"
 	else
@@ -168,6 +187,7 @@ row() {	# row ARCH VARIANT: one line of the table
 }
 
 print_table() {
+	echo "LLVM $llvm ($("$cc" --version | head -n 1); $("$lld" --version | head -n 1))"
 	printf '%-7s %-16s %10s %7s %14s  %s\n' ARCH variant 'bitcode .o' 'ELF .o' 'add_one calls' 'same bytes as fixed+ld.lld'
 	printf '%s\n' "${rows[@]}"
 }
@@ -193,6 +213,18 @@ check_tools() {
 		pass "$arch $variant: modpost checked $m ELF objects, objtool $o, no failure"
 	else
 		fail "$arch $variant: expected 5 modpost and $want_o objtool checks, saw $m and $o"
+	fi
+}
+
+# (f) lld and clang write their versions into .comment
+check_toolchain() {
+	local arch=$1 variant=$2 v=$work/$1.$2/vmlinux comment
+	ok_built "$arch" "$variant" || return 0
+	comment=$("$readelf" -p .comment "$v" 2>&1) || { fail "$arch $variant: cannot read .comment of vmlinux: $comment"; return; }
+	if grep -q "LLD $llvm\." <<<"$comment" && grep -q "clang version $llvm\." <<<"$comment"; then
+		pass "$arch $variant: vmlinux was made by LLD $llvm and clang $llvm"
+	else
+		fail "$arch $variant: vmlinux .comment does not name LLD $llvm and clang $llvm: $(grep -o '\(LLD\|clang version\) [0-9.]*' <<<"$comment" | sort -u | tr '\n' ' ')"
 	fi
 }
 
@@ -270,6 +302,11 @@ for arch in arm64 x86_64; do
 	# (d)
 	for v in fixed+ld.lld unfixed+ld.lld ${shim:+unfixed+shim fixed+shim unfixed+shim.2}; do
 		check_tools "$arch" "$v"
+	done
+
+	# (f)
+	for v in fixed+ld.lld unfixed+ld.lld ${shim:+unfixed+shim fixed+shim unfixed+shim.2}; do
+		check_toolchain "$arch" "$v"
 	done
 
 	for v in fixed+ld.lld unfixed+ld.lld ${shim:+unfixed+shim fixed+shim}; do
