@@ -4,7 +4,7 @@
 # End-to-end test of kbuild-ld-shim on a real Linux kernel (Debian's
 # linux-source-6.12), bit for bit.
 #
-#   integration/kernel.sh [--arch arm64|x86_64|all] [--shim PATH]
+#   integration/kernel.sh [--arch arm64|x86_64|all] [--shim PATH] [--llvm N]
 #
 # Debian 6.12's scripts/Makefile.build relinks only single-object modules
 # (cmd_ld_single_m = $(if $(is-single-obj-m), ...)): the fixed behaviour.
@@ -15,8 +15,8 @@
 # Per arch (tinyconfig + LTO_CLANG_THIN + MODULES + 5 tristates as m), three
 # builds, all from the same source path into the same O= path (then moved
 # aside, so no embedded path can differ):
-#   reference   as shipped              LD=ld.lld-19
-#   regressed   objtool-enabled edit    LD=ld.lld-19
+#   reference   as shipped              LD=ld.lld-N
+#   regressed   objtool-enabled edit    LD=ld.lld-N
 #   shim        objtool-enabled edit    LD=<shim>, KBUILD_LD_SHIM_RECORD set
 # and asserts:
 #   - shim: vmlinux and every .ko byte-identical to reference
@@ -27,7 +27,12 @@
 #     kbuild neither hands to objtool (.N.o.cmd) nor builds as a single-object
 #     module, nor *.mod.o; every single-object module forwarded
 #
+# N is the LLVM major (--llvm N, else KERNEL_LLVM, else 19): every build
+# uses LLVM=-N (so clang-N, ld.lld-N, llvm-*-N) and the checks llvm-nm-N and
+# llvm-objdump-N; the summary names N.
+#
 # Environment:
+#   KERNEL_LLVM   LLVM major version (default 19; --llvm overrides)
 #   KERNEL_WORK   scratch dir, outside the repo (default /tmp/kbuild-ld-shim-kernel);
 #                 an existing unpack there is reused
 #   KERNEL_JOBS   make -j (default: nproc)
@@ -39,21 +44,20 @@ repo=$(cd "$here/.." && pwd)
 work=${KERNEL_WORK:-/tmp/kbuild-ld-shim-kernel}
 jobs=${KERNEL_JOBS:-$(nproc)}
 tarball=/usr/src/linux-source-6.12.tar.xz
-lld=ld.lld-19
-nm=llvm-nm-19
-objdump=llvm-objdump-19
 modules=(CRC_CCITT CRC16 CRC_ITU_T LIBCRC32C XZ_DEC)
-packages=(linux-source-6.12 clang-19 lld-19 llvm-19 flex bison bc libelf-dev libssl-dev make xz-utils jq)
 
 usage() {
-	echo "usage: $0 [--arch arm64|x86_64|all] [--shim PATH]" >&2
+	echo "usage: $0 [--arch arm64|x86_64|all] [--shim PATH] [--llvm N]" >&2
 	exit 2
 }
 
 arch_opt=all
 shim=
+llvm=${KERNEL_LLVM:-19}
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--llvm) [ $# -ge 2 ] || usage; llvm=$2; shift 2 ;;
+	--llvm=*) llvm=${1#--llvm=}; shift ;;
 	--arch) [ $# -ge 2 ] || usage; arch_opt=$2; shift 2 ;;
 	--arch=*) arch_opt=${1#--arch=}; shift ;;
 	--shim) [ $# -ge 2 ] || usage; shim=$2; shift 2 ;;
@@ -67,6 +71,11 @@ arm64|x86_64) arches=("$arch_opt") ;;
 all) arches=(arm64 x86_64) ;;
 *) usage ;;
 esac
+[[ $llvm =~ ^[1-9][0-9]*$ ]] || { echo "kernel: LLVM version '$llvm' is not a major version number (e.g. 16)" >&2; exit 2; }
+lld=ld.lld-$llvm
+nm=llvm-nm-$llvm
+objdump=llvm-objdump-$llvm
+packages=(linux-source-6.12 "clang-$llvm" "lld-$llvm" "llvm-$llvm" flex bison bc libelf-dev libssl-dev make xz-utils jq)
 
 mkdir -p "$work" || { echo "kernel: cannot create KERNEL_WORK=$work" >&2; exit 2; }
 work=$(cd "$work" && pwd -P)
@@ -113,10 +122,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
 	echo "   all installed: ${packages[*]}"
 fi
-for tool in clang-19 "$lld" "$nm" "$objdump" llvm-ar-19 make flex bison bc jq sha256sum cmp; do
+for tool in "clang-$llvm" "$lld" "$nm" "$objdump" "llvm-ar-$llvm" make flex bison bc jq sha256sum cmp; do
 	command -v "$tool" >/dev/null || die "required tool '$tool' not found"
 done
 [ -f "$tarball" ] || die "$tarball missing after installing linux-source-6.12"
+echo "   LLVM $llvm: $("clang-$llvm" --version | head -n 1); $("$lld" --version | head -n 1)"
 phase_end
 
 # ---------------------------------------------------------------- shim
@@ -140,7 +150,7 @@ phase_end
 phase_start "unpack"
 src=$work/linux-source-6.12
 out=$work/out			# the one output path every build uses
-results=$work/results
+results=$work/results-llvm$llvm
 if [ -f "$work/.unpacked" ] && [ -f "$src/Makefile" ]; then
 	echo "   reusing $src"
 else
@@ -181,7 +191,7 @@ trap 'set_flavor reference >/dev/null 2>&1 || true' EXIT
 kmake() {
 	env KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026' KBUILD_BUILD_USER=kbuild \
 		KBUILD_BUILD_HOST=kbuild-ld-shim KBUILD_BUILD_VERSION=1 \
-		make -C "$src" O="$out" LLVM=-19 "$@"
+		make -C "$src" O="$out" LLVM=-"$llvm" "$@"
 }
 
 is_bitcode() { [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = 4243c0de ] || [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = dec0170b ]; }
@@ -438,7 +448,7 @@ for arch in "${arches[@]}"; do run_arch "$arch"; done
 
 total=$(printf '%.0f' "$(echo "$(date +%s.%N) - $t_all" | bc)")
 echo
-echo "Summary (Linux $(sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$src/Makefile" | paste -sd.), make -j$jobs, LLVM=-19)"
+echo "Summary (Linux $(sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$src/Makefile" | paste -sd.), make -j$jobs, LLVM=-$llvm: $("clang-$llvm" --version | head -n 1), $("$lld" --version | head -n 1))"
 printf '%-7s %-10s %6s %7s %6s %6s %7s %8s %4s %-9s %s\n' arch variant wall_s bc_objs pass fwd llvm_sym calls ko "=ref?" "sha256(vmlinux)"
 for arch in "${arches[@]}"; do
 	for v in reference regressed shim; do
