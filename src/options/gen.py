@@ -238,7 +238,9 @@ def rows_of(parsed):
 def resolve(arg):
     path = arg if "/" in arg else shutil.which(arg)
     if not path or not os.path.isfile(path):
-        raise GenError(f"{arg}: not found (install lld-N for ld.lld-N)")
+        name = os.path.basename(arg)
+        package = "lld-" + name[len("ld.lld-") :] if name.startswith("ld.lld-") else "lld"
+        raise GenError(f"{arg}: not found (apt-get install {package})")
     return path
 
 
@@ -246,7 +248,8 @@ def version(path):
     out = subprocess.run([path, "--version"], capture_output=True, text=True, check=False)
     line = out.stdout.strip().splitlines()[0] if out.stdout.strip() else ""
     if out.returncode != 0 or "LLD" not in line:
-        raise GenError(f"{path} --version: not an ld.lld ({line or out.stderr.strip()})")
+        said = line or out.stderr.strip() or f"exit status {out.returncode}, no output"
+        raise GenError(f"{path} --version: not an ld.lld ({said})")
     return line.replace(" (compatible with GNU linkers)", "")
 
 
@@ -270,7 +273,12 @@ def main(argv):
     try:
         path = resolve(argv[1])
         ver = version(path)
-        text = render(ver, rows_of(elf_options(os.path.realpath(path))))
+        real = os.path.realpath(path)
+        try:
+            parsed = elf_options(real)
+        except (struct.error, IndexError, ValueError) as e:
+            raise GenError(f"{real}: malformed ELF file ({e})") from e
+        text = render(ver, rows_of(parsed))
     except (GenError, OSError) as e:
         sys.stderr.write(f"gen.py: {e}\n")
         return 1
