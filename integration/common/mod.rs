@@ -18,6 +18,8 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use kbuild_ld_shim::environment;
+
 // ------------------------------------------------------------ the toolchain
 
 pub const LLD: &str = "/usr/bin/ld.lld-19";
@@ -69,11 +71,11 @@ pub fn require_toolchain() {
 // ------------------------------------------------- commands in a known state
 
 /// Variables of the caller's environment that would change what a test
-/// runs: the shim's own settings, kbuild's toolchain selection, make's
-/// flags (a `make test` would hand its jobserver down), the variables the
-/// fixture's Makefile and fixture.sh read.
+/// runs, besides the shim's own ([`environment::SETTINGS`] and the guard):
+/// kbuild's toolchain selection, make's flags (a `make test` would hand its
+/// jobserver down), the variables the fixture's Makefile reads; and, by
+/// prefix, fixture.sh's `FIXTURE_*` settings.
 const CALLER_VARIABLES: &[&str] = &[
-    "LLVM",
     "LLVM_IAS",
     "CC",
     "LD",
@@ -88,7 +90,6 @@ const CALLER_VARIABLES: &[&str] = &[
     "GNUMAKEFLAGS",
     "MAKELEVEL",
 ];
-const CALLER_PREFIXES: &[&str] = &["KBUILD_LD_SHIM_", "FIXTURE_"];
 
 /// A command that starts the same whatever started the test run: none of
 /// the caller's shim, toolchain or make settings, the C locale (messages
@@ -100,7 +101,10 @@ pub fn command(program: impl AsRef<OsStr>, cwd: &Path) -> Command {
     cmd.current_dir(cwd).stdin(Stdio::null()).env("LC_ALL", "C");
     for (name, _) in std::env::vars_os() {
         let text = name.to_string_lossy();
-        if CALLER_VARIABLES.contains(&&*text) || CALLER_PREFIXES.iter().any(|p| text.starts_with(p))
+        if environment::SETTINGS.contains(&&*text)
+            || text == environment::GUARD
+            || CALLER_VARIABLES.contains(&&*text)
+            || text.starts_with("FIXTURE_")
         {
             cmd.env_remove(&name);
         }
