@@ -2,8 +2,8 @@
 # Generates the seed corpora of the fuzz targets under fuzz/corpus/<target>/
 # from real material: bitcode made by clang-19, kbuild command lines and
 # recipes printed by the kernel-shaped fixture's Makefile (make -n), and the
-# recipe text of src/recipe.rs's tests. Nothing large is committed; the
-# corpus directory is in .gitignore.
+# recipe texts of src/recipe.rs's tests (integration/recipe-texts.txt).
+# Nothing large is committed; the corpus directory is in .gitignore.
 #
 #   fuzz/seed.sh            (re)creates the seeds, keeps what the fuzzer found
 set -euo pipefail
@@ -59,13 +59,8 @@ if command -v make >/dev/null && [ -f "$root/integration/fixture/Makefile" ]; th
 		done
 	done
 fi
-# The recipe of src/recipe.rs's tests (an arm64 single-object module).
-cat >>"$recipes" <<'R'
-set -e;  echo '  CC [M]  lib/crc-ccitt.o'; trap 'rm -f lib/crc-ccitt.o; trap - HUP; kill -s HUP $$' HUP; clang -Wp,-MMD,lib/.crc-ccitt.o.d -nostdinc -O2 -flto=thin -DMODULE -DKBUILD_BASENAME='"crc_ccitt"' -DKBUILD_MODNAME='"crc_ccitt"' -D__KBUILD_MODNAME=kmod_crc_ccitt -c -o lib/crc-ccitt.o lib/crc-ccitt.c ; ld.lld -EL -maarch64elf -z norelro -mllvm -import-instr-limit=5 -z noexecstack -r -o lib/.tmp_crc-ccitt.o lib/crc-ccitt.o; mv lib/.tmp_crc-ccitt.o lib/crc-ccitt.o; scripts/basic/fixdep lib/.crc-ccitt.o.d lib/crc-ccitt.o 'clang ... -c -o lib/crc-ccitt.o lib/crc-ccitt.c ; ld.lld -r -o lib/.tmp_crc-ccitt.o lib/crc-ccitt.o' > lib/.crc-ccitt.o.tmp; rm -f lib/.crc-ccitt.o.d; mv -f lib/.crc-ccitt.o.tmp lib/.crc-ccitt.o.cmd
-clang -DMODULE -c -o drivers/m.mod.o drivers/m.mod.c; ld.lld -m elf_x86_64 -r -o drivers/.tmp_m.mod.o drivers/m.mod.o; mv drivers/.tmp_m.mod.o drivers/m.mod.o; ./tools/objtool/objtool --hacks=jump_label --orc --module drivers/m.mod.o
-clang -c -o .module-common.o scripts/module-common.c; ld.lld -r -o ./.tmp_.module-common.o .module-common.o; mv ./.tmp_.module-common.o .module-common.o
-a 'b c'"d\"e" f\ g;h&&i||j|k 'it'\''s' "x\ y"
-R
+# The recipe texts of src/recipe.rs's tests (`name: text` lines).
+sed -n 's/^[a-z0-9-]*: //p' "$root/integration/recipe-texts.txt" >>"$recipes"
 i=0
 while IFS= read -r line; do
 	i=$((i + 1))

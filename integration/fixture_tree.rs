@@ -9,8 +9,13 @@ use common::*;
 #[test]
 fn unfixed_through_the_shim_equals_fixed_on_both_arches() {
     require_toolchain();
+    // What fixture.sh runs besides the toolchain.
+    let bash = require_tool("bash", "bash");
+    require_tool("make", "make");
+    require_tool("cmp", "diffutils");
+    require_tool("llvm-nm-19", "llvm-19");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/integration/fixture.sh");
-    let out = command("bash", std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
+    let out = command(bash, std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
         .arg(script)
         .arg(shim())
         .output()

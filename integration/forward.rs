@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::symlink;
 use std::path::Path;
@@ -17,42 +17,16 @@ const MAIN_C: &str =
     "int helper(int);\nvoid _start(void) { volatile int r = helper(41); (void)r; for (;;) {} }\n";
 const HELPER_C: &str = "int helper(int x) { return x + 1; }\n";
 
-/// Runs the same arguments through ld.lld-19 directly and through the shim
-/// (pointed at ld.lld-19), each in its own copy of `setup`'s directory, and
-/// asserts identical stdout, stderr, status and output files.
-fn assert_same_as_lld(args: &[&str], setup: impl Fn(&Path), outputs: &[&str]) -> Output {
+/// Makes a fresh directory with `setup`, runs `args` there through
+/// ld.lld-19 directly and through the shim (pointed at ld.lld-19), and
+/// asserts the caller sees the same stdout, stderr, status and `output`
+/// file (absent from both, when the call writes none).
+#[track_caller]
+fn assert_same_as_lld_after(setup: impl Fn(&Path), args: &[&'static str], output: &str) -> Outcome {
     require_toolchain();
-    let direct = tempfile::tempdir().unwrap();
-    let shimmed = tempfile::tempdir().unwrap();
-    setup(direct.path());
-    setup(shimmed.path());
-    let a = command(LLD, direct.path()).args(args).output().unwrap();
-    let b = command(shim(), shimmed.path())
-        .env("KBUILD_LD_SHIM_REAL_LD", LLD)
-        .args(args)
-        .output()
-        .unwrap();
-    // Paths printed by the linker differ only by the temporary directory.
-    let norm = |bytes: &[u8], dir: &Path| {
-        String::from_utf8_lossy(bytes).replace(&dir.display().to_string(), "<dir>")
-    };
-    assert_eq!(a.status.code(), b.status.code(), "exit status for {args:?}");
-    assert_eq!(
-        norm(&a.stdout, direct.path()),
-        norm(&b.stdout, shimmed.path()),
-        "stdout for {args:?}"
-    );
-    assert_eq!(
-        norm(&a.stderr, direct.path()),
-        norm(&b.stderr, shimmed.path()),
-        "stderr for {args:?}"
-    );
-    for out in outputs {
-        let x = std::fs::read(direct.path().join(out)).unwrap();
-        let y = std::fs::read(shimmed.path().join(out)).unwrap();
-        assert!(x == y, "{out} differs between ld.lld and the shim");
-    }
-    b
+    let d = tempfile::tempdir().unwrap();
+    setup(d.path());
+    assert_same_as_lld(d.path(), &os(args), &d.path().join(output), shim_cmd)
 }
 
 fn two_objects(dir: &Path) {
@@ -60,22 +34,30 @@ fn two_objects(dir: &Path) {
     compile(dir, "helper", HELPER_C, &["-O2"]);
 }
 
+/// [`assert_same_as_lld_after`] for a link that succeeds and writes the ELF
+/// `output`.
+#[track_caller]
+fn assert_links_like_lld(setup: impl Fn(&Path), args: &[&'static str], output: &str) {
+    let out = assert_same_as_lld_after(setup, args, output);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(is_elf(&out.output.unwrap()));
+}
+
 #[test]
 fn final_link_of_a_small_program_is_identical() {
-    let out = assert_same_as_lld(
-        &["-o", "prog", "main.o", "helper.o", "--build-id=sha1"],
+    assert_links_like_lld(
         two_objects,
-        &["prog"],
+        &["-o", "prog", "main.o", "helper.o", "--build-id=sha1"],
+        "prog",
     );
-    assert!(out.status.success());
 }
 
 #[test]
 fn relocatable_link_of_two_elf_objects_is_identical() {
-    assert_same_as_lld(
-        &["-r", "-o", "both.o", "main.o", "helper.o"],
+    assert_links_like_lld(
         two_objects,
-        &["both.o"],
+        &["-r", "-o", "both.o", "main.o", "helper.o"],
+        "both.o",
     );
 }
 
@@ -85,32 +67,32 @@ fn response_file_link_is_identical() {
         two_objects(dir);
         std::fs::write(dir.join("objs.rsp"), "main.o\n'helper.o'\n").unwrap();
     };
-    assert_same_as_lld(&["-r", "-o", "rsp.o", "@objs.rsp"], setup, &["rsp.o"]);
+    assert_links_like_lld(setup, &["-r", "-o", "rsp.o", "@objs.rsp"], "rsp.o");
 }
 
 #[test]
 fn probes_print_exactly_what_lld_prints() {
-    let version = assert_same_as_lld(&["--version"], |_| {}, &[]);
-    let first = String::from_utf8_lossy(&version.stdout);
+    let version = assert_same_as_lld_after(|_| {}, &["--version"], "a.out");
+    let first = &version.stdout;
     // scripts/ld-version.sh reads this first line.
     assert!(
         first.starts_with("Debian LLD 19") || first.starts_with("LLD 19"),
         "{first}"
     );
-    assert_same_as_lld(&["-v"], |_| {}, &[]);
-    assert_same_as_lld(&["--help"], |_| {}, &[]);
+    assert_same_as_lld_after(|_| {}, &["-v"], "a.out");
+    assert_same_as_lld_after(|_| {}, &["--help"], "a.out");
     // kbuild's ld-option probe shape.
-    assert_same_as_lld(&["-z", "noexecstack", "-v"], |_| {}, &[]);
+    assert_same_as_lld_after(|_| {}, &["-z", "noexecstack", "-v"], "a.out");
 }
 
 #[test]
 fn errors_are_lld_errors_with_lld_status() {
-    let unknown = assert_same_as_lld(&["--frobnicate", "main.o"], two_objects, &[]);
-    assert!(!unknown.status.success());
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("frobnicate"));
-    let missing = assert_same_as_lld(&["-r", "-o", "x.o", "nope.o"], |_| {}, &[]);
-    assert!(!missing.status.success());
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("nope.o"));
+    let unknown = assert_same_as_lld_after(two_objects, &["--frobnicate", "main.o"], "a.out");
+    assert_ne!(unknown.code, Some(0));
+    assert!(unknown.stderr.contains("frobnicate"), "{}", unknown.stderr);
+    let missing = assert_same_as_lld_after(|_| {}, &["-r", "-o", "x.o", "nope.o"], "x.o");
+    assert_ne!(missing.code, Some(0));
+    assert!(missing.stderr.contains("nope.o"), "{}", missing.stderr);
 }
 
 #[test]
@@ -118,18 +100,13 @@ fn non_utf8_arguments_reach_lld_byte_for_byte() {
     require_toolchain();
     let d = tempfile::tempdir().unwrap();
     let name = OsString::from_vec(b"in\xffput.o".to_vec());
-    let direct = command(LLD, d.path())
-        .arg("-r")
-        .arg("-o")
-        .arg("o.o")
+    let direct = lld_cmd(d.path())
+        .args(["-r", "-o", "o.o"])
         .arg(&name)
         .output()
         .unwrap();
-    let shimmed = command(shim(), d.path())
-        .env("KBUILD_LD_SHIM_REAL_LD", LLD)
-        .arg("-r")
-        .arg("-o")
-        .arg("o.o")
+    let shimmed = shim_cmd(d.path())
+        .args(["-r", "-o", "o.o"])
         .arg(&name)
         .output()
         .unwrap();
@@ -149,6 +126,27 @@ fn masquerade_dir(link: impl Fn(&Path, &Path)) -> tempfile::TempDir {
 
 fn path_with(first: &Path) -> OsString {
     std::env::join_paths([first, Path::new("/usr/lib/llvm-19/bin")]).unwrap()
+}
+
+/// `ld.lld ARG` found on `path`, the way make finds `$(LD)`.
+fn ld_lld_on_path(path: impl AsRef<OsStr>, arg: &str) -> Output {
+    command("ld.lld", Path::new("/"))
+        .env("PATH", path)
+        .arg(arg)
+        .output()
+        .unwrap()
+}
+
+/// `--version` through the shim with `real_ld` as the real linker: the
+/// exit status and stderr.
+fn version_with_real_ld(dir: &Path, real_ld: &Path) -> (Option<i32>, String) {
+    let out = command(shim(), dir)
+        .env("KBUILD_LD_SHIM_REAL_LD", real_ld)
+        .arg("--version")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), err)
 }
 
 #[test]
@@ -171,18 +169,10 @@ fn masquerade_reaches_the_real_ld_lld_three_ways() {
         copy.path().to_path_buf(),
         relative.path().join("bin"),
     ] {
-        let out = command("ld.lld", Path::new("/"))
-            .env("PATH", path_with(&dir))
-            .arg("--version")
-            .output()
-            .unwrap();
+        let out = ld_lld_on_path(path_with(&dir), "--version");
         assert_eq!(out.stdout, expected.stdout, "through {dir:?}");
         assert!(out.status.success());
-        let which = command("ld.lld", Path::new("/"))
-            .env("PATH", path_with(&dir))
-            .arg("--shim-which")
-            .output()
-            .unwrap();
+        let which = ld_lld_on_path(path_with(&dir), "--shim-which");
         let text = String::from_utf8_lossy(&which.stdout);
         assert!(text.starts_with("/usr/lib/llvm-19/bin/ld.lld\n"), "{text}");
         assert!(text.contains("masquerade"), "{text}");
@@ -193,11 +183,7 @@ fn masquerade_reaches_the_real_ld_lld_three_ways() {
 fn a_path_holding_only_the_shim_fails_fast_with_127() {
     let d = masquerade_dir(|shim, at| symlink(shim, at).unwrap());
     let started = Instant::now();
-    let out = command("ld.lld", Path::new("/"))
-        .env("PATH", d.path())
-        .arg("--version")
-        .output()
-        .unwrap();
+    let out = ld_lld_on_path(d.path(), "--version");
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(out.status.code(), Some(127));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -213,13 +199,8 @@ fn a_copy_of_the_shim_as_the_real_linker_is_caught_by_the_guard() {
     let d = tempfile::tempdir().unwrap();
     let copy = d.path().join("not-really-lld");
     std::fs::copy(shim(), &copy).unwrap();
-    let out = command(shim(), d.path())
-        .env("KBUILD_LD_SHIM_REAL_LD", &copy)
-        .arg("--version")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(127));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (code, err) = version_with_real_ld(d.path(), &copy);
+    assert_eq!(code, Some(127));
     assert!(err.contains("recursive invocation"), "{err}");
 }
 
@@ -258,13 +239,8 @@ fn not_executable_real_linker_gives_126() {
     let d = tempfile::tempdir().unwrap();
     let plain = d.path().join("ld.lld");
     std::fs::write(&plain, "not a program").unwrap();
-    let out = command(shim(), d.path())
-        .env("KBUILD_LD_SHIM_REAL_LD", &plain)
-        .arg("--version")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(126));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (code, err) = version_with_real_ld(d.path(), &plain);
+    assert_eq!(code, Some(126));
     assert!(err.starts_with("kbuild-ld-shim: cannot run"), "{err}");
 }
 

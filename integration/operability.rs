@@ -23,9 +23,8 @@ fn parallel_invocations_write_whole_record_lines_and_the_report_adds_up() {
     }
     let children: Vec<_> = (0..N)
         .map(|i| {
-            let mut cmd = command(shim(), d.path());
-            cmd.env("KBUILD_LD_SHIM_REAL_LD", LLD)
-                .env("KBUILD_LD_SHIM_RECORD", &record_path);
+            let mut cmd = shim_cmd(d.path());
+            cmd.env("KBUILD_LD_SHIM_RECORD", &record_path);
             if i % 2 == 0 {
                 // Passthrough (forced: no recipe in a test runner).
                 cmd.env("KBUILD_LD_SHIM_MODE", "force").args([
@@ -91,8 +90,7 @@ fn parallel_invocations_write_whole_record_lines_and_the_report_adds_up() {
 fn an_unwritable_record_costs_one_warning_not_the_build() {
     require_toolchain();
     let d = tempfile::tempdir().unwrap();
-    let out = command(shim(), d.path())
-        .env("KBUILD_LD_SHIM_REAL_LD", LLD)
+    let out = shim_cmd(d.path())
         .env(
             "KBUILD_LD_SHIM_RECORD",
             d.path().join("no/such/dir/r.jsonl"),
@@ -138,8 +136,7 @@ const LIB_UNFIXED: &str = "ifdef CONFIG_OBJTOOL\ndelay-objtool := $(or $(CONFIG_
 const BUILD_UNFIXED: &str = "is-standard-object = $(if $(filter-out y%, $(OBJECT_FILES_NON_STANDARD)n),$(is-kernel-object))\n\n$(obj)/%.o: private objtool-enabled = $(if $(is-standard-object),$(if $(delay-objtool),$(is-single-obj-m),y))\n";
 
 fn doctor(tree: &Path) -> (i32, String) {
-    let out = command(shim(), Path::new("/"))
-        .env("KBUILD_LD_SHIM_REAL_LD", LLD)
+    let out = shim_cmd(Path::new("/"))
         .arg("--shim-doctor")
         .arg(tree)
         .output()
@@ -222,16 +219,8 @@ fn inspect_sees_what_the_toolchain_made() {
     }
     wrapped.extend_from_slice(&raw);
     std::fs::write(d.path().join("wrapped.o"), &wrapped).unwrap();
-    run_ok(
-        command("/usr/bin/llvm-ar-19", d.path())
-            .args(["rcs", "lib.a"])
-            .arg(&elf),
-    );
-    run_ok(
-        command("/usr/bin/llvm-ar-19", d.path())
-            .args(["rcT", "thin.a"])
-            .arg(&elf),
-    );
+    run_ok(command(LLVM_AR, d.path()).args(["rcs", "lib.a"]).arg(&elf));
+    run_ok(command(LLVM_AR, d.path()).args(["rcT", "thin.a"]).arg(&elf));
     let out = run_ok(command(shim(), d.path()).args([
         "--shim-inspect",
         "thin.o",

@@ -3,26 +3,25 @@
 
 mod common;
 
+use std::fs;
 use std::path::Path;
-use std::process::Output;
+use std::process::Command;
 
 use common::*;
 
 const LDFLAGS: &str = "-EL -maarch64elf -z norelro -mllvm -import-instr-limit=5 -z noexecstack";
-const CFLAGS: &str =
-    "--target=aarch64-linux-gnu -O2 -flto=thin -fsplit-lto-unit -ffreestanding -fno-PIE";
 
 const CALLER_C: &str = "int add_one(int x);\nint loop_sum(int n) { int s = 0; for (int i = 0; i < n; i++) s = add_one(s); return s; }\nvoid _start(void) { volatile int r = loop_sum(1000); (void)r; for (;;) {} }\n";
-const CALLEE_C: &str = "int add_one(int x) { return x + 1; }\n";
 
 /// kbuild 6.13's `cmd_cc_o_c` + `cmd_ld_single` (+ objtool), one `sh -c`.
 fn recipe(ld: &Path, dir: &str, stem: &str, defines: &str, objtool: bool) -> String {
     let obj = format!("{dir}/{stem}.o");
     let tmp = format!("{dir}/.tmp_{stem}.o");
     let mut r = format!(
-        "set -e; echo '  CC      {obj}'; {CLANG} {CFLAGS} {defines} -c -o {obj} {dir}/{stem}.c ; \
+        "set -e; echo '  CC      {obj}'; {CLANG} {} {defines} -c -o {obj} {dir}/{stem}.c ; \
          cp {obj} {dir}/{stem}.compiled; \
          {} {LDFLAGS} -r -o {tmp} {obj}; mv {tmp} {obj}",
+        CFLAGS.join(" "),
         ld.display()
     );
     if objtool {
@@ -34,55 +33,36 @@ fn recipe(ld: &Path, dir: &str, stem: &str, defines: &str, objtool: bool) -> Str
     r
 }
 
-fn sh(cwd: &Path, script: &str, extra_env: &[(&str, &str)]) -> Output {
-    let mut cmd = command("/bin/sh", cwd);
-    cmd.arg("-c").arg(script).env("KBUILD_LD_SHIM_REAL_LD", LLD);
-    for (k, v) in extra_env {
-        cmd.env(k, v);
-    }
-    run_ok(&mut cmd)
+/// The recipe of `lib/<stem>.o` with `ld` as $(LD), ready to run in `dir`.
+fn build(dir: &Path, ld: &Path, stem: &str, defines: &str, objtool: bool) -> Command {
+    recipe_shell(dir, &recipe(ld, "lib", stem, defines, objtool))
 }
 
-fn defines(stem: &str, modname: &str, module: bool) -> String {
-    format!(
-        "{}-DKBUILD_BASENAME='\"{stem}\"' -DKBUILD_MODNAME='\"{modname}\"' -D__KBUILD_MODNAME=kmod_{modname}",
-        if module { "-DMODULE " } else { "" }
-    )
-}
-
-fn tree() -> tempfile::TempDir {
+/// A fresh directory with `lib/caller.c`, `lib/callee.c` and a stand-in
+/// `./objtool`, where the recipes of `lib/` objects run.
+fn lib_tree() -> tempfile::TempDir {
     require_toolchain();
     let d = tempfile::tempdir().unwrap();
-    std::fs::create_dir(d.path().join("lib")).unwrap();
-    std::fs::write(d.path().join("lib/caller.c"), CALLER_C).unwrap();
-    std::fs::write(d.path().join("lib/callee.c"), CALLEE_C).unwrap();
+    fs::create_dir(d.path().join("lib")).unwrap();
+    fs::write(d.path().join("lib/caller.c"), CALLER_C).unwrap();
+    fs::write(d.path().join("lib/callee.c"), CALLEE_C).unwrap();
     // Stand-in objtool: refuses anything that is not ELF, like the real one.
-    std::fs::write(
-        d.path().join("objtool"),
-        "#!/bin/sh\nfor a; do f=$a; done\n[ \"$(head -c 4 \"$f\" | od -An -tx1 | tr -d ' ')\" = 7f454c46 ] || { echo \"objtool: $f is not ELF\" >&2; exit 1; }\n",
-    )
-    .unwrap();
-    std::process::Command::new("chmod")
-        .arg("+x")
-        .arg(d.path().join("objtool"))
-        .status()
-        .unwrap();
+    write_script(
+        &d.path().join("objtool"),
+        "for a; do f=$a; done\n[ \"$(head -c 4 \"$f\" | od -An -tx1 | tr -d ' ')\" = 7f454c46 ] || { echo \"objtool: $f is not ELF\" >&2; exit 1; }\n",
+    );
     d
 }
 
 fn read(dir: &Path, rel: &str) -> Vec<u8> {
-    std::fs::read(dir.join(rel)).unwrap()
-}
-
-fn is_elf(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"\x7fELF")
+    fs::read(dir.join(rel)).unwrap()
 }
 
 /// Relinks `lib/<stem>.compiled` with ld.lld-19 directly, as the fixed
 /// kernel would, for a byte comparison.
 fn direct_relink(dir: &Path, stem: &str) -> Vec<u8> {
     let out = format!("lib/{stem}.direct");
-    let mut cmd = command(LLD, dir);
+    let mut cmd = lld_cmd(dir);
     cmd.args(LDFLAGS.split(' '))
         .args(["-r", "-o", &out, &format!("lib/{stem}.compiled")]);
     run_ok(&mut cmd);
@@ -91,23 +71,16 @@ fn direct_relink(dir: &Path, stem: &str) -> Vec<u8> {
 
 #[test]
 fn builtin_object_stays_the_compilers_bitcode() {
-    let d = tree();
+    let d = lib_tree();
     let record = d.path().join("record.jsonl");
-    sh(
-        d.path(),
-        &recipe(
-            &shim(),
-            "lib",
-            "callee",
-            &defines("callee", "callee", false),
-            false,
-        ),
-        &[("KBUILD_LD_SHIM_RECORD", record.to_str().unwrap())],
+    let defines = recipe_defines("callee", "callee", false);
+    run_ok(
+        build(d.path(), &shim(), "callee", &defines, false).env("KBUILD_LD_SHIM_RECORD", &record),
     );
     let out = read(d.path(), "lib/callee.o");
     assert_eq!(out, read(d.path(), "lib/callee.compiled"));
-    assert!(out.starts_with(b"BC\xc0\xde"));
-    let line = std::fs::read_to_string(&record).unwrap();
+    assert!(is_bitcode(&out));
+    let line = fs::read_to_string(&record).unwrap();
     assert!(line.contains("\"decision\":\"passthrough\""), "{line}");
     assert!(
         line.contains("\"reason\":\"fixed-kernel-keeps-bitcode\""),
@@ -118,18 +91,9 @@ fn builtin_object_stays_the_compilers_bitcode() {
 
 #[test]
 fn composite_part_and_mod_o_stay_bitcode() {
-    let d = tree();
-    sh(
-        d.path(),
-        &recipe(
-            &shim(),
-            "lib",
-            "callee",
-            &defines("callee", "crcmod", true),
-            false,
-        ),
-        &[],
-    );
+    let d = lib_tree();
+    let defines = recipe_defines("callee", "crcmod", true);
+    run_ok(&mut build(d.path(), &shim(), "callee", &defines, false));
     assert_eq!(
         read(d.path(), "lib/callee.o"),
         read(d.path(), "lib/callee.compiled")
@@ -140,12 +104,8 @@ fn composite_part_and_mod_o_stay_bitcode() {
 /// the relink when asked) and asserts the object became exactly the ELF
 /// that ld.lld-19 makes from the compiler's bitcode.
 fn assert_becomes_the_elf_lld_makes(defines: &str, objtool: bool) {
-    let d = tree();
-    sh(
-        d.path(),
-        &recipe(&shim(), "lib", "callee", defines, objtool),
-        &[],
-    );
+    let d = lib_tree();
+    run_ok(&mut build(d.path(), &shim(), "callee", defines, objtool));
     let out = read(d.path(), "lib/callee.o");
     assert!(is_elf(&out));
     assert_eq!(out, direct_relink(d.path(), "callee"));
@@ -153,35 +113,30 @@ fn assert_becomes_the_elf_lld_makes(defines: &str, objtool: bool) {
 
 #[test]
 fn single_object_module_becomes_the_elf_lld_makes() {
-    assert_becomes_the_elf_lld_makes(&defines("callee", "callee", true), false);
+    assert_becomes_the_elf_lld_makes(&recipe_defines("callee", "callee", true), false);
 }
 
 #[test]
 fn objtool_followed_object_becomes_elf_and_objtool_accepts_it() {
     // The stand-in objtool fails the recipe on anything but ELF.
-    assert_becomes_the_elf_lld_makes(&defines("callee_mod", "callee", true), true);
+    assert_becomes_the_elf_lld_makes(&recipe_defines("callee_mod", "callee", true), true);
 }
 
 #[test]
 fn no_visible_recipe_forwards_unless_forced() {
-    let d = tree();
-    let compiled = compile(
-        &d.path().join("lib"),
-        "solo",
-        CALLEE_C,
-        &CFLAGS.split(' ').collect::<Vec<_>>(),
-    );
+    let d = lib_tree();
+    let compiled = compile(&d.path().join("lib"), "solo", CALLEE_C, CFLAGS);
     let run = |mode: &str| {
-        run_ok(
-            command(shim(), d.path())
-                .env("KBUILD_LD_SHIM_REAL_LD", LLD)
-                .env("KBUILD_LD_SHIM_MODE", mode)
-                .args(["-r", "-o", "lib/.tmp_solo.o", "lib/solo.o"]),
-        );
+        run_ok(shim_cmd(d.path()).env("KBUILD_LD_SHIM_MODE", mode).args([
+            "-r",
+            "-o",
+            "lib/.tmp_solo.o",
+            "lib/solo.o",
+        ]));
         read(d.path(), "lib/.tmp_solo.o")
     };
     assert!(is_elf(&run("auto")), "no recipe: do what kbuild asked");
-    assert_eq!(run("force"), std::fs::read(&compiled).unwrap());
+    assert_eq!(run("force"), fs::read(&compiled).unwrap());
     assert!(is_elf(&run("off")));
 }
 
@@ -190,15 +145,12 @@ fn no_visible_recipe_forwards_unless_forced() {
 #[test]
 fn final_link_inlines_across_files_only_with_the_passthrough() {
     let calls_to_add_one = |ld: &Path| {
-        let d = tree();
+        let d = lib_tree();
         for stem in ["caller", "callee"] {
-            sh(
-                d.path(),
-                &recipe(ld, "lib", stem, &defines(stem, stem, false), false),
-                &[],
-            );
+            let defines = recipe_defines(stem, stem, false);
+            run_ok(&mut build(d.path(), ld, stem, &defines, false));
         }
-        let mut link = command(LLD, d.path());
+        let mut link = lld_cmd(d.path());
         link.args(LDFLAGS.split(' ')).args([
             "-e",
             "_start",
@@ -208,7 +160,7 @@ fn final_link_inlines_across_files_only_with_the_passthrough() {
             "lib/callee.o",
         ]);
         run_ok(&mut link);
-        let dis = run_ok(command("/usr/bin/llvm-objdump-19", d.path()).args(["-d", "vmlinux"]));
+        let dis = run_ok(command(LLVM_OBJDUMP, d.path()).args(["-d", "vmlinux"]));
         String::from_utf8_lossy(&dis.stdout)
             .lines()
             .filter(|l| l.contains("bl\t") && l.contains("<add_one>"))
@@ -223,18 +175,10 @@ fn final_link_inlines_across_files_only_with_the_passthrough() {
 
 #[test]
 fn explain_reports_the_rule_and_writes_nothing() {
-    let d = tree();
-    compile(
-        &d.path().join("lib"),
-        "x",
-        CALLEE_C,
-        &CFLAGS.split(' ').collect::<Vec<_>>(),
-    );
-    let out = run_ok(
-        command(shim(), d.path())
-            .env("KBUILD_LD_SHIM_REAL_LD", LLD)
-            .args(["--shim-explain", "-r", "-o", "lib/.tmp_x.o", "lib/x.o"]),
-    );
+    let d = lib_tree();
+    compile(&d.path().join("lib"), "x", CALLEE_C, CFLAGS);
+    let out =
+        run_ok(shim_cmd(d.path()).args(["--shim-explain", "-r", "-o", "lib/.tmp_x.o", "lib/x.o"]));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.starts_with("decision: forward\nreason:   no-recipe"),

@@ -207,7 +207,14 @@ fn unquote(v: &str) -> String {
 mod tests {
     use super::*;
 
-    const ARM64_MODULE: &str = "set -e;  echo '  CC [M]  lib/crc-ccitt.o'; trap 'rm -f lib/crc-ccitt.o; trap - HUP; kill -s HUP $$' HUP; clang -Wp,-MMD,lib/.crc-ccitt.o.d -nostdinc -O2 -flto=thin -DMODULE -DKBUILD_BASENAME='\"crc_ccitt\"' -DKBUILD_MODNAME='\"crc_ccitt\"' -D__KBUILD_MODNAME=kmod_crc_ccitt -c -o lib/crc-ccitt.o lib/crc-ccitt.c ; ld.lld -EL -maarch64elf -z norelro -mllvm -import-instr-limit=5 -z noexecstack -r -o lib/.tmp_crc-ccitt.o lib/crc-ccitt.o; mv lib/.tmp_crc-ccitt.o lib/crc-ccitt.o; scripts/basic/fixdep lib/.crc-ccitt.o.d lib/crc-ccitt.o 'clang ... -c -o lib/crc-ccitt.o lib/crc-ccitt.c ; ld.lld -r -o lib/.tmp_crc-ccitt.o lib/crc-ccitt.o' > lib/.crc-ccitt.o.tmp; rm -f lib/.crc-ccitt.o.d; mv -f lib/.crc-ccitt.o.tmp lib/.crc-ccitt.o.cmd";
+    /// A recipe text of integration/recipe-texts.txt, which also seeds the
+    /// recipe fuzz target.
+    fn text(name: &str) -> &'static str {
+        include_str!("../integration/recipe-texts.txt")
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
+            .unwrap_or_else(|| panic!("no {name:?} in integration/recipe-texts.txt"))
+    }
 
     fn facts(script: &str, input: &str, output: &str) -> Option<RecipeFacts> {
         analyse(script, Path::new(input), Path::new(output))
@@ -215,7 +222,7 @@ mod tests {
 
     #[test]
     fn lexer_handles_kbuild_quoting() {
-        let cmds = split_commands(r#"a 'b c'"d\"e" f\ g;h&&i||j|k 'it'\''s' "x\ y""#).unwrap();
+        let cmds = split_commands(text("lexer-quoting")).unwrap();
         assert_eq!(
             cmds,
             vec![
@@ -231,7 +238,12 @@ mod tests {
 
     #[test]
     fn single_object_module_is_recognised() {
-        let f = facts(ARM64_MODULE, "lib/crc-ccitt.o", "lib/.tmp_crc-ccitt.o").unwrap();
+        let f = facts(
+            text("arm64-module"),
+            "lib/crc-ccitt.o",
+            "lib/.tmp_crc-ccitt.o",
+        )
+        .unwrap();
         let c = f.compile.unwrap();
         assert!(c.is_single_object_module());
         assert_eq!(c.basename.as_deref(), Some("crc_ccitt"));
@@ -240,13 +252,13 @@ mod tests {
 
     #[test]
     fn builtin_and_composite_part_are_not_single_object_modules() {
-        let builtin = ARM64_MODULE.replace("-DMODULE ", "");
+        let builtin = text("arm64-module").replace("-DMODULE ", "");
         let c = facts(&builtin, "lib/crc-ccitt.o", "lib/.tmp_crc-ccitt.o")
             .unwrap()
             .compile
             .unwrap();
         assert!(!c.module && !c.is_single_object_module());
-        let part = ARM64_MODULE.replace(
+        let part = text("arm64-module").replace(
             "-DKBUILD_MODNAME='\"crc_ccitt\"'",
             "-DKBUILD_MODNAME='\"crc\"'",
         );
@@ -259,7 +271,7 @@ mod tests {
 
     #[test]
     fn objtool_after_the_relink_is_seen_only_on_the_same_object() {
-        let x86 = "clang -DMODULE -c -o drivers/m.mod.o drivers/m.mod.c; ld.lld -m elf_x86_64 -r -o drivers/.tmp_m.mod.o drivers/m.mod.o; mv drivers/.tmp_m.mod.o drivers/m.mod.o; ./tools/objtool/objtool --hacks=jump_label --orc --module drivers/m.mod.o";
+        let x86 = text("x86-objtool-after-relink");
         let f = facts(x86, "drivers/m.mod.o", "drivers/.tmp_m.mod.o").unwrap();
         assert!(f.objtool_follows);
         let other = x86.replace("--module drivers/m.mod.o", "--module drivers/other.o");
@@ -272,26 +284,25 @@ mod tests {
 
     #[test]
     fn paths_compare_after_normalisation() {
-        let top = "clang -c -o .module-common.o scripts/module-common.c; ld.lld -r -o ./.tmp_.module-common.o .module-common.o; mv ./.tmp_.module-common.o .module-common.o";
+        let top = text("top-level-module-common");
         let f = facts(top, ".module-common.o", "./.tmp_.module-common.o").unwrap();
         assert!(f.compile.is_some());
     }
 
     #[test]
     fn a_recipe_without_this_relink_is_not_ours() {
-        assert_eq!(facts(ARM64_MODULE, "lib/crc16.o", "lib/.tmp_crc16.o"), None);
+        assert_eq!(
+            facts(text("arm64-module"), "lib/crc16.o", "lib/.tmp_crc16.o"),
+            None
+        );
         // The quoted copy in the fixdep arguments is one word, never a command.
-        let only_quoted = "printf '%s' 'ld.lld -r -o lib/.tmp_a.o lib/a.o'";
+        let only_quoted = text("quoted-relink-only");
         assert_eq!(facts(only_quoted, "lib/a.o", "lib/.tmp_a.o"), None);
     }
 
     #[test]
     fn relink_without_a_compile_reports_no_compile() {
-        let f = facts(
-            "ld.lld -r -o d/.tmp_a.o d/a.o; mv d/.tmp_a.o d/a.o",
-            "d/a.o",
-            "d/.tmp_a.o",
-        );
+        let f = facts(text("relink-without-compile"), "d/a.o", "d/.tmp_a.o");
         assert_eq!(f.unwrap().compile, None);
     }
 }
