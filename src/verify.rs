@@ -27,7 +27,6 @@
 //! is bitcode is a wrong build whatever happened to LTO (exit 5).
 
 use std::ffi::OsString;
-use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::fs::FileExt;
@@ -902,128 +901,135 @@ pub fn render_json(facts: &Facts, j: &Judgement, seconds: f64) -> String {
     text
 }
 
-struct Listed<'a>(&'a [String]);
-
-impl fmt::Display for Listed<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for p in self.0.iter().take(TEXT_LIST_LIMIT) {
-            writeln!(f, "                      {p}")?;
-        }
-        if self.0.len() > TEXT_LIST_LIMIT {
-            writeln!(
-                f,
-                "                      ... {} more (--json lists all)",
-                self.0.len() - TEXT_LIST_LIMIT
-            )?;
-        }
-        Ok(())
+/// At most [`TEXT_LIST_LIMIT`] paths on one line.
+fn listed(paths: &[String]) -> String {
+    let mut line = paths
+        .iter()
+        .take(TEXT_LIST_LIMIT)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if paths.len() > TEXT_LIST_LIMIT {
+        line.push_str(&format!(
+            " ... ({} in all; --json lists every one)",
+            paths.len()
+        ));
     }
+    line
 }
 
-fn tally_lines(out: &mut String, label: &str, t: &Tally) {
+fn tally_row(out: &mut String, label: &str, t: &Tally) {
     use std::fmt::Write as _;
     let _ = writeln!(
         out,
-        "{label:<20}  {} objects: {} bitcode ({} thin, {} full, {} no summary), {} ELF",
+        "  {label:<14}{:>8}{:>9}{:>14}{:>11}{:>9}{:>8}",
         t.objects,
         t.bitcode(),
+        t.elf_assembly + t.elf_no_flto + t.elf_objtool + t.elf_not_c,
+        t.elf_lost,
+        t.elf_unexplained,
+        t.unreadable
+    );
+}
+
+fn tally_detail(out: &mut String, label: &str, t: &Tally) {
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        out,
+        "  {label:<14}bitcode {} thin, {} full, {} no summary; ELF as fixed: {} asm, {} no -flto, {} objtool, {} not C",
         t.bitcode_thin,
         t.bitcode_full,
         t.bitcode_plain,
-        t.elf
-    );
-    let _ = writeln!(
-        out,
-        "  ELF as when fixed  {} (assembly {}, no -flto {}, objtool {}, not C {})",
-        t.elf_assembly + t.elf_no_flto + t.elf_objtool + t.elf_not_c,
         t.elf_assembly,
         t.elf_no_flto,
         t.elf_objtool,
         t.elf_not_c
     );
-    let _ = write!(
-        out,
-        "  ELF, should be bc  {}\n{}",
-        t.elf_lost,
-        Listed(&t.lost)
-    );
-    if t.elf_unexplained > 0 {
-        let _ = write!(
-            out,
-            "  ELF, no .cmd       {}\n{}",
-            t.elf_unexplained,
-            Listed(&t.unexplained)
-        );
-    }
-    if t.unreadable > 0 {
-        let _ = write!(
-            out,
-            "  unreadable         {}\n{}",
-            t.unreadable,
-            Listed(&t.unreadable_detail)
-        );
-    }
 }
 
+/// The five-second table: one row per object set, then the problems.
 pub fn render_text(facts: &Facts, j: &Judgement, seconds: f64) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let _ = writeln!(out, "tree                  {}", facts.tree.display());
+    let _ = writeln!(out, "tree      {}", facts.tree.display());
     let _ = match &facts.config {
         Ok(c) => writeln!(
             out,
-            "config                {}, {}, objtool {}, modules {}",
+            "config    {}, {}, objtool {}, modules {}",
             c.arch.unwrap_or("unknown arch"),
             c.lto.describe(),
             if c.objtool { "y" } else { "n" },
             if c.modules { "y" } else { "n" }
         ),
-        Err(e) => writeln!(out, "config                {e}"),
+        Err(e) => writeln!(out, "config    {e}"),
     };
-    match (&facts.vmlinux_a, &j.builtin) {
-        (None, _) => out.push_str("vmlinux.a             missing\n"),
-        (Some(Err(e)), _) => {
-            let _ = writeln!(out, "vmlinux.a             {e}");
-        }
-        (Some(Ok(_)), Some(t)) => tally_lines(&mut out, "vmlinux.a", t),
-        (Some(Ok(_)), None) => {}
-    }
-    match (&facts.modules, &j.modules) {
-        (None, _) => out.push_str("modules               no modules.order\n"),
-        (Some(Err(e)), _) => {
-            let _ = writeln!(out, "modules               {e}");
-        }
-        (Some(Ok(_)), Some(m)) => {
-            let _ = write!(
-                out,
-                "modules               {} in modules.order: {} ELF, {} not ELF\n{}",
-                m.modules,
-                m.objects_elf,
-                m.objects_not_elf.len(),
-                Listed(&m.objects_not_elf)
-            );
-            if m.parts.objects > 0 {
-                tally_lines(&mut out, "composite parts", &m.parts);
-            }
-        }
-        (Some(Ok(_)), None) => {}
-    }
-    let _ = match &facts.vmlinux {
-        None => writeln!(out, "vmlinux               missing"),
-        Some(Ok(n)) => writeln!(
+    let parts = j
+        .modules
+        .as_ref()
+        .map(|m| &m.parts)
+        .filter(|p| p.objects > 0);
+    let rows: Vec<(&str, &Tally)> = j
+        .builtin
+        .iter()
+        .map(|t| ("vmlinux.a", t))
+        .chain(parts.map(|p| ("module parts", p)))
+        .collect();
+    if !rows.is_empty() {
+        let _ = writeln!(
             out,
-            "vmlinux               {n} ThinLTO-promoted .llvm. symbols"
+            "  {:<14}{:>8}{:>9}{:>14}{:>11}{:>9}{:>8}",
+            "", "objects", "bitcode", "ELF as fixed", "ELF LOST", "no .cmd", "broken"
+        );
+        for (label, t) in &rows {
+            tally_row(&mut out, label, t);
+        }
+        for (label, t) in &rows {
+            tally_detail(&mut out, label, t);
+        }
+    }
+    match &facts.vmlinux_a {
+        None => out.push_str("vmlinux.a missing\n"),
+        Some(Err(e)) => {
+            let _ = writeln!(out, "vmlinux.a {e}");
+        }
+        Some(Ok(_)) => {}
+    }
+    let _ = match (&facts.modules, &j.modules) {
+        (None, _) => writeln!(out, "modules   no modules.order"),
+        (Some(Err(e)), _) => writeln!(out, "modules   {e}"),
+        (Some(Ok(_)), Some(m)) => writeln!(
+            out,
+            "modules   {} in modules.order; module objects (modpost reads them): {} ELF, {} not ELF",
+            m.modules,
+            m.objects_elf,
+            m.objects_not_elf.len()
         ),
-        Some(Err(e)) => writeln!(out, "vmlinux               {e}"),
+        (Some(Ok(_)), None) => Ok(()),
     };
+    let _ = match &facts.vmlinux {
+        None => writeln!(out, "vmlinux   missing"),
+        Some(Ok(n)) => writeln!(out, "vmlinux   {n} ThinLTO-promoted .llvm. symbols"),
+        Some(Err(e)) => writeln!(out, "vmlinux   {e}"),
+    };
+    let mut problems: Vec<(&str, Vec<String>)> = Vec::new();
+    for (_, t) in &rows {
+        problems.push(("lost", t.lost.clone()));
+        problems.push(("no .cmd", t.unexplained.clone()));
+        problems.push(("broken", t.unreadable_detail.clone()));
+    }
+    if let Some(m) = &j.modules {
+        problems.push(("not ELF", m.objects_not_elf.clone()));
+    }
+    for (label, paths) in problems.into_iter().filter(|(_, p)| !p.is_empty()) {
+        let _ = writeln!(out, "{label:<9} {}", listed(&paths));
+    }
     let _ = writeln!(
         out,
-        "verdict               {} (exit {}): {}",
+        "verdict   {} (exit {}): {}  [{seconds:.3}s]",
         j.verdict.headline(),
         j.verdict.exit_code(),
         j.reason
     );
-    let _ = writeln!(out, "time                  {seconds:.3}s");
     out
 }
 
