@@ -21,6 +21,7 @@
 #       still called (bl/call <add_one>) in unfixed+ld.lld's
 #   (d) the objtool/modpost stand-ins ran on the expected objects, never failed
 #   (e) a second clean make -j8 of unfixed+shim gives the same bytes
+#   (f) SHIM --shim-verify: 0 (LTO kept) on fixed and shim trees, 4 (lost) on unfixed+ld.lld
 #
 # Environment: FIXTURE_KEEP=dir keeps every build under dir (default: a
 # mktemp -d removed on exit); FIXTURE_JOBS (default 8); FIXTURE_LLD (ld.lld-19).
@@ -270,6 +271,16 @@ for arch in arm64 x86_64; do
 	# (d)
 	for v in fixed+ld.lld unfixed+ld.lld ${shim:+unfixed+shim fixed+shim unfixed+shim.2}; do
 		check_tools "$arch" "$v"
+	done
+
+	# (f) the post-build gate: kept (0) wherever the tree equals the fixed kernel's, lost (4) unfixed
+	for vw in fixed+ld.lld:0 unfixed+ld.lld:4 unfixed+shim:0 fixed+shim:0; do
+		[ -n "$shim" ] || break
+		v=${vw%:*} want=${vw#*:}
+		ok_built "$arch" "$v" || continue
+		rc=0; vout=$("$shim" --shim-verify "$work/$arch.$v" 2>&1) || rc=$?
+		if [ "$rc" = "$want" ]; then pass "$arch (f): --shim-verify $v exits $rc: $(grep '^verdict' <<<"$vout" | cut -c23-)"
+		else fail "$arch (f): --shim-verify $v exits $rc, expected $want:"; sed 's/^/    | /' <<<"$vout"; fi
 	done
 
 	for v in fixed+ld.lld unfixed+ld.lld ${shim:+unfixed+shim fixed+shim}; do
