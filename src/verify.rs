@@ -590,9 +590,11 @@ pub fn parse_recipe(cmd_text: &str) -> Option<Recipe> {
     let command = assignment(&["savedcmd_", "cmd_"])?;
     let mut segments = command.split(';');
     let compile: Vec<&str> = segments.next().unwrap_or("").split_whitespace().collect();
+    // clang obeys the last of them, so read from the end
     let flto = compile
         .iter()
-        .filter_map(|t| {
+        .rev()
+        .find_map(|t| {
             if *t == "-fno-lto" {
                 Some(false)
             } else if *t == "-flto" || t.starts_with("-flto=") {
@@ -601,7 +603,6 @@ pub fn parse_recipe(cmd_text: &str) -> Option<Recipe> {
                 None
             }
         })
-        .last()
         .unwrap_or(false);
     let objtool = segments.any(|segment| {
         segment
@@ -1470,6 +1471,10 @@ mod tests {
             .lines()
             .filter(|l| l.contains(".llvm."))
             .count() as u64;
+        assert!(
+            want > 0,
+            "ThinLTO promoted nothing: the test proves nothing"
+        );
         assert_eq!(promoted_symbols(&p.join("vmlinux")).unwrap(), want);
         assert!(promoted_symbols(&p.join("a.c")).is_err());
     }
