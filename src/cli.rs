@@ -239,6 +239,13 @@ mod tests {
                 json: false
             }
         );
+        assert_eq!(
+            action(&["--shim-verify", "o", "--json"]),
+            Action::Verify {
+                tree: "o".into(),
+                json: true
+            }
+        );
         assert_eq!(action(&["--shim-manpage"]), Action::Manpage);
         assert_eq!(
             action(&["--shim-which", "extra"]),
