@@ -279,7 +279,7 @@ for arch in arm64 x86_64; do
 		v=${vw%:*} want=${vw#*:}
 		ok_built "$arch" "$v" || continue
 		rc=0; vout=$("$shim" --shim-verify "$work/$arch.$v" 2>&1) || rc=$?
-		if [ "$rc" = "$want" ]; then pass "$arch (f): --shim-verify $v exits $rc: $(grep '^verdict' <<<"$vout" | cut -c23-)"
+		if [ "$rc" = "$want" ]; then pass "$arch (f): --shim-verify $v exits $rc: $(grep '^verdict' <<<"$vout" | cut -c11-)"
 		else fail "$arch (f): --shim-verify $v exits $rc, expected $want:"; sed 's/^/    | /' <<<"$vout"; fi
 	done
 
