@@ -27,6 +27,7 @@
 #   (e) a second clean make -j8 of unfixed+shim gives the same bytes
 #   (f) every vmlinux's .comment names LLD N and clang N: the shim ran
 #       ld.lld-N (found through LLVM=-N), not some other ld.lld on PATH
+#   (g) SHIM --shim-verify: 0 (LTO kept) on fixed and shim trees, 4 (lost) on unfixed+ld.lld
 #
 # Environment: FIXTURE_LLVM=N (default 19); FIXTURE_KEEP=dir keeps every
 # build under dir (default: a mktemp -d removed on exit); FIXTURE_JOBS
@@ -307,6 +308,16 @@ for arch in arm64 x86_64; do
 	# (f)
 	for v in fixed+ld.lld unfixed+ld.lld ${shim:+unfixed+shim fixed+shim unfixed+shim.2}; do
 		check_toolchain "$arch" "$v"
+	done
+
+	# (g) the post-build gate: kept (0) wherever the tree equals the fixed kernel's, lost (4) unfixed
+	for vw in fixed+ld.lld:0 unfixed+ld.lld:4 unfixed+shim:0 fixed+shim:0; do
+		[ -n "$shim" ] || break
+		v=${vw%:*} want=${vw#*:}
+		ok_built "$arch" "$v" || continue
+		rc=0; vout=$("$shim" --shim-verify "$work/$arch.$v" 2>&1) || rc=$?
+		if [ "$rc" = "$want" ]; then pass "$arch (g): --shim-verify $v exits $rc: $(grep '^verdict' <<<"$vout" | cut -c11-)"
+		else fail "$arch (g): --shim-verify $v exits $rc, expected $want:"; sed 's/^/    | /' <<<"$vout"; fi
 	done
 
 	for v in fixed+ld.lld unfixed+ld.lld ${shim:+unfixed+shim fixed+shim}; do

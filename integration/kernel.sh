@@ -26,6 +26,9 @@
 #   - the record: every call recorded, no errors, passthroughs only on objects
 #     kbuild neither hands to objtool (.N.o.cmd) nor builds as a single-object
 #     module, nor *.mod.o; every single-object module forwarded
+#   - --shim-verify (the post-build gate) on every build: 0 (LTO kept) on
+#     reference and shim, 4 (lost) on regressed wherever it differs from
+#     reference, and 3 on a non-LTO tinyconfig tree built up to init/main.o
 #
 # N is the LLVM major (--llvm N, else KERNEL_LLVM, else 19): every build
 # uses LLVM=-N (so clang-N, ld.lld-N, llvm-*-N) and the checks llvm-nm-N and
@@ -196,7 +199,7 @@ kmake() {
 
 is_bitcode() { [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = 4243c0de ] || [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = dec0170b ]; }
 
-declare -A build_secs=() build_ok=() bc_objs=() n_pass=() n_fwd=() n_err=() vm_sha=() llvm_syms=() direct_calls=() ko_count=()
+declare -A verify_rc=() build_secs=() build_ok=() bc_objs=() n_pass=() n_fwd=() n_err=() vm_sha=() llvm_syms=() direct_calls=() ko_count=()
 
 # configure ARCH: tinyconfig + ThinLTO + modules into $work/config.ARCH
 configure() {
@@ -204,6 +207,7 @@ configure() {
 	set_flavor reference
 	rm -rf "$out"
 	kmake ARCH="$arch" LD="$lld" tinyconfig >"$log" 2>&1 || { tail "$log"; die "$arch: tinyconfig failed"; }
+	verify_not_lto "$arch"
 	args=(-e MODULES -d LTO_NONE -e LTO_CLANG_THIN)
 	[ "$arch" = x86_64 ] && args+=(-e 64BIT)
 	for sym in "${modules[@]}"; do args+=(-m "$sym"); done
@@ -274,6 +278,7 @@ build() {
 	local n=0 f
 	while read -r f; do is_bitcode "$out/$f" && n=$((n + 1)); done < <(cd "$out" && find . -name '*.o' -type f ! -name '*.mod.o' ! -name 'vmlinux.o' -printf '%P\n')
 	bc_objs[$key]=$n
+	verify_rc[$key]=0; "$shim" --shim-verify "$out" >"$dest/verify.txt" 2>&1 || verify_rc[$key]=$?
 	if [ -n "$record" ]; then
 		check_record "$arch" "$record"
 		mv "$record" "$dest/ld-shim.jsonl"
@@ -377,6 +382,17 @@ analyse_vmlinux() {
 	fi
 }
 
+# verify_not_lto ARCH: the cheapest real non-LTO tree, configure's plain tinyconfig
+# built up to init/main.o (prepare + one object), must verify as 3
+verify_not_lto() {
+	local arch=$1 log=$work/not-lto.$1.log rc=0
+	kmake ARCH="$arch" LD="$lld" -j"$jobs" init/main.o >"$log" 2>&1 \
+		|| { tail "$log"; fail "$arch: non-LTO tinyconfig build of init/main.o failed"; return; }
+	"$shim" --shim-verify "$out" >>"$log" 2>&1 || rc=$?
+	if [ "$rc" = 3 ]; then pass "$arch: --shim-verify on a non-LTO tree exits 3 (not a Clang LTO build)"
+	else fail "$arch: --shim-verify on a non-LTO tree exits $rc, expected 3:"; tail -n 12 "$log" | sed 's/^/    | /'; fi
+}
+
 declare -A regressed_differs=()
 run_arch() {
 	local arch=$1
@@ -441,6 +457,13 @@ run_arch() {
 			fi
 		fi
 	fi
+	for v in reference regressed shim; do
+		local want=0
+		[ "$v" = regressed ] && [ "${regressed_differs[$arch]:-}" = yes ] && want=4
+		[ "${build_ok[$arch $v]}" = 1 ] || continue
+		if [ "${verify_rc[$arch $v]}" = "$want" ]; then pass "$arch: --shim-verify $v exits $want: $(grep '^verdict' "$results/$arch.$v/verify.txt" | cut -c11-)"
+		else fail "$arch: --shim-verify $v exits ${verify_rc[$arch $v]}, expected $want:"; sed 's/^/    | /' "$results/$arch.$v/verify.txt"; fi
+	done
 	phase_end
 }
 

@@ -56,11 +56,22 @@ pub struct ShimCli {
     /// shim changes nothing); 1: broken setup.
     #[arg(long = "shim-doctor", value_name = "TREE", num_args = 0..=1, group = "action")]
     doctor: Option<Vec<PathBuf>>,
+    /// After the build: did this kernel object tree keep Clang LTO?
+    /// Reads include/config/auto.conf, the thin vmlinux.a and its objects'
+    /// .N.o.cmd recipes, modules.order and vmlinux (with or without the
+    /// shim). Lost when ANY C object the fixed kernel keeps as bitcode is
+    /// ELF (compiled with -flto, no objtool, not assembly), or when no
+    /// object in vmlinux.a is bitcode: no ratio, so no tree is too small.
+    /// Exit 0: LTO kept; 4: LTO lost; 3: not a Clang LTO build; 1: cannot
+    /// tell (a file missing or unreadable, the reason is printed); 5: a
+    /// module object modpost reads is not ELF.
+    #[arg(long = "shim-verify", value_name = "OBJTREE", group = "action")]
+    verify: Option<PathBuf>,
     /// Print the shim's man page (roff), generated from this interface.
     #[arg(long = "shim-manpage", group = "action")]
     manpage: bool,
-    /// Machine-readable output for --shim-inspect, --shim-report and
-    /// --shim-doctor.
+    /// Machine-readable output for --shim-inspect, --shim-report,
+    /// --shim-doctor and --shim-verify.
     #[arg(long = "json")]
     json: bool,
     /// Linker arguments for --shim-explain.
@@ -96,6 +107,10 @@ pub enum Action {
     },
     Doctor {
         tree: Option<PathBuf>,
+        json: bool,
+    },
+    Verify {
+        tree: PathBuf,
         json: bool,
     },
     Manpage,
@@ -160,6 +175,9 @@ fn shim_action(argv0: &OsString, args: Vec<OsString>) -> Action {
             ..
         } => Action::Report { record, json },
         ShimCli {
+            verify: Some(tree), ..
+        } => Action::Verify { tree, json },
+        ShimCli {
             doctor: Some(tree), ..
         } => Action::Doctor {
             tree: tree.into_iter().next(),
@@ -219,6 +237,13 @@ mod tests {
             Action::Inspect {
                 files: vec!["a.o".into(), "b.o".into()],
                 json: false
+            }
+        );
+        assert_eq!(
+            action(&["--shim-verify", "o", "--json"]),
+            Action::Verify {
+                tree: "o".into(),
+                json: true
             }
         );
         assert_eq!(action(&["--shim-manpage"]), Action::Manpage);

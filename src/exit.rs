@@ -13,9 +13,15 @@ pub enum ExitStatus {
     /// The command line or the environment is wrong (an unknown
     /// `KBUILD_LD_SHIM_MODE`, a bad `--shim-*` argument), as clap reports it.
     Usage,
-    /// `--shim-doctor`: the tree's kbuild does not carry the 6.13 relink, so
-    /// the shim would change nothing; distinct so a recipe can gate on it.
+    /// Nothing for the shim to do here; distinct so a recipe can gate on it.
+    /// `--shim-doctor`: the tree's kbuild does not carry the 6.13 relink.
+    /// `--shim-verify`: the configuration asks for no Clang LTO.
     NotAffected,
+    /// `--shim-verify`: a C object the fixed kernel keeps as bitcode is ELF,
+    /// or no built-in object is bitcode.
+    LtoLost,
+    /// `--shim-verify`: a module object that modpost reads is not ELF.
+    ModulesNotElf,
     /// The real linker exists but cannot be executed (a shell's 126).
     CannotExecute,
     /// No real linker: none found, or the "real" one was the shim again (a
@@ -30,6 +36,8 @@ impl ExitStatus {
             ExitStatus::Failure => 1,
             ExitStatus::Usage => 2,
             ExitStatus::NotAffected => 3,
+            ExitStatus::LtoLost => 4,
+            ExitStatus::ModulesNotElf => 5,
             ExitStatus::CannotExecute => 126,
             ExitStatus::NotFound => 127,
         }

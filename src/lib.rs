@@ -3,6 +3,7 @@
 //! have relinked, and forwards every other call to the real ld.lld unchanged.
 
 pub mod app;
+pub mod archive;
 pub mod bitcode;
 pub mod cli;
 pub mod commands;
@@ -26,3 +27,4 @@ pub mod report;
 pub mod request;
 pub mod resolve;
 pub mod response_file;
+pub mod verify;
