@@ -68,8 +68,16 @@ impl KbuildMake {
                 makefiles.push(v.to_string());
             } else if matches!(
                 arg,
-                "-C" | "--directory" | "-I" | "--include-dir" | "-o" | "--old-file"
-                    | "--assume-old" | "-W" | "--what-if" | "--new-file" | "--assume-new"
+                "-C" | "--directory"
+                    | "-I"
+                    | "--include-dir"
+                    | "-o"
+                    | "--old-file"
+                    | "--assume-old"
+                    | "-W"
+                    | "--what-if"
+                    | "--new-file"
+                    | "--assume-new"
             ) {
                 args.next();
             } else if !arg.starts_with('-') {
@@ -90,17 +98,29 @@ impl KbuildMake {
         } else {
             match makefile.strip_suffix(MAKEFILE_BUILD) {
                 Some(dir) if dir.ends_with('/') => normalize(Path::new(dir)),
-                _ => return Err(format!("make -f {makefile} is not kbuild's {MAKEFILE_BUILD}")),
+                _ => {
+                    return Err(format!(
+                        "make -f {makefile} is not kbuild's {MAKEFILE_BUILD}"
+                    ))
+                }
             }
         };
         let obj = match objs.as_slice() {
             [] => return Err("make has no obj=".into()),
             [first, rest @ ..] if rest.iter().all(|o| o == first) => first,
-            _ => return Err(format!("make has different obj= values: {}", objs.join(" "))),
+            _ => {
+                return Err(format!(
+                    "make has different obj= values: {}",
+                    objs.join(" ")
+                ))
+            }
         };
         let obj = normalize(Path::new(obj));
         if obj.is_absolute() || obj.components().any(|c| c.as_os_str() == "..") {
-            return Err(format!("obj={} is not a directory inside the tree", obj.display()));
+            return Err(format!(
+                "obj={} is not a directory inside the tree",
+                obj.display()
+            ));
         }
         Ok(KbuildMake { srctree, obj })
     }
@@ -373,9 +393,7 @@ pub fn classify(files: &[(String, Vec<Statement>)], rel: &Path, modname: &str) -
                     };
                 }
                 if let Some(w) = value.iter().find(|w| w.contains('$')) {
-                    return Listing::NotProvable(format!(
-                        "{file}: {var} holds an expansion ({w})"
-                    ));
+                    return Listing::NotProvable(format!("{file}: {var} holds an expansion ({w})"));
                 }
                 composite_names.extend(value.iter().cloned());
                 continue;
@@ -419,7 +437,9 @@ fn composite_of(var: &str) -> Option<&str> {
             let (module, suffix) = var.rsplit_once("-$(").or_else(|| var.rsplit_once("-${"))?;
             let symbol = suffix.strip_suffix([')', '}'])?;
             let ok = symbol.starts_with("CONFIG_")
-                && symbol.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                && symbol
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_');
             ok.then_some(module)
         })?;
     // kbuild's own lists are not composites.
@@ -486,7 +506,9 @@ fn read_with_includes(
             continue;
         }
         if depth + 1 > MAX_INCLUDE_DEPTH {
-            return Err(format!("{shown}: includes nest deeper than {MAX_INCLUDE_DEPTH}"));
+            return Err(format!(
+                "{shown}: includes nest deeper than {MAX_INCLUDE_DEPTH}"
+            ));
         }
         read_with_includes(make, cwd, &included, depth + 1, files)?;
     }
@@ -625,10 +647,18 @@ obj-y\t\t\t+= amd/atl/
         let files = one("drivers/net/ethernet/ti/Makefile", TI);
         assert_eq!(
             classify(&files, Path::new("icssg/icssg_prueth.o"), "icssg_prueth"),
-            part("icssg-prueth", "drivers/net/ethernet/ti/Makefile", "icssg-prueth-y")
+            part(
+                "icssg-prueth",
+                "drivers/net/ethernet/ti/Makefile",
+                "icssg-prueth-y"
+            )
         );
         assert_eq!(
-            classify(&files, Path::new("icssg/icssg_prueth_sr1.o"), "icssg_prueth_sr1"),
+            classify(
+                &files,
+                Path::new("icssg/icssg_prueth_sr1.o"),
+                "icssg_prueth_sr1"
+            ),
             part(
                 "icssg-prueth-sr1",
                 "drivers/net/ethernet/ti/Makefile",
@@ -640,8 +670,14 @@ obj-y\t\t\t+= amd/atl/
     #[test]
     fn kvmgt_part_is_found_in_the_included_file() {
         let files = vec![
-            ("drivers/gpu/drm/i915/Makefile".to_string(), statements(I915)),
-            ("drivers/gpu/drm/i915/gvt/Makefile".to_string(), statements(I915_GVT)),
+            (
+                "drivers/gpu/drm/i915/Makefile".to_string(),
+                statements(I915),
+            ),
+            (
+                "drivers/gpu/drm/i915/gvt/Makefile".to_string(),
+                statements(I915_GVT),
+            ),
         ];
         assert_eq!(
             classify(&files, Path::new("gvt/kvmgt.o"), "kvmgt"),
@@ -656,7 +692,11 @@ obj-y\t\t\t+= amd/atl/
     #[test]
     fn obj_m_in_a_subdirectory_is_a_single_object_module() {
         assert_eq!(
-            classify(&one("drivers/ras/Makefile", RAS), Path::new("amd/fmpm.o"), "fmpm"),
+            classify(
+                &one("drivers/ras/Makefile", RAS),
+                Path::new("amd/fmpm.o"),
+                "fmpm"
+            ),
             Listing::ObjList {
                 file: "drivers/ras/Makefile".into(),
                 variable: "obj-$(CONFIG_RAS_FMPM)".into()
@@ -676,7 +716,11 @@ obj-y\t\t\t+= amd/atl/
         // Listed both ways: kbuild's obj-m wins, and so does the forward.
         let both = format!("{ZSTD}\nobj-m += ./compress/zstd_compress.o\n");
         assert!(matches!(
-            classify(&one("m", &both), Path::new("compress/zstd_compress.o"), "zstd_compress"),
+            classify(
+                &one("m", &both),
+                Path::new("compress/zstd_compress.o"),
+                "zstd_compress"
+            ),
             Listing::ObjList { .. }
         ));
     }
@@ -707,15 +751,15 @@ obj-y\t\t\t+= amd/atl/
             )
         };
         // the composite is not the module kbuild named
-        assert!(not_provable(ZSTD, "compress/zstd_compress.o", "zstd_common"));
+        assert!(not_provable(
+            ZSTD,
+            "compress/zstd_compress.o",
+            "zstd_common"
+        ));
         // the part is not listed at all
         assert!(not_provable(ZSTD, "compress/other.o", "other"));
         // listed, but no obj- list builds the composite
-        assert!(not_provable(
-            "foo-y := sub/foo.o\n",
-            "sub/foo.o",
-            "foo"
-        ));
+        assert!(not_provable("foo-y := sub/foo.o\n", "sub/foo.o", "foo"));
         // something could add the part to obj-m unseen
         assert!(not_provable(
             &format!("{ZSTD}\nobj-m += $(extra-modules)\n"),
@@ -781,7 +825,10 @@ sinclude $(src)/extra.mk
             ]
         );
         assert_eq!(split_assignment("a ::= b"), Some(("a", " b")));
-        assert_eq!(split_assignment("x-$(CONFIG_A:y=m) ?= c"), Some(("x-$(CONFIG_A:y=m)", " c")));
+        assert_eq!(
+            split_assignment("x-$(CONFIG_A:y=m) ?= c"),
+            Some(("x-$(CONFIG_A:y=m)", " c"))
+        );
         assert_eq!(split_assignment("$(obj)/a.o: CFLAGS += -O0"), None);
         assert_eq!(name_fix("icssg-prueth,sr1"), "icssg_prueth_sr1");
     }
@@ -807,7 +854,11 @@ sinclude $(src)/extra.mk
                 obj: "lib/zstd".into()
             })
         );
-        let in_tree = argv(&["/usr/bin/make", "--file=./scripts/Makefile.build", "obj=./drivers/ras"]);
+        let in_tree = argv(&[
+            "/usr/bin/make",
+            "--file=./scripts/Makefile.build",
+            "obj=./drivers/ras",
+        ]);
         assert_eq!(
             KbuildMake::from_argv(&in_tree),
             Ok(KbuildMake {
@@ -826,7 +877,14 @@ sinclude $(src)/extra.mk
             &["make", "-f", "/k/scripts/Makefile.buildx", "obj=lib"],
             &["make", "-f", "/k/scripts/Makefile.build"],
             &["make", "-f", "/k/scripts/Makefile.build", "obj=a", "obj=b"],
-            &["make", "-f", "/k/scripts/Makefile.build", "-f", "/k/x.mk", "obj=a"],
+            &[
+                "make",
+                "-f",
+                "/k/scripts/Makefile.build",
+                "-f",
+                "/k/x.mk",
+                "obj=a",
+            ],
             &["make", "-f", "/k/scripts/Makefile.build", "obj=../a"],
         ] {
             assert!(KbuildMake::from_argv(&argv(bad)).is_err(), "{bad:?}");
@@ -845,21 +903,44 @@ sinclude $(src)/extra.mk
             srctree: srctree.clone(),
             obj: "drivers/gpu/drm/i915".into(),
         };
-        let got = listing(&make, tree.path(), Path::new("drivers/gpu/drm/i915/gvt/kvmgt.o"), "kvmgt");
+        let got = listing(
+            &make,
+            tree.path(),
+            Path::new("drivers/gpu/drm/i915/gvt/kvmgt.o"),
+            "kvmgt",
+        );
         assert_eq!(
             got,
-            part("kvmgt", "drivers/gpu/drm/i915/gvt/Makefile", "kvmgt-$(CONFIG_DRM_I915_GVT)")
+            part(
+                "kvmgt",
+                "drivers/gpu/drm/i915/gvt/Makefile",
+                "kvmgt-$(CONFIG_DRM_I915_GVT)"
+            )
         );
         // A Kbuild file is what kbuild reads when there is one.
         std::fs::write(dir.join("Kbuild"), RAS).unwrap();
         assert!(matches!(
-            listing(&make, tree.path(), Path::new("drivers/gpu/drm/i915/gvt/kvmgt.o"), "kvmgt"),
+            listing(
+                &make,
+                tree.path(),
+                Path::new("drivers/gpu/drm/i915/gvt/kvmgt.o"),
+                "kvmgt"
+            ),
             Listing::NotProvable(_)
         ));
         std::fs::remove_file(dir.join("Kbuild")).unwrap();
         // An include that cannot be followed makes the lists unknowable.
-        std::fs::write(dir.join("Makefile"), format!("{I915}include $(objtree)/x.mk\n")).unwrap();
-        let got = listing(&make, tree.path(), Path::new("drivers/gpu/drm/i915/gvt/kvmgt.o"), "kvmgt");
+        std::fs::write(
+            dir.join("Makefile"),
+            format!("{I915}include $(objtree)/x.mk\n"),
+        )
+        .unwrap();
+        let got = listing(
+            &make,
+            tree.path(),
+            Path::new("drivers/gpu/drm/i915/gvt/kvmgt.o"),
+            "kvmgt",
+        );
         assert!(
             matches!(&got, Listing::NotProvable(why) if why.contains("cannot be followed")),
             "{got:?}"
