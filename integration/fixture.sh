@@ -207,13 +207,13 @@ check_tools() {
 	fi
 	m=$(grep -c '^modpost: ok ELF' "$log" || true)
 	o=$(grep -c '^objtool: ok ELF' "$log" || true)
-	# modpost: 4 modules + vmlinux.o; objtool (x86 only): 4 modules, 4 *.mod.o,
+	# modpost: 6 modules + vmlinux.o; objtool (x86 only): 6 modules, 6 *.mod.o,
 	# .module-common.o, .vmlinux.export.o, vmlinux.o
-	if [ "$arch" = x86_64 ]; then want_o=11; else want_o=0; fi
-	if [ "$m" -eq 5 ] && [ "$o" -eq "$want_o" ]; then
+	if [ "$arch" = x86_64 ]; then want_o=15; else want_o=0; fi
+	if [ "$m" -eq 7 ] && [ "$o" -eq "$want_o" ]; then
 		pass "$arch $variant: modpost checked $m ELF objects, objtool $o, no failure"
 	else
-		fail "$arch $variant: expected 5 modpost and $want_o objtool checks, saw $m and $o"
+		fail "$arch $variant: expected 7 modpost and $want_o objtool checks, saw $m and $o"
 	fi
 }
 

@@ -270,12 +270,14 @@ mod tests {
                     objtool_follows: false,
                 },
             }),
-            decision: Decision::Forward(Reason::SingleObjectModule),
+            decision: Decision::Forward(Reason::SingleObjectModule(
+                crate::kbuild_makefile::Listing::InObjDir,
+            )),
         };
         assert_eq!(
             explanation(Mode::Auto, &eval),
             "decision: forward\n\
-             reason:   single-object-module (single-object module: modpost needs ELF)\n\
+             reason:   single-object-module (single-object module (directly in $(obj)): modpost needs ELF)\n\
              mode:     auto\n\
              request:  relocatable (-r), output lib/.tmp_a.o, 1 input: lib/a.o\n\
              relink:   lib/a.o -> lib/.tmp_a.o\n\

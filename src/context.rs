@@ -8,6 +8,7 @@ use std::io::Read;
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 
+use crate::kbuild_makefile::{self, KbuildMake, Listing};
 use crate::lto::Lto;
 use crate::recipe::{self, RecipeFacts};
 
@@ -59,6 +60,22 @@ fn find_recipe_from(mut pid: u32, input: &Path, output: &Path) -> RecipeContext 
             "no shell recipe relinking this object among ancestors [{}]",
             looked.join(", ")
         ),
+    }
+}
+
+/// Where kbuild's lists put `input`, read from the make that runs the
+/// recipe shell `shell_pid` (its parent: `make -f <srctree>/scripts/Makefile.build
+/// obj=<obj>`) and that directory's kbuild file; `cwd` is make's directory.
+pub fn module_listing(shell_pid: u32, cwd: &Path, input: &Path, modname: &str) -> Listing {
+    let make = parent_of(shell_pid)
+        .ok_or_else(|| format!("recipe shell {shell_pid} has no readable parent"))
+        .and_then(|pid| {
+            let argv = read_cmdline(pid).ok_or_else(|| format!("make {pid} is gone"))?;
+            KbuildMake::from_argv(&argv).map_err(|e| format!("parent {pid}: {e}"))
+        });
+    match make {
+        Ok(make) => kbuild_makefile::listing(&make, cwd, input, modname),
+        Err(why) => Listing::NotProvable(why),
     }
 }
 

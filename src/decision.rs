@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::environment::Mode;
 use crate::environment::MODE;
+use crate::kbuild_makefile::{CompositePart, Listing};
 use crate::lto::Lto;
 use crate::paths::normalize;
 use crate::recipe::RecipeFacts;
@@ -42,7 +43,9 @@ pub enum Input {
 /// The kbuild side of the decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Context {
-    Recipe(RecipeFacts),
+    /// The recipe, and for a compile that looks like a single-object
+    /// module's, where kbuild's lists put the object (`None`: not read).
+    Recipe(RecipeFacts, Option<Listing>),
     NoRecipe(String),
     /// The configuration says Clang LTO is off, so the bitcode is not
     /// kbuild's to keep.
@@ -68,12 +71,16 @@ pub enum Reason {
     NoRecipe(String),
     CompileNotFound,
     ModuleNamesMissing,
-    SingleObjectModule,
+    /// Forward: kbuild relinks it (`is-single-obj-m`); where it is listed.
+    SingleObjectModule(Listing),
     ObjtoolFollows,
     /// The relink shape named through a response file.
     ViaResponseFile,
     /// The relink shape with `-` (stdin) as its input.
     StdinInput,
+    /// Passthrough: compiled like a single-object module, but shown to be a
+    /// part of a composite module, which the fixed kernel leaves bitcode.
+    CompositePart(CompositePart, Lto),
     /// Passthrough: the fixed kernel keeps this object as bitcode.
     FixedKernelKeepsBitcode(Lto),
     /// Passthrough in force mode without a visible recipe.
@@ -104,8 +111,9 @@ impl Reason {
             Reason::NoRecipe(_) => ReasonTag::NoRecipe,
             Reason::CompileNotFound => ReasonTag::CompileNotFound,
             Reason::ModuleNamesMissing => ReasonTag::ModuleNamesMissing,
-            Reason::SingleObjectModule => ReasonTag::SingleObjectModule,
+            Reason::SingleObjectModule(_) => ReasonTag::SingleObjectModule,
             Reason::ObjtoolFollows => ReasonTag::ObjtoolFollows,
+            Reason::CompositePart(..) => ReasonTag::CompositePart,
             Reason::FixedKernelKeepsBitcode(_) => ReasonTag::FixedKernelKeepsBitcode,
             Reason::ForcedWithoutRecipe(_) => ReasonTag::ForcedWithoutRecipe,
         }
@@ -145,6 +153,7 @@ pub enum ReasonTag {
     ModuleNamesMissing,
     SingleObjectModule,
     ObjtoolFollows,
+    CompositePart,
     FixedKernelKeepsBitcode,
     ForcedWithoutRecipe,
 }
@@ -175,6 +184,7 @@ impl ReasonTag {
             ReasonTag::ModuleNamesMissing => "module-names-missing",
             ReasonTag::SingleObjectModule => "single-object-module",
             ReasonTag::ObjtoolFollows => "objtool-follows",
+            ReasonTag::CompositePart => "composite-part",
             ReasonTag::FixedKernelKeepsBitcode => "fixed-kernel-keeps-bitcode",
             ReasonTag::ForcedWithoutRecipe => "forced-without-recipe",
         }
@@ -253,7 +263,16 @@ impl fmt::Display for Reason {
             Reason::ModuleNamesMissing => {
                 write!(f, "-DMODULE without KBUILD_BASENAME/KBUILD_MODNAME")
             }
-            Reason::SingleObjectModule => write!(f, "single-object module: modpost needs ELF"),
+            Reason::SingleObjectModule(listing) => {
+                write!(f, "single-object module ({listing}): modpost needs ELF")
+            }
+            Reason::CompositePart(part, lto) => {
+                write!(
+                    f,
+                    "{part}, not in obj-m: {} bitcode the fixed kernel does not relink",
+                    lto.describe()
+                )
+            }
             Reason::ObjtoolFollows => write!(f, "objtool reads this object next: it needs ELF"),
             Reason::FixedKernelKeepsBitcode(lto) => {
                 write!(f, "{} bitcode the fixed kernel does not relink", lto.describe())
@@ -353,7 +372,7 @@ pub fn decide(mode: Mode, input: &Input, same_file: bool, context: &Context) -> 
     if same_file {
         return Decision::Forward(Reason::SameFile);
     }
-    let facts = match context {
+    let (facts, listing) = match context {
         Context::KconfigWithoutLto => return Decision::Forward(Reason::KconfigWithoutLto),
         Context::NoRecipe(why) => {
             return match mode {
@@ -361,7 +380,7 @@ pub fn decide(mode: Mode, input: &Input, same_file: bool, context: &Context) -> 
                 _ => Decision::Forward(Reason::NoRecipe(why.clone())),
             }
         }
-        Context::Recipe(facts) => facts,
+        Context::Recipe(facts, listing) => (facts, listing),
     };
     if facts.objtool_follows {
         return Decision::Forward(Reason::ObjtoolFollows);
@@ -373,7 +392,15 @@ pub fn decide(mode: Mode, input: &Input, same_file: bool, context: &Context) -> 
         return Decision::Forward(Reason::ModuleNamesMissing);
     }
     if compile.is_single_object_module() {
-        return Decision::Forward(Reason::SingleObjectModule);
+        return match listing {
+            Some(Listing::CompositePart(part)) => {
+                Decision::Passthrough(Reason::CompositePart(part.clone(), lto))
+            }
+            Some(listing) => Decision::Forward(Reason::SingleObjectModule(listing.clone())),
+            None => Decision::Forward(Reason::SingleObjectModule(Listing::NotProvable(
+                "kbuild's lists not read".into(),
+            ))),
+        };
     }
     Decision::Passthrough(Reason::FixedKernelKeepsBitcode(lto))
 }
@@ -393,14 +420,24 @@ mod tests {
     }
 
     fn recipe(module: bool, base: &str, modname: &str, objtool: bool) -> Context {
-        Context::Recipe(RecipeFacts {
-            compile: Some(CompileFacts {
-                module,
-                basename: Some(base.into()),
-                modname: Some(modname.into()),
-            }),
-            objtool_follows: objtool,
-        })
+        Context::Recipe(
+            RecipeFacts {
+                compile: Some(CompileFacts {
+                    module,
+                    basename: Some(base.into()),
+                    modname: Some(modname.into()),
+                }),
+                objtool_follows: objtool,
+            },
+            None,
+        )
+    }
+
+    fn with_listing(context: Context, listing: Listing) -> Context {
+        match context {
+            Context::Recipe(facts, _) => Context::Recipe(facts, Some(listing)),
+            other => other,
+        }
     }
 
     const THIN: Input = Input::Bitcode { lto: Lto::Thin };
@@ -564,9 +601,10 @@ mod tests {
         assert!(decide(Mode::Auto, &THIN, false, &mod_o).is_passthrough());
         let single = recipe(true, "crc16", "crc16", false);
         assert_eq!(
-            decide(Mode::Auto, &THIN, false, &single),
-            Decision::Forward(Reason::SingleObjectModule)
+            decide(Mode::Auto, &THIN, false, &single).reason().tag(),
+            "single-object-module"
         );
+        assert!(!decide(Mode::Auto, &THIN, false, &single).is_passthrough());
         let objtool = recipe(true, "foo_mod", "foo", true);
         assert_eq!(
             decide(Mode::Auto, &THIN, false, &objtool),
@@ -576,6 +614,61 @@ mod tests {
         assert_eq!(
             decide(Mode::Auto, &full, false, &builtin),
             Decision::Passthrough(Reason::FixedKernelKeepsBitcode(Lto::Full))
+        );
+    }
+
+    /// kbuild's is-single-obj-m is "$@ in obj-m": only a part shown to be
+    /// in a composite passes through; every other listing is a forward that
+    /// says where the object is listed.
+    #[test]
+    fn kbuild_lists_settle_what_looks_like_a_single_object_module() {
+        let looks_single = recipe(true, "zstd_compress", "zstd_compress", false);
+        let part = CompositePart {
+            module: "zstd_compress".into(),
+            file: "lib/zstd/Makefile".into(),
+            variable: "zstd_compress-y".into(),
+        };
+        let composite = with_listing(looks_single.clone(), Listing::CompositePart(part.clone()));
+        let got = decide(Mode::Auto, &THIN, false, &composite);
+        assert_eq!(
+            got,
+            Decision::Passthrough(Reason::CompositePart(part, Lto::Thin))
+        );
+        assert!(got.reason().to_string().starts_with(
+            "part of composite module zstd_compress (lib/zstd/Makefile: zstd_compress-y)"
+        ));
+        for listing in [
+            Listing::InObjDir,
+            Listing::ObjList {
+                file: "drivers/ras/Makefile".into(),
+                variable: "obj-$(CONFIG_RAS_FMPM)".into(),
+            },
+            Listing::NotProvable("no kbuild make".into()),
+        ] {
+            let shown = listing.to_string();
+            let got = decide(
+                Mode::Auto,
+                &THIN,
+                false,
+                &with_listing(looks_single.clone(), listing),
+            );
+            assert_eq!(got.reason().tag(), "single-object-module");
+            assert!(!got.is_passthrough());
+            assert!(got.reason().to_string().contains(&shown), "{got:?}");
+        }
+        // objtool reading the object next outranks any listing.
+        let objtool = recipe(true, "zstd_compress", "zstd_compress", true);
+        let objtool = with_listing(
+            objtool,
+            Listing::CompositePart(CompositePart {
+                module: "m".into(),
+                file: "f".into(),
+                variable: "m-y".into(),
+            }),
+        );
+        assert_eq!(
+            decide(Mode::Auto, &THIN, false, &objtool),
+            Decision::Forward(Reason::ObjtoolFollows)
         );
     }
 
@@ -594,21 +687,27 @@ mod tests {
             decide(Mode::Auto, &THIN, true, &builtin),
             Decision::Forward(Reason::SameFile)
         );
-        let no_compile = Context::Recipe(RecipeFacts {
-            compile: None,
-            objtool_follows: false,
-        });
+        let no_compile = Context::Recipe(
+            RecipeFacts {
+                compile: None,
+                objtool_follows: false,
+            },
+            None,
+        );
         assert_eq!(
             decide(Mode::Auto, &THIN, false, &no_compile),
             Decision::Forward(Reason::CompileNotFound)
         );
-        let nameless = Context::Recipe(RecipeFacts {
-            compile: Some(CompileFacts {
-                module: true,
-                ..CompileFacts::default()
-            }),
-            objtool_follows: false,
-        });
+        let nameless = Context::Recipe(
+            RecipeFacts {
+                compile: Some(CompileFacts {
+                    module: true,
+                    ..CompileFacts::default()
+                }),
+                objtool_follows: false,
+            },
+            None,
+        );
         assert_eq!(
             decide(Mode::Auto, &THIN, false, &nameless),
             Decision::Forward(Reason::ModuleNamesMissing)

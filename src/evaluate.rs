@@ -71,7 +71,16 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path) -> Evaluation {
     } else if matches!(input, Input::Bitcode { .. }) {
         let recipe = context::find_recipe(&candidate.input, &candidate.output);
         let context = match &recipe {
-            RecipeContext::Visible { facts, .. } => Context::Recipe(facts.clone()),
+            RecipeContext::Visible { pid, facts } => {
+                // kbuild's lists are read only where the flags cannot tell.
+                let listing = facts
+                    .compile
+                    .as_ref()
+                    .filter(|c| c.is_single_object_module())
+                    .and_then(|c| c.modname.as_deref())
+                    .map(|modname| context::module_listing(*pid, cwd, &candidate.input, modname));
+                Context::Recipe(facts.clone(), listing)
+            }
             RecipeContext::NotVisible { why } => Context::NoRecipe(why.clone()),
         };
         eval.recipe = Some(recipe);

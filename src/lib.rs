@@ -15,6 +15,7 @@ pub mod evaluate;
 pub mod exit;
 pub mod forward;
 pub mod inspect;
+pub mod kbuild_makefile;
 pub mod logging;
 pub mod lto;
 pub mod options;
