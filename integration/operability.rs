@@ -257,3 +257,21 @@ fn inspect_sees_what_the_toolchain_made() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).starts_with("kbuild-ld-shim: gone.o:"));
 }
+
+/// Bitcode from an LLVM newer than any installed one (committed, see
+/// src/bitcode/testdata/README.md): inspect names its producer.
+#[test]
+fn inspect_names_a_newer_llvm_producer() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bitcode/testdata");
+    let out = run_ok(command(shim(), &data).args([
+        "--shim-inspect",
+        "llvm20-split-cfi.o",
+        "llvm21-thin.o",
+    ]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text,
+        "llvm20-split-cfi.o: raw bitcode, 5900 bytes, ThinLTO, 2 module(s), producer LLVM20.1.2, triple x86_64-unknown-linux-gnu\n\
+         llvm21-thin.o: raw bitcode, 2496 bytes, ThinLTO, 1 module(s), producer LLVM21.1.0, triple x86_64-unknown-linux-gnu\n"
+    );
+}

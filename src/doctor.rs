@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::context::Kconfig;
 use crate::environment::{self, Environment, Mode, GUARD};
 use crate::exit::ExitStatus;
+use crate::options::TESTED_LLVM_MAJORS;
 use crate::resolve::{self, ResolveError, Resolved};
 
 /// What the tree's kbuild does with freshly compiled bitcode objects.
@@ -300,6 +301,7 @@ pub fn diagnose(f: &Findings) -> Diagnosis {
                 Some((v, Some(major))) => {
                     lld_version = Some(major);
                     checks.push(Check::new("version", Ok, v));
+                    checks.push(tested_llvm(major));
                 }
                 other => checks.push(Check::new(
                     "version",
@@ -393,6 +395,31 @@ pub fn diagnose(f: &Findings) -> Diagnosis {
     Diagnosis { checks, exit }
 }
 
+/// Whether the project's tests cover the real linker's LLVM `major`. An
+/// untested one is only a warning, never a failure: a kernel compiled by a
+/// newer clang needs the ld.lld of that LLVM, and the shim forwards every
+/// option its table does not know rather than guess at it.
+fn tested_llvm(major: u32) -> Check {
+    let tested = TESTED_LLVM_MAJORS
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if TESTED_LLVM_MAJORS.contains(&major) {
+        Check::new(
+            "llvm tested",
+            Status::Ok,
+            format!("LLVM {major} (the tests cover LLVM {tested})"),
+        )
+    } else {
+        Check::new(
+            "llvm tested",
+            Status::Warn,
+            format!("LLVM {major} is untested: the tests cover LLVM {tested}; check the shim's decisions with --shim-inspect"),
+        )
+    }
+}
+
 /// The text form: one aligned line a check; a failed one says BROKEN.
 pub fn render_text(d: &Diagnosis) -> String {
     let mut out = String::from("kbuild-ld-shim doctor\n");
@@ -409,14 +436,19 @@ pub fn render_text(d: &Diagnosis) -> String {
     out
 }
 
+/// The `--json` form: the checks as an array of name, status, detail.
+pub fn render_json(d: &Diagnosis) -> String {
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&d.checks).expect("checks serialise")
+    )
+}
+
 /// Runs the doctor and returns its exit status.
 pub fn run(argv0: OsString, tree: Option<&Path>, json: bool, env: &Environment) -> ExitStatus {
     let diagnosis = diagnose(&gather(argv0, tree, env));
     let text = if json {
-        format!(
-            "{}\n",
-            serde_json::to_string_pretty(&diagnosis.checks).expect("checks serialise")
-        )
+        render_json(&diagnosis)
     } else {
         render_text(&diagnosis)
     };
@@ -583,6 +615,92 @@ mod tests {
             .collect();
         assert_eq!(failed, ["mode", "tree"]);
         assert!(render_text(&d).contains("  tree            BROKEN: /nope has no"));
+    }
+
+    fn with_linker_version(version: &str) -> Findings {
+        let mut f = findings(None);
+        if let Result::Ok((_, v)) = &mut f.linker {
+            *v = Some(version.to_string());
+        }
+        f
+    }
+
+    fn tested_check(d: &Diagnosis) -> &Check {
+        let tested: Vec<&Check> = d
+            .checks
+            .iter()
+            .filter(|c| c.name == "llvm tested")
+            .collect();
+        assert_eq!(tested.len(), 1, "{:?}", d.checks);
+        tested[0]
+    }
+
+    #[test]
+    fn a_tested_llvm_is_ok() {
+        let d = diagnose(&with_linker_version("Debian LLD 16.0.6"));
+        assert_eq!(d.exit, ExitStatus::Success);
+        let check = tested_check(&d);
+        assert_eq!(check.status, Status::Ok);
+        assert_eq!(
+            check.detail,
+            "LLVM 16 (the tests cover LLVM 14, 15, 16, 19)"
+        );
+        assert!(
+            render_text(&d)
+                .contains("\n  llvm tested     LLVM 16 (the tests cover LLVM 14, 15, 16, 19)\n"),
+            "{}",
+            render_text(&d)
+        );
+        let json = render_json(&d);
+        assert!(
+            json.contains(
+                "{\n    \"name\": \"llvm tested\",\n    \"status\": \"ok\",\n    \"detail\": \"LLVM 16 "
+            ),
+            "{json}"
+        );
+    }
+
+    #[test]
+    fn an_untested_llvm_warns_and_keeps_the_exit_status() {
+        for (version, major) in [
+            ("LLD 21.1.0 (compatible with GNU linkers)", 21),
+            ("Debian LLD 13.0.1", 13),
+        ] {
+            let d = diagnose(&with_linker_version(version));
+            assert_eq!(d.exit, ExitStatus::Success, "{version}");
+            assert!(d.checks.iter().all(|c| c.status != Status::Fail), "{d:?}");
+            let check = tested_check(&d);
+            assert_eq!(check.status, Status::Warn, "{version}");
+            assert!(
+                check.detail.starts_with(&format!(
+                    "LLVM {major} is untested: the tests cover LLVM 14, 15, 16, 19"
+                )),
+                "{check:?}"
+            );
+            let text = render_text(&d);
+            assert!(
+                text.contains(&format!("\n  llvm tested     LLVM {major} is untested: ")),
+                "{text}"
+            );
+            assert!(!text.contains("BROKEN"), "{text}");
+            let json = render_json(&d);
+            assert!(
+                json.contains("\"name\": \"llvm tested\",\n    \"status\": \"warn\""),
+                "{json}"
+            );
+        }
+        // The warning does not hide a tree's verdict: not affected stays 3.
+        let thin = "CONFIG_LTO_CLANG_THIN=y\nCONFIG_CLANG_VERSION=210100\n";
+        let mut f = with_linker_version("LLD 21.1.0");
+        f.tree = kbuild(FIXED_613_LIB, thin);
+        assert_eq!(diagnose(&f).exit, ExitStatus::NotAffected);
+    }
+
+    #[test]
+    fn no_tested_check_without_an_lld_version() {
+        let d = diagnose(&with_linker_version("GNU ld (GNU Binutils) 2.40"));
+        assert!(d.checks.iter().all(|c| c.name != "llvm tested"), "{d:?}");
+        assert_eq!(d.exit, ExitStatus::Failure);
     }
 
     #[test]
