@@ -302,7 +302,7 @@ mod tests {
     #[test]
     fn bitcode_thin_lto_is_thin_with_one_module() {
         let dir = tempfile::tempdir().unwrap();
-        for version in LLVM_VERSIONS {
+        for &version in LLVM_VERSIONS {
             let llvm = toolchain(version);
             let o = llvm.compile(dir.path(), "thin", SMALL_C, THIN);
             let facts = facts_of(&o);
@@ -358,7 +358,7 @@ mod tests {
             // Full LTO does not split, type metadata or not.
             ("full_cfi", CFI_C, full_cfi, Lto::Full, 1),
         ];
-        for version in LLVM_VERSIONS {
+        for &version in LLVM_VERSIONS {
             let llvm = toolchain(version);
             for (name, src, args, lto, modules) in cases {
                 let o = llvm.compile(dir.path(), name, src, args);
@@ -581,7 +581,7 @@ mod tests {
     #[test]
     fn bitcode_split_file_truncated_between_modules_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        for version in LLVM_VERSIONS {
+        for &version in LLVM_VERSIONS {
             let o = toolchain(version).compile(dir.path(), "split", CFI_C, SPLIT_CFI);
             let raw = std::fs::read(&o).unwrap();
             let facts = facts_of(&o);

@@ -10,9 +10,10 @@ use super::bits::SeekRead;
 use super::records::{DEFINE_ABBREV, END_BLOCK, ENTER_SUBBLOCK, UNABBREV_RECORD};
 use super::{examine, examine_path, walk_source, BitcodeError, BitcodeFacts, Lto};
 
-/// The LLVM versions whose bitcode the walk is checked against. Each must
-/// be installed: a missing one fails the test, naming its package.
-pub(super) const LLVM_VERSIONS: [u32; 4] = [14, 15, 16, 19];
+/// The LLVM versions whose bitcode the walk is checked against: the
+/// project's one list of tested releases. Each must be installed: a missing
+/// one fails the test, naming its package.
+pub(super) use crate::options::TESTED_LLVM_MAJORS as LLVM_VERSIONS;
 
 /// The version for the tests that need one toolchain rather than all: the
 /// one the benches and the integration tests build with.

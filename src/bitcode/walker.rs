@@ -568,7 +568,8 @@ mod tests {
         ];
         let (mut files, mut jumped, mut modules) = (0, 0, 0);
         for (version, (name, src, args)) in LLVM_VERSIONS
-            .into_iter()
+            .iter()
+            .copied()
             .flat_map(|v| cases.iter().map(move |case| (v, case)))
         {
             let llvm = toolchain(version);
