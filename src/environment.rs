@@ -20,6 +20,8 @@ pub const GUARD: &str = "KBUILD_LD_SHIM_GUARD";
 pub const LLVM: &str = "LLVM";
 /// Where the real linker is looked up by name.
 pub const PATH: &str = "PATH";
+/// What a `~` at the start of a PATH entry stands for.
+pub const HOME: &str = "HOME";
 
 /// The variables a person may set, in the order `--shim-doctor` shows them.
 pub const SETTINGS: [&str; 5] = [REAL_LD, MODE, LOG, RECORD, LLVM];

@@ -2,12 +2,14 @@
 //! self-skip that keeps a masquerading shim from finding itself, and the
 //! environment guard that turns any loop that is left into an error.
 
-use std::ffi::{OsStr, OsString};
+use std::cell::OnceCell;
+use std::ffi::{CString, OsStr, OsString};
 use std::fmt;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
-use crate::environment::{Environment, REAL_LD};
+use crate::environment::{Environment, HOME, REAL_LD};
 use crate::exit::ExitStatus;
 
 /// The shim's own file name; any other invocation name is a masquerade.
@@ -94,23 +96,34 @@ pub struct Inputs {
     pub llvm: Option<OsString>,
     pub path: Option<OsString>,
     pub cwd: PathBuf,
-    /// (device, inode) of the running shim binary.
-    pub self_id: Option<(u64, u64)>,
+    /// (device, inode) of the running shim binary, `None` when it cannot be
+    /// told. Left empty, it is read from /proc/self/exe the first time a
+    /// candidate needs comparing, so a forward that finds no candidate, or
+    /// finds one before anything could be the shim, never pays for it.
+    pub self_id: OnceCell<Option<(u64, u64)>>,
 }
 
 impl Inputs {
     /// The inputs of this process: its environment, read once at start,
     /// and the identity of its own binary.
     pub fn of_process(argv0: OsString, env: &Environment) -> Inputs {
-        let self_id = std::env::current_exe().ok().and_then(|p| file_id(&p));
         Inputs {
             argv0,
             real_ld: env.real_ld.clone(),
             llvm: env.llvm.clone(),
             path: env.path.clone(),
             cwd: env.cwd.clone(),
-            self_id,
+            self_id: OnceCell::new(),
         }
+    }
+
+    /// The running binary's identity. stat of /proc/self/exe follows the
+    /// link to the file itself: one system call, where `current_exe()` and
+    /// a stat of its answer take two.
+    fn self_id(&self) -> Option<(u64, u64)> {
+        *self
+            .self_id
+            .get_or_init(|| file_id(Path::new("/proc/self/exe")))
     }
 
     /// The name the shim was invoked under, when that is not its own name.
@@ -134,10 +147,13 @@ pub fn file_id(path: &Path) -> Option<(u64, u64)> {
 pub fn resolve(inputs: &Inputs) -> Result<Resolved, ResolveError> {
     let (rule, program) = choose_rule(inputs);
     let found = if has_slash(&program) {
+        // Named explicitly: anything that exists is taken (exec reports
+        // what is wrong with it), except the shim itself.
         let path = inputs.cwd.join(&program);
-        path.exists()
-            .then_some(path)
-            .filter(|p| !is_self(inputs, p))
+        match std::fs::metadata(&path) {
+            Ok(meta) if !is_self(inputs, &meta) => Some(path),
+            _ => None,
+        }
     } else {
         search_path(inputs, &program)
     };
@@ -191,15 +207,46 @@ fn has_slash(name: &OsStr) -> bool {
     name.as_encoded_bytes().contains(&b'/')
 }
 
-fn is_self(inputs: &Inputs, candidate: &Path) -> bool {
-    inputs.self_id.is_some() && file_id(candidate) == inputs.self_id
+fn is_self(inputs: &Inputs, candidate: &std::fs::Metadata) -> bool {
+    inputs.self_id() == Some((candidate.dev(), candidate.ino()))
 }
 
+/// The first executable regular file called `name` in PATH's directories
+/// that is not the shim, as `which` and execvp find it: empty and relative
+/// entries are relative to the working directory, a leading `~` is $HOME.
+/// One stat per directory tried (it also gives the identity for the
+/// self-skip) and one access(X_OK) for the file that is taken.
 fn search_path(inputs: &Inputs, name: &OsStr) -> Option<PathBuf> {
     let path = inputs.path.as_ref()?;
-    which::which_in_all(name, Some(path), &inputs.cwd)
-        .ok()?
-        .find(|candidate| !is_self(inputs, candidate))
+    std::env::split_paths(path)
+        .map(|dir| path_entry(&dir, &inputs.cwd).join(name))
+        .find(|candidate| match std::fs::metadata(candidate) {
+            Ok(meta) => meta.is_file() && !is_self(inputs, &meta) && is_executable(candidate),
+            Err(_) => false,
+        })
+}
+
+/// A PATH entry as a directory: `~` and `~/...` under $HOME (when set),
+/// other relative entries (the empty one too) under `cwd`.
+fn path_entry(dir: &Path, cwd: &Path) -> PathBuf {
+    let mut parts = dir.components();
+    if let Some(Component::Normal(first)) = parts.next() {
+        if first == "~" {
+            return match std::env::var_os(HOME) {
+                Some(home) => PathBuf::from(home).join(parts.as_path()),
+                None => dir.to_path_buf(),
+            };
+        }
+    }
+    cwd.join(dir)
+}
+
+fn is_executable(path: &Path) -> bool {
+    let Ok(c_path) = CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: a NUL-terminated path that lives across the call.
+    unsafe { libc::access(c_path.as_ptr(), libc::X_OK) == 0 }
 }
 
 fn describe_search(inputs: &Inputs, program: &OsStr) -> String {
@@ -277,17 +324,52 @@ mod tests {
         symlink(&shim, first.path().join("ld.lld")).unwrap();
         let real = exe(second.path(), "ld.lld");
         let mut i = inputs("ld.lld", &[first.path(), second.path()]);
-        i.self_id = file_id(&shim);
+        i.self_id = OnceCell::from(file_id(&shim));
         assert_eq!(resolve(&i).unwrap().path, real);
 
         let only_shim = inputs("ld.lld", &[first.path()]);
         let only_shim = Inputs {
-            self_id: file_id(&shim),
+            self_id: OnceCell::from(file_id(&shim)),
             ..only_shim
         };
         let err = resolve(&only_shim).unwrap_err();
         assert!(matches!(err, ResolveError::NotFound { .. }));
         assert!(err.to_string().contains("'ld.lld' on PATH="), "{err}");
+    }
+
+    #[test]
+    fn path_entries_resolve_like_which() {
+        let cwd = Path::new("/k/obj");
+        assert_eq!(
+            path_entry(Path::new("/usr/bin"), cwd),
+            Path::new("/usr/bin")
+        );
+        assert_eq!(path_entry(Path::new("bin"), cwd), Path::new("/k/obj/bin"));
+        // An empty entry is the working directory, as for execvp.
+        assert_eq!(
+            path_entry(Path::new(""), cwd).join("ld.lld"),
+            Path::new("/k/obj/ld.lld")
+        );
+        let home = std::env::var_os(HOME).map(PathBuf::from);
+        let tilde = path_entry(Path::new("~/bin"), cwd);
+        match home {
+            Some(home) => assert_eq!(tilde, home.join("bin")),
+            None => assert_eq!(tilde, Path::new("~/bin")),
+        }
+    }
+
+    #[test]
+    fn path_search_skips_directories_and_non_executables() {
+        let d = tempfile::tempdir().unwrap();
+        let (dir, plain, good) = (d.path().join("a"), d.path().join("b"), d.path().join("c"));
+        for p in [&dir, &plain, &good] {
+            std::fs::create_dir(p).unwrap();
+        }
+        std::fs::create_dir(dir.join("ld.lld")).unwrap();
+        std::fs::write(plain.join("ld.lld"), "").unwrap();
+        let real = exe(&good, "ld.lld");
+        let i = inputs("kbuild-ld-shim", &[&dir, &plain, &good]);
+        assert_eq!(resolve(&i).unwrap().path, real);
     }
 
     #[test]
