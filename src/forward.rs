@@ -2,11 +2,10 @@
 //! exit status, signals, streams and inherited descriptors (make's
 //! jobserver) are the linker's own and the shim leaves nothing behind.
 
-use std::ffi::OsString;
+use std::ffi::{CString, OsString};
 use std::io;
-use std::os::unix::process::CommandExt;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::process::Command;
 
 use crate::environment::GUARD;
 use crate::exit::ExitStatus;
@@ -14,12 +13,47 @@ use crate::exit::ExitStatus;
 /// Execs `linker` with exactly `args`. argv[0] is the linker's own path:
 /// lld picks its driver (ELF, COFF, ...) from argv[0], so the shim's name
 /// must never reach it. Returns only if the exec failed.
+///
+/// execv(2) on the process's own environment with the guard set in it,
+/// not `Command::exec`: Command copies the whole environment into a map
+/// and back into a fresh array (kbuild's environment is large) to add one
+/// variable; setenv does it in place. The linker starts with SIGPIPE at its
+/// default, as `Command` would give it.
 pub fn exec_linker(linker: &Path, args: &[OsString]) -> io::Error {
-    Command::new(linker)
-        .arg0(linker)
-        .args(args)
-        .env(GUARD, "1")
-        .exec()
+    let nul = || {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "nul byte found in provided data",
+        )
+    };
+    let Ok(program) = CString::new(linker.as_os_str().as_bytes()) else {
+        return nul();
+    };
+    let mut c_args = Vec::with_capacity(args.len());
+    for arg in args {
+        match CString::new(arg.as_bytes()) {
+            Ok(arg) => c_args.push(arg),
+            Err(_) => return nul(),
+        }
+    }
+    let mut argv: Vec<*const libc::c_char> = Vec::with_capacity(args.len() + 2);
+    argv.push(program.as_ptr());
+    argv.extend(c_args.iter().map(|a| a.as_ptr()));
+    argv.push(std::ptr::null());
+    // The process is single-threaded here: nothing reads the environment
+    // while it changes.
+    std::env::set_var(GUARD, "1");
+    // SAFETY: `program` and every `argv` entry are NUL-terminated strings
+    // that outlive the call; `argv` ends with a null pointer.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        libc::execv(program.as_ptr(), argv.as_ptr());
+    }
+    let err = io::Error::last_os_error();
+    // Still the shim: its own error line must not die of a closed stderr.
+    // SAFETY: changes one signal's disposition.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    err
 }
 
 /// The status a shell gives when it cannot run a program: 127 when it does
