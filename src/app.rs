@@ -18,6 +18,42 @@ use crate::passthrough;
 use crate::record::{self, Outcome, Record};
 use crate::resolve::{self, ResolveError};
 
+/// What std's runtime start-up does that the shim relies on, for a `main`
+/// that does without that start-up (see main.rs): descriptors 0, 1 and 2
+/// are open (on /dev/null if they were closed), so no file the shim opens
+/// can become its stdout or stderr; and SIGPIPE is ignored, so a reader
+/// that went away is an error value (`commands::emit`), not a kill.
+/// `forward::exec_linker` puts SIGPIPE back to the default for the linker.
+pub fn prepare_process() {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: poll on a local array of three entries; open of a constant
+    // path; signal changes one disposition.
+    unsafe {
+        while libc::poll(fds.as_mut_ptr(), 3, 0) == -1 {
+            if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+                // As std does where poll is not allowed: ask each descriptor.
+                for pfd in &mut fds {
+                    if libc::fcntl(pfd.fd, libc::F_GETFD) == -1 {
+                        pfd.revents = libc::POLLNVAL;
+                    }
+                }
+                break;
+            }
+        }
+        for pfd in &fds {
+            if pfd.revents & libc::POLLNVAL != 0 {
+                // The lowest free descriptor: this one.
+                libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+            }
+        }
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
 /// Runs the shim on its full argv and returns the exit status (only when
 /// it did not exec the real linker).
 pub fn run(argv: Vec<OsString>) -> ExitStatus {
