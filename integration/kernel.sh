@@ -145,7 +145,7 @@ phase_end
 phase_start "shim"
 if [ -z "$shim" ]; then
 	(cd "$repo" && cargo build --release) || die "cargo build --release failed"
-	shim=$repo/target/release/kbuild-ld-shim
+	shim=$repo/target/$(rustc -vV | sed -n 's/^host: //p')/release/kbuild-ld-shim
 elif [[ $shim != */* ]]; then
 	shim=$(command -v "$shim") || die "--shim '$shim' not found on PATH"
 fi
