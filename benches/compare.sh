@@ -14,23 +14,33 @@
 #     real evaluate + copy path, /proc walk included), versus `cp`, versus the
 #     naive wrapper's passthrough
 #   - /bin/true, the cost of starting any process at all (the floor)
+#   - the physical limit of a forward: a three-line static C program that only
+#     execv's its target (built here with gcc -static -O2), forwarding to
+#     /bin/true and to ld.lld-19 --version like the shim; the shim's added cost
+#     is reported as a ratio of this wrapper's added cost
+#
+# The C wrapper needs gcc and the static libc (libc6-dev).
 #
 # Environment (defaults in brackets):
 #   REPS [200]            rounds of the cheap calls (everything but relinks)
 #   RELINK_REPS [10]      relinks of the 88 KB object, spread over the rounds
 #   BIG_RELINK_REPS [1]   relinks of the 5 MB object (about a minute each on
 #                         a loaded 2-core machine; 0 skips them)
-#   LLD [ld.lld-19]  SHIM [target/release/kbuild-ld-shim]
+#   LLD [ld.lld-19]  SHIM [target/<host triple>/release/kbuild-ld-shim]
+#   SHIM_BEFORE           another shim binary (e.g. the previous build) run
+#                         as extra rows in the same interleaving, for a
+#                         before/after taken in one run
 #   KEEP=1                keep the scratch directory
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 : "${REPS:=200}" "${RELINK_REPS:=10}" "${BIG_RELINK_REPS:=1}"
-: "${LLD:=ld.lld-19}" "${SHIM:=$here/target/release/kbuild-ld-shim}"
+: "${LLD:=ld.lld-19}" "${SHIM:=$here/target/$(rustc -vV | sed -n 's/^host: //p')/release/kbuild-ld-shim}"
 data=${CARGO_TARGET_DIR:-$here/target}/bench-data
 
 command -v "$LLD" >/dev/null || { echo "compare.sh: $LLD not found" >&2; exit 1; }
+command -v gcc >/dev/null || { echo "compare.sh: gcc not found (Debian: gcc, libc6-dev)" >&2; exit 1; }
 if [ ! -x "$SHIM" ]; then
     cargo build --release --quiet
 fi
@@ -65,7 +75,16 @@ exec "\${NAIVE_REAL_LD:-$lld_path}" "\${args[@]}"
 EOF
 chmod +x "$work/naive-ld"
 
-export WORK=$work LLD_PATH=$lld_path SHIM REPS RELINK_REPS BIG_RELINK_REPS
+# The limit: one more exec and nothing else, statically linked so it pays
+# no dynamic loader either.
+cat > "$work/exec-wrapper.c" <<'EOF'
+#include <unistd.h>
+int main(int argc, char **argv) { (void)argc; execv(argv[1], argv + 1); return 127; }
+EOF
+gcc -static -O2 -o "$work/exec-wrapper" "$work/exec-wrapper.c" \
+    || { echo "compare.sh: gcc -static failed (Debian: libc6-dev has the static libc)" >&2; exit 1; }
+
+export WORK=$work LLD_PATH=$lld_path SHIM REPS RELINK_REPS BIG_RELINK_REPS SHIM_BEFORE=${SHIM_BEFORE:-}
 python3 - <<'PY'
 import os, random, statistics, sys, time
 
@@ -74,6 +93,8 @@ reps = int(os.environ["REPS"])
 relink_reps = int(os.environ["RELINK_REPS"])
 big_relink_reps = int(os.environ["BIG_RELINK_REPS"])
 naive = os.path.join(work, "naive-ld")
+wrapper = os.path.join(work, "exec-wrapper")
+shim_before = os.environ["SHIM_BEFORE"]
 os.chdir(work)
 
 base_env = {k: v for k, v in os.environ.items() if not k.startswith("KBUILD_LD_SHIM")}
@@ -86,15 +107,20 @@ big = flags + ["kernel/.tmp_big.o", "kernel/big.o"]
 # name -> (argv, env, kind); kind: cheap | relink | bigrelink
 cmds = {
     "true": (["/bin/true"], base_env, "cheap"),
+    # What every forward to /bin/true below runs in the end.
+    "true --version": (["/bin/true", "--version"], base_env, "cheap"),
     "version: ld.lld direct": ([lld, "--version"], base_env, "cheap"),
     "version: shim": ([shim, "--version"], env_shim, "cheap"),
     "version: bash wrapper": ([naive, "--version"], base_env, "cheap"),
+    "version: static exec wrapper": ([wrapper, lld, "--version"], base_env, "cheap"),
     # The same forward with /bin/true as the "linker": ld.lld's own 30 ms
     # start-up (and its noise) is gone, what is left is the wrapper itself.
     "fwd to true: shim": ([shim, "--version"],
                           dict(base_env, KBUILD_LD_SHIM_REAL_LD="/bin/true"), "cheap"),
     "fwd to true: bash wrapper": ([naive, "--version"],
                                   dict(base_env, NAIVE_REAL_LD="/bin/true"), "cheap"),
+    "fwd to true: static exec wrapper": ([wrapper, "/bin/true", "--version"], base_env,
+                                         "cheap"),
     "88KB: ld.lld -r relink": ([lld] + small, base_env, "relink"),
     "88KB: shim passthrough": ([shim] + small, env_force, "cheap"),
     "88KB: bash wrapper cp": ([naive] + small, base_env, "cheap"),
@@ -104,18 +130,26 @@ cmds = {
     "5MB: bash wrapper cp": ([naive] + big, base_env, "cheap"),
     "5MB: cp": (["/bin/cp", "kernel/big.o", "kernel/.tmp_big.o"], base_env, "cheap"),
 }
+if shim_before:
+    cmds["version: shim before"] = ([shim_before, "--version"], env_shim, "cheap")
+    cmds["fwd to true: shim before"] = ([shim_before, "--version"],
+                                        dict(base_env, KBUILD_LD_SHIM_REAL_LD="/bin/true"),
+                                        "cheap")
 devnull = os.open(os.devnull, os.O_WRONLY)
 
 def run(name):
+    """Wall time and CPU time (user + system of the child, whatever it
+    exec'd into), both in ms. On a loaded machine the wall time is mostly
+    waiting for a CPU; the CPU time is what the process itself cost."""
     argv, env, _ = cmds[name]
     t0 = time.perf_counter_ns()
     pid = os.posix_spawn(argv[0], argv, env,
                          file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1)])
-    _, status = os.waitpid(pid, 0)
+    _, status, usage = os.wait4(pid, 0)
     dt = time.perf_counter_ns() - t0
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"compare.sh: '{name}' failed: {' '.join(argv)}")
-    return dt / 1e6  # ms
+    return dt / 1e6, (usage.ru_utime + usage.ru_stime) * 1e3
 
 def spread(n):
     """Rounds (out of reps) on which to run a command that gets n runs."""
@@ -125,6 +159,7 @@ def spread(n):
 
 relink_rounds, big_rounds = spread(relink_reps), spread(big_relink_reps)
 times = {name: [] for name in cmds}
+cpu_times = {name: [] for name in cmds}
 random.seed(1)
 for name in cmds:  # warm-up: page cache, dynamic loader
     if cmds[name][2] == "cheap":
@@ -137,21 +172,25 @@ for r in range(reps):
              or (c[2] == "bigrelink" and r in big_rounds)]
     random.shuffle(order)
     for name in order:
-        times[name].append(run(name))
+        wall, cpu = run(name)
+        times[name].append(wall)
+        cpu_times[name].append(cpu)
     if r % 50 == 49:
         print(f"  round {r + 1}/{reps}", file=sys.stderr)
 
 med = {n: statistics.median(t) for n, t in times.items() if t}
+cpu_med = {n: statistics.median(t) for n, t in cpu_times.items() if t}
 def q(n, p):
     t = sorted(times[n]); return t[min(len(t) - 1, int(p * len(t)))]
 
 print(f"\nwhole-process wall time, interleaved, {reps} rounds "
       f"({time.time() - t_start:.0f} s), load average {os.getloadavg()[0]:.1f}")
-print(f"| command | runs | median ms | p10 ms | p90 ms |")
-print(f"|---|---:|---:|---:|---:|")
+print(f"| command | runs | median ms | p10 ms | p90 ms | CPU median ms |")
+print(f"|---|---:|---:|---:|---:|---:|")
 for n in cmds:
     if times[n]:
-        print(f"| {n} | {len(times[n])} | {med[n]:.3f} | {q(n, .1):.3f} | {q(n, .9):.3f} |")
+        print(f"| {n} | {len(times[n])} | {med[n]:.3f} | {q(n, .1):.3f} | {q(n, .9):.3f} "
+              f"| {cpu_med[n]:.3f} |")
 
 def ratio(label, a, b, note=""):
     if a in med and b in med:
@@ -163,8 +202,8 @@ ratio("shim / direct (--version, forward)", "version: shim", "version: ld.lld di
       "overhead < 1 ms/call")
 ratio("shim / bash wrapper (--version, forward)", "version: shim", "version: bash wrapper",
       "< 1")
-ratio("shim / true (forward to /bin/true): the shim's own cost", "fwd to true: shim", "true",
-      "difference < 1 ms")
+ratio("shim / true --version (forward to /bin/true): the shim's own cost",
+      "fwd to true: shim", "true --version", "difference < 1 ms")
 ratio("shim / bash wrapper (forward to /bin/true)", "fwd to true: shim",
       "fwd to true: bash wrapper", "< 1")
 for size in ("88KB", "5MB"):
@@ -175,4 +214,29 @@ for size in ("88KB", "5MB"):
     ratio(f"{size}: shim / bash wrapper (passthrough)", f"{size}: shim passthrough",
           f"{size}: bash wrapper cp", "< 1")
 ratio("process start floor: direct --version / true", "version: ld.lld direct", "true")
+
+def added(label, shim, wrap, base, note):
+    """The shim's added cost over `base` as a multiple of the static exec
+    wrapper's added cost over the same base, all from one run: on wall-time
+    medians and on CPU-time medians (the one to read on a loaded machine)."""
+    if shim in med and wrap in med and base in med:
+        cells = []
+        for m in (med, cpu_med):
+            s, w = m[shim] - m[base], m[wrap] - m[base]
+            cells += [f"{s / w:.2f}" if w > 0 else "n/a", f"{s:+.3f}", f"{w:+.3f}"]
+        print(f"| {label} | {' | '.join(cells)} | {note} |")
+
+print("\n| added cost vs the static exec wrapper (medians) | wall: shim / wrapper "
+      "| shim adds ms | wrapper adds ms | CPU: shim / wrapper | shim adds ms "
+      "| wrapper adds ms | target |")
+print("|---|---:|---:|---:|---:|---:|---:|---|")
+added("forward to /bin/true --version", "fwd to true: shim",
+      "fwd to true: static exec wrapper", "true --version", "<= 1.25")
+added("forward to ld.lld --version", "version: shim", "version: static exec wrapper",
+      "version: ld.lld direct", "<= 1.25 (ld.lld's own noise is larger)")
+if shim_before:
+    added("before: forward to /bin/true --version", "fwd to true: shim before",
+          "fwd to true: static exec wrapper", "true --version", "")
+    added("before: forward to ld.lld --version", "version: shim before",
+          "version: static exec wrapper", "version: ld.lld direct", "")
 PY
