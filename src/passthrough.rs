@@ -771,23 +771,41 @@ mod tests {
         }
     }
 
+    /// The guard blocks the stop signals a build leaves at their default
+    /// and restores the mask exactly; one the caller ignores (make's
+    /// background jobs, `nohup`) is left alone. Both states are set up in
+    /// a child, so the test does not depend on what the runner inherited.
     #[test]
     fn the_signal_mask_is_restored() {
-        let current = || unsafe {
-            let mut m: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut m);
-            libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut m);
-            (
-                libc::sigismember(&m, libc::SIGINT),
-                libc::sigismember(&m, libc::SIGXFSZ),
-            )
-        };
-        let before = current();
-        let guard = SignalGuard::block();
-        assert_eq!(current(), (1, 1));
-        assert_eq!(guard.pending_stop(), None);
-        drop(guard);
-        assert_eq!(current(), before);
+        let child = Child::fork(|_| {
+            let current = || unsafe {
+                let mut m: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut m);
+                libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut m);
+                (
+                    libc::sigismember(&m, libc::SIGINT),
+                    libc::sigismember(&m, libc::SIGXFSZ),
+                )
+            };
+            default_and_unblocked(libc::SIGINT);
+            default_and_unblocked(libc::SIGXFSZ);
+            let before = current();
+            assert_eq!(before, (0, 0));
+            let guard = SignalGuard::block();
+            assert_eq!(current(), (1, 1));
+            assert_eq!(guard.pending_stop(), None);
+            drop(guard);
+            assert_eq!(current(), before);
+
+            // SAFETY: in the child only.
+            unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) };
+            let guard = SignalGuard::block();
+            assert_eq!(current(), (0, 1), "an ignored SIGINT is not managed");
+            drop(guard);
+            assert_eq!(current(), before);
+            "ok".to_string()
+        });
+        assert_eq!(child.finish(), (None, "ok".to_string()));
     }
 
     #[test]
