@@ -771,6 +771,96 @@ mod tests {
         }
     }
 
+    /// Without /proc the unnamed file is linked by descriptor
+    /// (AT_EMPTY_PATH: CAP_DAC_READ_SEARCH, or since Linux 6.10 the
+    /// opener's own credentials); where that fails too, the copy is made
+    /// again under a name. Each in a child with a
+    /// private mount namespace where /proc is unmounted.
+    #[test]
+    fn without_proc_the_unnamed_file_is_linked_by_descriptor_or_copied_again() {
+        for drop_capability in [false, true] {
+            let (d, input, output) = big_input();
+            fs::write(&input, b"BC\xc0\xde no proc").unwrap();
+            let child = Child::fork(|_| {
+                // SAFETY: namespace and capability changes, in the child only.
+                unsafe {
+                    assert_eq!(
+                        libc::unshare(libc::CLONE_NEWNS),
+                        0,
+                        "a private mount namespace needs root (CAP_SYS_ADMIN): {}",
+                        io::Error::last_os_error()
+                    );
+                    let none: *const libc::c_char = std::ptr::null();
+                    let root = c"/".as_ptr();
+                    assert_eq!(
+                        libc::mount(
+                            none,
+                            root,
+                            none,
+                            libc::MS_REC | libc::MS_PRIVATE,
+                            std::ptr::null()
+                        ),
+                        0
+                    );
+                    assert_eq!(libc::umount2(c"/proc".as_ptr(), libc::MNT_DETACH), 0);
+                }
+                assert!(!Path::new("/proc/self/fd").exists());
+                // Dropped after the open: since Linux 6.10 the opener itself
+                // may link by descriptor, with the credentials it opened with.
+                let mut after_chunk = |_| {
+                    if drop_capability {
+                        // SAFETY: this thread's own capabilities, in the child.
+                        unsafe { drop_effective(CAP_DAC_READ_SEARCH) };
+                    }
+                };
+                match copy_with(&input, &output, Temporary::Unnamed, &mut after_chunk) {
+                    Ok(c) => format!("{:?}", c.temporary),
+                    Err(e) => format!("error: {e}"),
+                }
+            });
+            let (signal, report) = child.finish();
+            assert_eq!(signal, None, "{report}");
+            let expected = if drop_capability { "Named" } else { "Unnamed" };
+            assert_eq!(report, expected);
+            assert_eq!(fs::read(&output).unwrap(), b"BC\xc0\xde no proc");
+            assert_eq!(listing(d.path()), [".tmp_big.o", "big.o"]);
+        }
+    }
+
+    /// From <linux/capability.h>; libc has no constant for it.
+    const CAP_DAC_READ_SEARCH: u32 = 2;
+
+    /// Removes one capability from the effective set of this thread
+    /// (capset, version 3 headers as <linux/capability.h> has them).
+    unsafe fn drop_effective(cap: u32) {
+        #[repr(C)]
+        struct Header {
+            version: u32,
+            pid: libc::c_int,
+        }
+        #[repr(C)]
+        #[derive(Clone, Copy, Default)]
+        struct Data {
+            effective: u32,
+            permitted: u32,
+            inheritable: u32,
+        }
+        let mut header = Header {
+            version: 0x2008_0522,
+            pid: 0,
+        };
+        let mut data = [Data::default(); 2];
+        assert_eq!(
+            libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()),
+            0
+        );
+        data[(cap / 32) as usize].effective &= !(1 << (cap % 32));
+        assert_eq!(
+            libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()),
+            0
+        );
+    }
+
     /// The guard blocks the stop signals a build leaves at their default
     /// and restores the mask exactly; one the caller ignores (make's
     /// background jobs, `nohup`) is left alone. Both states are set up in
