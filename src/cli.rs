@@ -148,13 +148,14 @@ pub fn parse(mut argv: Vec<OsString>) -> Invocation {
 fn shim_action(argv0: &OsString, args: Vec<OsString>) -> Action {
     let parsed = match ShimCli::try_parse_from(std::iter::once(argv0.clone()).chain(args)) {
         Ok(parsed) => parsed,
+        // --shim-help and --shim-version arrive here as stdout text: written
+        // like every command's answer, so a full stdout is an error.
+        Err(e) if !e.use_stderr() => {
+            return Action::Exit(crate::commands::emit(&e.render().to_string()))
+        }
         Err(e) => {
             let _ = e.print();
-            return Action::Exit(if e.use_stderr() {
-                ExitStatus::Usage
-            } else {
-                ExitStatus::Success
-            });
+            return Action::Exit(ExitStatus::Usage);
         }
     };
     // clap's group admits exactly one command; only --shim-explain takes
