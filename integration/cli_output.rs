@@ -194,3 +194,23 @@ fn report_on_devices_fifos_huge_files_and_torn_lines() {
     assert!(text.contains("bad record lines   1"), "{text}");
     assert!(text.contains("record line 2: not a record"), "{text}");
 }
+
+/// A path that is not UTF-8 never aborts a JSON output: it is written as
+/// its text and its bytes (`{"lossy": ..., "hex": ...}`).
+#[test]
+fn non_utf8_paths_in_json_are_lossless_not_an_abort() {
+    use std::os::unix::ffi::OsStrExt;
+    let d = tree();
+    let odd = std::ffi::OsStr::from_bytes(b"x\xff.o");
+    std::fs::copy(d.path().join("x.o"), d.path().join(odd)).unwrap();
+    let out = run_ok(
+        shim_in(d.path(), &["--shim-inspect"])
+            .arg(odd)
+            .arg("--json"),
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("\"lossy\": \"x\u{fffd}.o\"") && text.contains("\"hex\": \"78ff2e6f\""),
+        "{text}"
+    );
+}

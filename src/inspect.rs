@@ -11,6 +11,7 @@ use crate::lto::Lto;
 /// One file as the shim sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Inspection {
+    #[serde(with = "crate::record::json_path")]
     pub path: PathBuf,
     pub kind: FileKind,
     pub bytes: u64,
