@@ -214,3 +214,65 @@ fn non_utf8_paths_in_json_are_lossless_not_an_abort() {
         "{text}"
     );
 }
+
+/// Each error names what is wrong with what the user named, and every
+/// --shim-* command treats extra words and `--` alike.
+#[test]
+fn errors_name_the_real_cause_and_commands_agree_on_arguments() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = tree();
+    let script = d.path().join("ld.lld");
+    std::fs::write(&script, "#!/no/such/interpreter\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = command(shim(), d.path())
+        .env("KBUILD_LD_SHIM_REAL_LD", &script)
+        .arg("--version")
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(126), "{err}");
+    assert!(err.contains("interpreter"), "{err}");
+
+    for (target, why) in [
+        (d.path().to_path_buf(), "is a directory"),
+        (d.path().join("record.jsonl"), "is not executable"),
+    ] {
+        let out = command(shim(), d.path())
+            .env("KBUILD_LD_SHIM_REAL_LD", &target)
+            .arg("--shim-which")
+            .output()
+            .unwrap();
+        let err = stderr_of(&out);
+        assert_eq!(out.status.code(), Some(126), "{err}");
+        assert!(err.contains(why) && out.stdout.is_empty(), "{err}");
+        let out = command(shim(), d.path())
+            .env("KBUILD_LD_SHIM_REAL_LD", &target)
+            .arg("--shim-doctor")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(why) && !text.contains("''"), "{text}");
+    }
+
+    let out = shim_in(d.path(), &["--shim-inspect", "."])
+        .output()
+        .unwrap();
+    let err = stderr_of(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("is a directory") && out.stdout.is_empty(),
+        "{err}"
+    );
+
+    let out = shim_in(d.path(), &["--shim-which", "extra", "words"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
+
+    std::fs::copy(d.path().join("x.o"), d.path().join("-weird.o")).unwrap();
+    let out = run_ok(&mut shim_in(
+        d.path(),
+        &["--shim-inspect", "--", "-weird.o"],
+    ));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("-weird.o: "));
+}
