@@ -88,7 +88,7 @@ impl fmt::Display for ResolveError {
                 "no real linker found ({rule}); searched {searched}, skipping the shim itself"
             ),
             ResolveError::NotRunnable { rule, path, why } => {
-                write!(f, "{}: {why} ({rule})", path.display())
+                write!(f, "cannot run {}: {why} ({rule})", path.display())
             }
             ResolveError::Recursion => write!(
                 f,
@@ -340,7 +340,7 @@ mod tests {
             assert_eq!(err.exit_status(), ExitStatus::CannotExecute);
             assert!(
                 err.to_string()
-                    .starts_with(&format!("{}: {why}", target.display())),
+                    .starts_with(&format!("cannot run {}: {why}", target.display())),
                 "{err}"
             );
         }
