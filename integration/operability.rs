@@ -108,16 +108,25 @@ fn an_unwritable_record_costs_one_warning_not_the_build() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("LLD"));
 }
 
+/// A line that is not a record is counted as an anomaly with its line
+/// number (issue 14); only an unreadable file fails the report.
 #[test]
-fn report_names_the_record_it_cannot_read() {
+fn report_counts_a_bad_record_line_by_its_number() {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("bad.jsonl"), "{\"nope\":1}\n").unwrap();
     let out = command(shim(), d.path())
         .args(["--shim-report", "bad.jsonl"])
         .output()
         .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("record line 1: not a record"), "{text}");
+    let out = command(shim(), d.path())
+        .args(["--shim-report", "missing.jsonl"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.jsonl:1"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.jsonl"));
 }
 
 /// Minimal kbuild trees: the relink definition as 6.13 shipped it, and as

@@ -1,5 +1,5 @@
-//! Signals during a large passthrough copy: SIGINT and SIGTERM kill the
-//! shim by that signal and leave nothing behind; an inherited ignored
+//! Signals during a large passthrough copy: SIGINT, SIGTERM and SIGKILL
+//! kill the shim by that signal and leave nothing behind; an inherited ignored
 //! SIGINT (as make starts some jobs) does not stop the copy.
 
 mod common;
@@ -33,7 +33,7 @@ fn signal_during_copy(sig: i32, prepare: impl Fn(&mut Command)) -> (tempfile::Te
         let deadline = Instant::now() + Duration::from_secs(30);
         let mut caught = false;
         while Instant::now() < deadline {
-            if !leftovers(d.path()).is_empty() {
+            if temporary_in_flight(d.path(), pid) {
                 unsafe { libc::kill(pid, libc::SIGSTOP) };
                 caught = true;
                 break;
@@ -73,6 +73,24 @@ fn signal_during_copy(sig: i32, prepare: impl Fn(&mut Command)) -> (tempfile::Te
     panic!("never caught the copy of {BIG} bytes in flight");
 }
 
+/// The shim's temporary file exists: named in `dir`, or (O_TMPFILE, where
+/// the file system has it) unnamed and open in the process, which /proc
+/// shows as `DIR/#INODE (deleted)`.
+fn temporary_in_flight(dir: &Path, pid: i32) -> bool {
+    if !leftovers(dir).is_empty() {
+        return true;
+    }
+    let Ok(fds) = fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        fs::read_link(fd.path()).is_ok_and(|target| {
+            let target = target.as_os_str().to_string_lossy();
+            target.starts_with(&*dir.to_string_lossy()) && target.ends_with(" (deleted)")
+        })
+    })
+}
+
 fn assert_died_by_and_left_nothing(sig: i32) {
     let (d, out) = signal_during_copy(sig, |_| {});
     assert_eq!(
@@ -100,6 +118,13 @@ fn sigint_during_a_large_passthrough_leaves_nothing_and_kills_by_sigint() {
 #[test]
 fn sigterm_during_a_large_passthrough_leaves_nothing_and_kills_by_sigterm() {
     assert_died_by_and_left_nothing(libc::SIGTERM);
+}
+
+/// SIGKILL cannot be held back or handled: the temporary file must have
+/// no name while it is written (O_TMPFILE), so the kernel frees it.
+#[test]
+fn sigkill_during_a_large_passthrough_leaves_nothing() {
+    assert_died_by_and_left_nothing(libc::SIGKILL);
 }
 
 /// make starts some jobs with SIGINT ignored; the shim keeps that choice:

@@ -42,8 +42,11 @@ fn strace(dir: &Path, trace: &str, cmd: &mut Command) -> String {
 }
 
 /// The temporary file is created with O_EXCL under a name that differs on
-/// every run, in the output's directory; symlinks planted at the names one
-/// could predict are never followed; the input is opened read-only.
+/// every run, in the output's directory, or (where the file system has
+/// O_TMPFILE) created without a name and linked under such a name, which
+/// linkat never does through an existing name; symlinks planted at the
+/// names one could predict are never followed; the input is opened
+/// read-only.
 #[test]
 fn temporary_file_is_exclusive_unpredictable_and_input_read_only() {
     let (d, bitcode) = thin_object_dir();
@@ -62,16 +65,33 @@ fn temporary_file_is_exclusive_unpredictable_and_input_read_only() {
     for _ in 0..2 {
         let log = strace(
             d.path(),
-            "openat,open,rename,renameat,renameat2",
+            "openat,open,rename,renameat,renameat2,link,linkat",
             forced(d.path()).args(relink_args()),
         );
         let temp_open: Vec<&str> = log
             .lines()
             .filter(|l| l.contains(TMP_PREFIX) && l.contains("open"))
             .collect();
-        assert_eq!(temp_open.len(), 1, "{log}");
-        assert!(temp_open[0].contains("O_CREAT|O_EXCL"), "{}", temp_open[0]);
-        let name = temp_open[0].split('"').nth(1).unwrap().to_owned();
+        let unnamed: Vec<&str> = log.lines().filter(|l| l.contains("O_TMPFILE")).collect();
+        let name = if unnamed.is_empty() {
+            assert_eq!(temp_open.len(), 1, "{log}");
+            assert!(temp_open[0].contains("O_CREAT|O_EXCL"), "{}", temp_open[0]);
+            temp_open[0].split('"').nth(1).unwrap().to_owned()
+        } else {
+            assert!(temp_open.is_empty() && unnamed.len() == 1, "{log}");
+            let links: Vec<&str> = log.lines().filter(|l| l.contains("link")).collect();
+            assert_eq!(links.len(), 1, "{log}");
+            assert!(links[0].ends_with("= 0"), "{}", links[0]);
+            links[0].split('"').nth(3).unwrap().to_owned()
+        };
+        assert!(
+            Path::new(&name)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(TMP_PREFIX),
+            "{name}"
+        );
         assert!(
             Path::new(&name).parent() == Some(d.path()) || !name.contains('/'),
             "{name}"

@@ -124,8 +124,8 @@ fn link(argv0: OsString, args: &[OsString], env: &Environment) -> ExitStatus {
             );
             write_record(&eval, env, Outcome::Forward, 0, started);
             let err = forward::exec_linker(&resolved.path, args);
-            error_line(format!("cannot run {}: {err}", resolved.path.display()));
-            forward::exec_failure_status(&err)
+            error_line(forward::exec_failure_message(&resolved.path, &err));
+            forward::exec_failure_status(&resolved.path, &err)
         }
     }
 }

@@ -44,8 +44,9 @@ pub struct ShimCli {
     explain: bool,
     /// Show what the shim sees in object files: ELF, raw or wrapped bitcode,
     /// archive, thin archive; LTO kind, producer, target triple, modules.
-    #[arg(long = "shim-inspect", value_name = "FILE", num_args = 1.., group = "action")]
-    inspect: Vec<PathBuf>,
+    /// (Files may also follow `--`, for names beginning with `-`.)
+    #[arg(long = "shim-inspect", value_name = "FILE", num_args = 0.., group = "action")]
+    inspect: Option<Vec<PathBuf>>,
     /// Summarise a KBUILD_LD_SHIM_RECORD file: passthroughs, forwards by
     /// reason, bytes, time, anomalies.
     #[arg(long = "shim-report", value_name = "RECORD", group = "action")]
@@ -148,13 +149,14 @@ pub fn parse(mut argv: Vec<OsString>) -> Invocation {
 fn shim_action(argv0: &OsString, args: Vec<OsString>) -> Action {
     let parsed = match ShimCli::try_parse_from(std::iter::once(argv0.clone()).chain(args)) {
         Ok(parsed) => parsed,
+        // --shim-help and --shim-version arrive here as stdout text: written
+        // like every command's answer, so a full stdout is an error.
+        Err(e) if !e.use_stderr() => {
+            return Action::Exit(crate::commands::emit(&e.render().to_string()))
+        }
         Err(e) => {
             let _ = e.print();
-            return Action::Exit(if e.use_stderr() {
-                ExitStatus::Usage
-            } else {
-                ExitStatus::Success
-            });
+            return Action::Exit(ExitStatus::Usage);
         }
     };
     // clap's group admits exactly one command; only --shim-explain takes
@@ -162,13 +164,27 @@ fn shim_action(argv0: &OsString, args: Vec<OsString>) -> Action {
     if parsed.explain {
         return Action::Explain(parsed.rest);
     }
+    if let Some(files) = parsed.inspect {
+        // After `--`, clap hands the remaining words to `rest`.
+        let files: Vec<PathBuf> = files
+            .into_iter()
+            .chain(parsed.rest.into_iter().map(PathBuf::from))
+            .collect();
+        if files.is_empty() {
+            error_line("--shim-inspect needs at least one FILE");
+            return Action::Exit(ExitStatus::Usage);
+        }
+        return Action::Inspect {
+            files,
+            json: parsed.json,
+        };
+    }
     if let Some(extra) = parsed.rest.first() {
         error_line(format!("unexpected argument '{}'", extra.to_string_lossy()));
         return Action::Exit(ExitStatus::Usage);
     }
     let json = parsed.json;
     match parsed {
-        ShimCli { which: true, .. } => Action::Which,
         ShimCli { manpage: true, .. } => Action::Manpage,
         ShimCli {
             report: Some(record),
@@ -183,10 +199,7 @@ fn shim_action(argv0: &OsString, args: Vec<OsString>) -> Action {
             tree: tree.into_iter().next(),
             json,
         },
-        ShimCli { inspect, .. } => Action::Inspect {
-            files: inspect,
-            json,
-        },
+        _ => Action::Which,
     }
 }
 

@@ -44,14 +44,15 @@ pub fn manpage() -> ExitStatus {
 
 /// `--shim-report`.
 pub fn report(path: &Path, json: bool) -> ExitStatus {
-    let records = match crate::record::read_all(path) {
-        Ok(records) => records,
-        Err(e) => {
-            error_line(format!("{}: {e}", path.display()));
-            return ExitStatus::Failure;
-        }
-    };
-    let summary = crate::report::summarise(&records);
+    let mut summary = crate::report::Summary::default();
+    let read = crate::record::read_each(path, |r| match r {
+        Ok(record) => summary.add(&record),
+        Err(bad) => summary.add_bad_line(&bad),
+    });
+    if let Err(e) = read {
+        error_line(format!("{}: {e}", path.display()));
+        return ExitStatus::Failure;
+    }
     if json {
         emit(&format!(
             "{}\n",

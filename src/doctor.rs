@@ -303,14 +303,17 @@ pub fn diagnose(f: &Findings) -> Diagnosis {
                     checks.push(Check::new("version", Ok, v));
                     checks.push(tested_llvm(major));
                 }
-                other => checks.push(Check::new(
-                    "version",
-                    Fail,
-                    format!(
-                        "'{}' is not LLD (scripts/ld-version.sh would drop LTO)",
-                        other.map(|(v, _)| v).unwrap_or_default()
-                    ),
-                )),
+                other => {
+                    let what = match other.map(|(v, _)| v).filter(|v| !v.trim().is_empty()) {
+                        Some(v) => format!("'{v}' is not LLD"),
+                        None => "it prints no version for --version".to_string(),
+                    };
+                    checks.push(Check::new(
+                        "version",
+                        Fail,
+                        format!("{what} (scripts/ld-version.sh would drop LTO)"),
+                    ))
+                }
             }
             checks.push(Check::new(
                 "recursion",

@@ -11,6 +11,7 @@ use crate::lto::Lto;
 /// One file as the shim sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Inspection {
+    #[serde(with = "crate::record::json_path")]
     pub path: PathBuf,
     pub kind: FileKind,
     pub bytes: u64,
@@ -22,6 +23,14 @@ pub struct Inspection {
 
 /// Examines one file; the error names the file.
 pub fn inspect(path: &Path) -> Result<Inspection, String> {
+    // A directory or device is not an object file; say so, not "other".
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.is_dir() {
+        return Err(format!("{}: is a directory", path.display()));
+    }
+    if !meta.is_file() {
+        return Err(format!("{}: not a regular file", path.display()));
+    }
     let facts = bitcode::examine_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let bc = facts.bitcode.as_ref();
     Ok(Inspection {

@@ -4,10 +4,15 @@
 //! reads it right after the relink.
 //!
 //! The script is split into simple commands with a small shell lexer
-//! (quotes, backslashes, `;`, `&&`, `||`, `|`, `&`, newlines, parentheses).
-//! Expansions are not performed: kbuild recipes reach the shell with make
-//! variables already expanded, and a word we cannot read literally simply
-//! fails to match.
+//! (quotes, backslashes, `;`, `&&`, `||`, `|`, `&`, newlines, parentheses,
+//! backquotes, redirection operators). Expansions are not performed: kbuild
+//! recipes reach the shell with make variables already expanded, and a word
+//! we cannot read literally simply fails to match.
+//!
+//! The reading errs towards forwarding, the direction that is always safe:
+//! objtool is seen wherever a word names it (after `env`, an assignment,
+//! `{`, `then`, inside an `sh -c '...'` word), and a module is seen in every
+//! spelling of the define (`-DMODULE`, `-D MODULE`, `-DMODULE=1`).
 
 use std::path::Path;
 
@@ -97,7 +102,19 @@ pub fn split_commands(script: &str) -> Option<Vec<Vec<String>>> {
                     word.push('\\');
                 }
             },
-            ';' | '&' | '|' | '\n' | '(' | ')' => {
+            // `2>&1`, `>|`, `<>`, `&>`: the operator ends the word but not the
+            // command, so the words after a redirection stay in it.
+            '<' | '>' => {
+                finish_word(&mut words, &mut word, &mut in_word);
+                while chars
+                    .next_if(|&ch| matches!(ch, '<' | '>' | '&' | '|'))
+                    .is_some()
+                {}
+            }
+            '&' if chars.peek() == Some(&'>') => {
+                finish_word(&mut words, &mut word, &mut in_word);
+            }
+            ';' | '&' | '|' | '\n' | '(' | ')' | '`' => {
                 finish_word(&mut words, &mut word, &mut in_word);
                 if !words.is_empty() {
                     commands.push(std::mem::take(&mut words));
@@ -137,7 +154,7 @@ pub fn analyse(script: &str, input: &Path, output: &Path) -> Option<RecipeFacts>
         .map(|cmd| compile_facts(cmd));
     let objtool_follows = commands[relink_at + 1..]
         .iter()
-        .any(|cmd| is_objtool_on(cmd, &input));
+        .any(|cmd| is_objtool_on(cmd, &input, NESTED_SCRIPT_DEPTH));
     Some(RecipeFacts {
         compile,
         objtool_follows,
@@ -173,22 +190,79 @@ fn is_compile_of(cmd: &[String], input: &Path) -> bool {
     cmd.iter().any(|w| w == "-c") && output_of(cmd).is_some_and(|o| same_path(o, input))
 }
 
-fn is_objtool_on(cmd: &[String], input: &Path) -> bool {
-    let program_is_objtool = Path::new(&cmd[0])
-        .file_name()
-        .is_some_and(|name| name == "objtool");
-    program_is_objtool && cmd[1..].iter().any(|w| same_path(w, input))
+/// How deep `sh -c '... objtool ...'` words inside words are read.
+const NESTED_SCRIPT_DEPTH: u32 = 3;
+
+/// Whether a word of `cmd` names objtool (its file name is `objtool`) and a
+/// later word of the same command names the input. Any word, not only the
+/// first: objtool behind `env`, `VAR=1`, `{`, `then`, `exec`, `nice` still
+/// reads the object. The input is matched by file name, so a spelling the
+/// lexical comparison cannot see (`cd d && objtool foo.o`, an absolute
+/// path, `--file=d/foo.o`) still counts; another object of the same file
+/// name merely forwards, which is safe. A word holding a whole script (an
+/// `sh -c` or `eval` argument) is read as one, `depth` levels down.
+fn is_objtool_on(cmd: &[String], input: &Path, depth: u32) -> bool {
+    let Some(input_name) = input.file_name() else {
+        return false;
+    };
+    let names_input = |w: &String| {
+        let path = w.rsplit_once('=').map_or(w.as_str(), |(_, v)| v);
+        Path::new(path).file_name() == Some(input_name)
+    };
+    let names_objtool = |w: &String| Path::new(w).file_name().is_some_and(|n| n == "objtool");
+    // One pass each way, not a scan per objtool word: the script may be
+    // megabytes of words.
+    let direct = cmd
+        .iter()
+        .rposition(names_input)
+        .is_some_and(|last| cmd[..last].iter().any(names_objtool));
+    direct
+        || depth > 0
+            && cmd
+                .iter()
+                .filter(|w| w.contains(|c: char| c.is_ascii_whitespace() || c == ';'))
+                .filter_map(|w| split_commands(w))
+                .any(|nested| {
+                    nested
+                        .iter()
+                        .any(|inner| is_objtool_on(inner, input, depth - 1))
+                })
+}
+
+/// The macro definitions on a compiler command line, in every spelling the
+/// driver accepts: `-DX`, `-D X`, `--define-macro X`, `--define-macro=X`.
+fn defines(cmd: &[String]) -> impl Iterator<Item = &str> {
+    let mut words = cmd.iter();
+    std::iter::from_fn(move || loop {
+        let w = words.next()?;
+        if w == "-D" || w == "--define-macro" {
+            if let Some(v) = words.next() {
+                return Some(v.as_str());
+            }
+        } else if let Some(v) = w
+            .strip_prefix("--define-macro=")
+            .or_else(|| w.strip_prefix("-D"))
+        {
+            return Some(v);
+        }
+    })
 }
 
 fn compile_facts(cmd: &[String]) -> CompileFacts {
     let mut facts = CompileFacts::default();
-    for w in cmd {
-        if w == "-DMODULE" {
-            facts.module = true;
-        } else if let Some(v) = w.strip_prefix("-DKBUILD_BASENAME=") {
-            facts.basename = Some(unquote(v));
-        } else if let Some(v) = w.strip_prefix("-DKBUILD_MODNAME=") {
-            facts.modname = Some(unquote(v));
+    for define in defines(cmd) {
+        let (name, value) = match define.split_once('=') {
+            Some((name, value)) => (name, Some(value)),
+            None => (define, None),
+        };
+        match (name, value) {
+            // Any value counts: `-DMODULE=1` defines MODULE as much as
+            // `-DMODULE` does, and a later `-UMODULE` does not change
+            // what kbuild decided when it added the define.
+            ("MODULE", _) => facts.module = true,
+            ("KBUILD_BASENAME", Some(v)) => facts.basename = Some(unquote(v)),
+            ("KBUILD_MODNAME", Some(v)) => facts.modname = Some(unquote(v)),
+            _ => {}
         }
     }
     facts
@@ -280,6 +354,132 @@ mod tests {
                 .unwrap()
                 .objtool_follows
         );
+    }
+
+    /// kbuild's relink of `d/foo.o` with `tail` after the `mv`.
+    fn relink_then(tail: &str) -> RecipeFacts {
+        let script = format!(
+            "clang -DMODULE -DKBUILD_BASENAME='\"foo_mod\"' -DKBUILD_MODNAME='\"foo\"' -c -o d/foo.o d/foo.c; ld.lld -r -o d/.tmp_foo.o d/foo.o; mv d/.tmp_foo.o d/foo.o{tail}"
+        );
+        facts(&script, "d/foo.o", "d/.tmp_foo.o").unwrap_or_else(|| panic!("no relink in {script}"))
+    }
+
+    #[test]
+    fn objtool_behind_a_shell_prefix_is_seen() {
+        for tail in [
+            "; ./tools/objtool/objtool --link --module d/foo.o",
+            "; OBJTOOL_X=1 ./tools/objtool/objtool --link --module d/foo.o",
+            "; env ./tools/objtool/objtool --link d/foo.o",
+            "; env -i A=1 ./tools/objtool/objtool --link d/foo.o",
+            "; { ./tools/objtool/objtool --link d/foo.o; }",
+            "; if true; then ./tools/objtool/objtool --link d/foo.o; fi",
+            "; if [ -x x ]\nthen\n\t./tools/objtool/objtool --link d/foo.o\nfi",
+            "; for f in 1; do ./tools/objtool/objtool d/foo.o; done",
+            "; exec nice -n 5 ./tools/objtool/objtool d/foo.o",
+            "; ! ./tools/objtool/objtool d/foo.o",
+            "; (./tools/objtool/objtool d/foo.o)",
+            "; x=$(./tools/objtool/objtool d/foo.o)",
+            "; x=`./tools/objtool/objtool d/foo.o`",
+            "; ./tools/objtool/objtool 2>&1 --link d/foo.o",
+            "; ./tools/objtool/objtool >/dev/null 2>&1 d/foo.o",
+            "; ./tools/objtool/objtool &>log d/foo.o",
+            "; sh -c './tools/objtool/objtool --link d/foo.o'",
+            "; eval \"./tools/objtool/objtool --link d/foo.o\"",
+            "; sh -c \"sh -c './tools/objtool/objtool d/foo.o'\"",
+            "; cd d && ../tools/objtool/objtool foo.o",
+            "; /abs/build/tools/objtool/objtool --link /abs/build/d/foo.o",
+            "; objtool --file=d/foo.o",
+            "; \"./tools/objtool/objtool\" './d/./foo.o'",
+        ] {
+            assert!(
+                relink_then(tail).objtool_follows,
+                "missed objtool in {tail:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn objtool_is_seen_only_when_the_input_follows_it() {
+        for tail in [
+            "",
+            "; ./tools/objtool/objtool --link d/other.o",
+            "; echo d/foo.o ./tools/objtool/objtool",
+            "; ./tools/objtool/objtool --help; cat d/foo.o",
+            "; ./tools/objtool/objtool-helper d/foo.o",
+            "; echo 'objtool' d/foo.o.cmd",
+        ] {
+            assert!(
+                !relink_then(tail).objtool_follows,
+                "false objtool in {tail:?}"
+            );
+        }
+        // Before the relink, objtool reads the compiler's output, not ours.
+        let before = "./tools/objtool/objtool d/foo.o; ld.lld -r -o d/.tmp_foo.o d/foo.o";
+        assert!(
+            !facts(before, "d/foo.o", "d/.tmp_foo.o")
+                .unwrap()
+                .objtool_follows
+        );
+    }
+
+    #[test]
+    fn module_is_seen_in_every_define_spelling() {
+        for spelling in [
+            "-DMODULE",
+            "-D MODULE",
+            "-DMODULE=1",
+            "-D MODULE=1",
+            "'-D' 'MODULE'",
+            "--define-macro MODULE",
+            "--define-macro=MODULE",
+        ] {
+            let script = format!(
+                "clang {spelling} -D KBUILD_BASENAME='\"foo\"' -DKBUILD_MODNAME='\"foo\"' -c -o d/foo.o d/foo.c; ld.lld -r -o d/.tmp_foo.o d/foo.o"
+            );
+            let c = facts(&script, "d/foo.o", "d/.tmp_foo.o")
+                .unwrap()
+                .compile
+                .unwrap();
+            assert!(c.is_single_object_module(), "{spelling}: {c:?}");
+        }
+        for not_module in ["-DMODULES", "-DMODULE_X=1", "-UMODULE", "-D", "-DX=MODULE"] {
+            let script = format!(
+                "clang -DKBUILD_BASENAME='\"foo\"' -DKBUILD_MODNAME='\"foo\"' -c -o d/foo.o d/foo.c {not_module}; ld.lld -r -o d/.tmp_foo.o d/foo.o"
+            );
+            let c = facts(&script, "d/foo.o", "d/.tmp_foo.o")
+                .unwrap()
+                .compile
+                .unwrap();
+            assert!(!c.module, "{not_module}: {c:?}");
+        }
+    }
+
+    #[test]
+    fn redirections_end_words_not_commands() {
+        assert_eq!(
+            split_commands("a 2>&1 b >>log <in c &>all d; e").unwrap(),
+            vec![
+                vec!["a", "2", "1", "b", "log", "in", "c", "all", "d"],
+                vec!["e"],
+            ]
+        );
+    }
+
+    #[test]
+    fn objtool_words_cost_linear_time() {
+        // Half a million objtool words and no input: one pass, not a scan
+        // from each of them.
+        let script = format!(
+            "ld.lld -r -o d/.tmp_foo.o d/foo.o; {}",
+            "objtool ".repeat(500_000)
+        );
+        let started = std::time::Instant::now();
+        assert!(
+            !facts(&script, "d/foo.o", "d/.tmp_foo.o")
+                .unwrap()
+                .objtool_follows
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

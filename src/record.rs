@@ -46,18 +46,19 @@ pub struct Record {
     /// Seconds since the Unix epoch.
     pub time: f64,
     pub pid: u32,
-    /// Paths are written lossily (U+FFFD for bytes that are not UTF-8): a
-    /// strange file name must not cost the record its line.
-    #[serde(serialize_with = "lossy_path")]
+    /// Paths are JSON strings when they are UTF-8 and otherwise
+    /// `{"lossy": "...", "hex": "..."}` (see [`json_path`]): a strange
+    /// file name never costs the record its line, nor its bytes.
+    #[serde(with = "json_path")]
     pub cwd: PathBuf,
     pub decision: Outcome,
     /// The rule that decided.
     pub reason: ReasonTag,
     /// The rule in words, with its particulars.
     pub detail: String,
-    #[serde(serialize_with = "lossy_opt_path")]
+    #[serde(with = "json_path::option")]
     pub output: Option<PathBuf>,
-    #[serde(serialize_with = "lossy_paths")]
+    #[serde(with = "json_path::list")]
     pub inputs: Vec<PathBuf>,
     /// For bitcode inputs that were examined.
     pub lto: Option<Lto>,
@@ -66,19 +67,92 @@ pub struct Record {
     pub micros: u64,
 }
 
-fn lossy_path<S: serde::Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&path.to_string_lossy())
-}
+/// Paths in the shim's JSON (record, report, inspect), losslessly: a UTF-8
+/// path is a string; any other is an object with its text (U+FFFD for the
+/// bytes that are not UTF-8, for people) and all its bytes in hex (for
+/// programs). Serialising never fails, so no path can abort a command.
+pub mod json_path {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    use std::path::{Path, PathBuf};
 
-fn lossy_opt_path<S: serde::Serializer>(path: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
-    match path {
-        Some(p) => lossy_path(p, s),
-        None => s.serialize_none(),
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Form {
+        Text(String),
+        Bytes { lossy: String, hex: String },
     }
-}
 
-fn lossy_paths<S: serde::Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(paths.iter().map(|p| p.to_string_lossy()))
+    fn form(path: &Path) -> Form {
+        match path.to_str() {
+            Some(text) => Form::Text(text.to_owned()),
+            None => Form::Bytes {
+                lossy: path.to_string_lossy().into_owned(),
+                hex: path
+                    .as_os_str()
+                    .as_bytes()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect(),
+            },
+        }
+    }
+
+    fn path<E: serde::de::Error>(form: Form) -> Result<PathBuf, E> {
+        match form {
+            Form::Text(text) => Ok(PathBuf::from(text)),
+            Form::Bytes { hex, .. } => {
+                let digits = hex.as_bytes();
+                if digits.len() % 2 != 0 {
+                    return Err(E::custom("odd number of hex digits in a path"));
+                }
+                digits
+                    .chunks(2)
+                    .map(|pair| {
+                        std::str::from_utf8(pair)
+                            .ok()
+                            .and_then(|p| u8::from_str_radix(p, 16).ok())
+                            .ok_or_else(|| E::custom("bad hex digit in a path"))
+                    })
+                    .collect::<Result<Vec<u8>, E>>()
+                    .map(|bytes| PathBuf::from(OsString::from_vec(bytes)))
+            }
+        }
+    }
+
+    pub fn serialize<S: Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+        form(p).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+        path(Form::deserialize(d)?)
+    }
+
+    pub mod option {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(p: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+            p.as_deref().map(form).serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
+            Option::<Form>::deserialize(d)?.map(path).transpose()
+        }
+    }
+
+    pub mod list {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(p: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(p.iter().map(|p| form(p)))
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+            Vec::<Form>::deserialize(d)?.into_iter().map(path).collect()
+        }
+    }
 }
 
 /// Appends one line with a single write on an O_APPEND descriptor: the
@@ -119,22 +193,134 @@ pub fn append(path: &Path, record: &Record) -> io::Result<()> {
     Ok(())
 }
 
-/// Reads every record of a file; a line that does not parse is an error
-/// naming its line number.
+/// The largest record file the shim reads: some 700,000 records, many
+/// full kernel builds. A larger file (or /dev/zero's endless one) is one
+/// error, found before reading it.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// The longest record line read; a record is a few hundred bytes, and
+/// even PATH_MAX-long paths fit many times over. A longer line is a bad
+/// line, skipped without being held in memory.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// A line that is not a record (torn by a crash, edited, too long), by
+/// its 1-based line number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadLine {
+    pub line: u64,
+    pub why: String,
+}
+
+impl std::fmt::Display for BadLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.why)
+    }
+}
+
+/// Reads a record file line by line, handing each record or bad line to
+/// `each`; blank lines are skipped. Reads as LD mode reads inputs: a
+/// regular file only, opened without blocking (a FIFO or device is an
+/// error at once), at most [`MAX_FILE_BYTES`] in all, and at most
+/// [`MAX_LINE_BYTES`] of a line held at a time. The error is about the
+/// file as a whole; the caller names the path.
+pub fn read_each(path: &Path, each: impl FnMut(Result<Record, BadLine>)) -> io::Result<()> {
+    let file = crate::regular_file::open_regular(path)?;
+    let len = file.metadata()?.len();
+    if len > MAX_FILE_BYTES {
+        return Err(too_large(len));
+    }
+    read_from(file, each)
+}
+
+fn too_large(len: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "{len} bytes or more, over the {} MiB a record file may have",
+            MAX_FILE_BYTES >> 20
+        ),
+    )
+}
+
+/// [`read_each`] on an open reader: the same bounds, the same lines.
+pub fn read_from(
+    source: impl io::Read,
+    mut each: impl FnMut(Result<Record, BadLine>),
+) -> io::Result<()> {
+    use std::io::{BufRead, Read};
+    // The file may grow while it is read: never past the bound.
+    let mut reader = io::BufReader::new(source.take(MAX_FILE_BYTES + 1));
+    let mut buf = Vec::new();
+    let mut total = 0u64;
+    let mut number = 0u64;
+    loop {
+        number += 1;
+        buf.clear();
+        let n = (&mut reader)
+            .take(MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        total += n as u64;
+        if total > MAX_FILE_BYTES {
+            return Err(too_large(total));
+        }
+        if buf.len() > MAX_LINE_BYTES && buf.last() != Some(&b'\n') {
+            // Skip the rest of the line, a buffer at a time.
+            loop {
+                let chunk = reader.fill_buf()?;
+                if chunk.is_empty() {
+                    break;
+                }
+                let (used, done) = match chunk.iter().position(|&b| b == b'\n') {
+                    Some(i) => (i + 1, true),
+                    None => (chunk.len(), false),
+                };
+                reader.consume(used);
+                total += used as u64;
+                if total > MAX_FILE_BYTES {
+                    return Err(too_large(total));
+                }
+                if done {
+                    break;
+                }
+            }
+            each(Err(BadLine {
+                line: number,
+                why: format!("longer than {} bytes", MAX_LINE_BYTES),
+            }));
+            continue;
+        }
+        let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        each(serde_json::from_slice(line).map_err(|e| BadLine {
+            line: number,
+            why: format!("not a record: {e}"),
+        }));
+    }
+}
+
+/// Reads every record of a file; a bad line is an error naming the file
+/// and its line number.
 pub fn read_all(path: &Path) -> io::Result<Vec<Record>> {
-    let text = std::fs::read_to_string(path)?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(n, line)| {
-            serde_json::from_str(line).map_err(|e| {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("{}:{}: {e}", path.display(), n + 1),
-                )
-            })
-        })
-        .collect()
+    let mut records = Vec::new();
+    let mut first_bad = None;
+    read_each(path, |r| match r {
+        Ok(record) => records.push(record),
+        Err(bad) => {
+            first_bad.get_or_insert(bad);
+        }
+    })?;
+    match first_bad {
+        None => Ok(records),
+        Some(bad) => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}:{}: {}", path.display(), bad.line, bad.why),
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -195,11 +381,15 @@ mod tests {
         r.output = Some(odd.clone());
         r.inputs = vec![odd];
         append(&path, &r).unwrap();
-        let back = read_all(&path).unwrap();
-        assert_eq!(
-            back[0].inputs,
-            vec![PathBuf::from("d\u{fffd}/.tmp_\u{fffd}.o")]
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(
+                "{\"lossy\":\"d\u{fffd}/.tmp_\u{fffd}.o\",\"hex\":\"64ff2f2e746d705ffe2e6f\"}"
+            ),
+            "{text}"
         );
+        let back = read_all(&path).unwrap();
+        assert_eq!(back[0], r, "read back byte for byte");
     }
 
     #[test]
@@ -217,6 +407,55 @@ mod tests {
         std::os::unix::fs::symlink(d.path().join("made"), &dangling).unwrap();
         assert!(append(&dangling, &sample()).is_err());
         assert!(!d.path().join("made").exists());
+    }
+
+    fn read(text: &[u8]) -> (Vec<Record>, Vec<BadLine>) {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("r.jsonl");
+        std::fs::write(&path, text).unwrap();
+        let (mut good, mut bad) = (Vec::new(), Vec::new());
+        read_each(&path, |r| match r {
+            Ok(r) => good.push(r),
+            Err(b) => bad.push(b),
+        })
+        .unwrap();
+        (good, bad)
+    }
+
+    #[test]
+    fn a_torn_or_overlong_line_is_a_bad_line_and_reading_goes_on() {
+        let line = serde_json::to_string(&sample()).unwrap();
+        let mut text = format!("{line}\n{}\n\n{line}\n", &line[..20]).into_bytes();
+        text.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES + 10));
+        text.extend(format!("\n{line}\n").as_bytes());
+        text.extend(b"\xff\n");
+        text.extend(&line.as_bytes()[..5]);
+        let (good, bad) = read(&text);
+        assert_eq!(good.len(), 3);
+        let lines: Vec<u64> = bad.iter().map(|b| b.line).collect();
+        assert_eq!(lines, [2, 5, 7, 8], "{bad:?}");
+        assert!(bad[1].why.contains("longer than"), "{}", bad[1]);
+    }
+
+    #[test]
+    fn devices_fifos_and_huge_files_are_one_error_at_once() {
+        let started = std::time::Instant::now();
+        let err = read_each(Path::new("/dev/zero"), |_| panic!("read /dev/zero")).unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        let d = tempfile::tempdir().unwrap();
+        let fifo = d.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert!(read_each(&fifo, |_| panic!("read a FIFO")).is_err());
+        // A sparse gigabyte of one line: refused by its size, unread.
+        let huge = d.path().join("huge");
+        std::fs::File::create(&huge)
+            .unwrap()
+            .set_len(1 << 30)
+            .unwrap();
+        let err = read_each(&huge, |_| panic!("read 1 GB")).unwrap_err();
+        assert!(err.to_string().contains("256 MiB"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 
     #[test]

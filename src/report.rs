@@ -22,40 +22,75 @@ pub struct Summary {
     pub forwards_by_reason: BTreeMap<String, u64>,
     pub bytes_copied: u64,
     pub micros_in_shim: u64,
-    /// Calls worth a look, one line each.
+    /// Calls worth a look, and record lines that are not records, one
+    /// line each: the first [`MAX_ANOMALIES_LISTED`], each at most
+    /// [`MAX_ANOMALY_BYTES`].
     pub anomalies: Vec<String>,
+    /// Anomalies beyond those listed.
+    pub anomalies_not_listed: u64,
+    /// Lines of the record file that are not records (torn, edited).
+    pub bad_lines: u64,
 }
+
+/// Bounds on what a report keeps, so its memory does not grow with the
+/// record file: with the reader's line bound (`record::MAX_LINE_BYTES`,
+/// 1 MiB) a report holds about 1 MiB + 1,000 x 1 KiB, whatever the file
+/// (reason tags are a closed set).
+pub const MAX_ANOMALIES_LISTED: usize = 1000;
+pub const MAX_ANOMALY_BYTES: usize = 1024;
 
 pub fn summarise(records: &[Record]) -> Summary {
     let mut s = Summary::default();
     for r in records {
-        s.invocations += 1;
-        s.micros_in_shim += r.micros;
+        s.add(r);
+    }
+    s
+}
+
+/// Cuts `text` to at most `max` bytes, on a character boundary.
+fn bounded(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
+impl Summary {
+    /// Counts one record.
+    pub fn add(&mut self, r: &Record) {
+        self.invocations += 1;
+        self.micros_in_shim = self.micros_in_shim.saturating_add(r.micros);
         let anomalous = match r.decision {
             Outcome::Passthrough => {
-                s.passthroughs += 1;
-                s.bytes_copied += r.bytes;
+                self.passthroughs += 1;
+                self.bytes_copied = self.bytes_copied.saturating_add(r.bytes);
                 match r.lto {
-                    Some(Lto::Thin) => s.passthroughs_thin += 1,
-                    Some(Lto::Full) => s.passthroughs_full += 1,
+                    Some(Lto::Thin) => self.passthroughs_thin += 1,
+                    Some(Lto::Full) => self.passthroughs_full += 1,
                     _ => {}
                 }
                 false
             }
             Outcome::Forward => {
-                s.forwards += 1;
-                *s.forwards_by_reason
+                self.forwards += 1;
+                *self
+                    .forwards_by_reason
                     .entry(r.reason.as_str().to_string())
                     .or_default() += 1;
                 r.reason.is_anomalous()
             }
             Outcome::Error => {
-                s.errors += 1;
+                self.errors += 1;
                 true
             }
         };
         if anomalous {
-            s.anomalies.push(format!(
+            self.anomaly(format!(
                 "{} {} in {}: {}",
                 r.decision.as_str(),
                 r.output
@@ -67,7 +102,20 @@ pub fn summarise(records: &[Record]) -> Summary {
             ));
         }
     }
-    s
+
+    /// Counts a record line that is not a record.
+    pub fn add_bad_line(&mut self, bad: &crate::record::BadLine) {
+        self.bad_lines += 1;
+        self.anomaly(format!("record {bad}"));
+    }
+
+    fn anomaly(&mut self, text: String) {
+        if self.anomalies.len() < MAX_ANOMALIES_LISTED {
+            self.anomalies.push(bounded(text, MAX_ANOMALY_BYTES));
+        } else {
+            self.anomalies_not_listed += 1;
+        }
+    }
 }
 
 /// The human form: fixed labels, one figure per line.
@@ -91,9 +139,17 @@ pub fn render_text(s: &Summary) -> String {
         "  time in shim       {:.3} s",
         s.micros_in_shim as f64 / 1e6
     );
-    let _ = writeln!(out, "  anomalies          {}", s.anomalies.len());
+    let _ = writeln!(out, "  bad record lines   {}", s.bad_lines);
+    let _ = writeln!(
+        out,
+        "  anomalies          {}",
+        s.anomalies.len() as u64 + s.anomalies_not_listed
+    );
     for a in &s.anomalies {
         let _ = writeln!(out, "    {a}");
+    }
+    if s.anomalies_not_listed > 0 {
+        let _ = writeln!(out, "    ... and {} more", s.anomalies_not_listed);
     }
     out
 }
@@ -162,5 +218,25 @@ mod tests {
             text.contains("passthroughs       2 (thin 1, full 1)"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn bad_lines_are_anomalies_and_the_list_stays_bounded() {
+        let mut s = Summary::default();
+        s.add_bad_line(&crate::record::BadLine {
+            line: 7,
+            why: "not a record: EOF".into(),
+        });
+        assert_eq!(s.bad_lines, 1);
+        assert_eq!(s.anomalies, ["record line 7: not a record: EOF"]);
+        let mut r = rec(Outcome::Error, ReasonTag::NoRecipe, None, 0);
+        r.detail = "é".repeat(MAX_ANOMALY_BYTES);
+        for _ in 0..MAX_ANOMALIES_LISTED + 5 {
+            s.add(&r);
+        }
+        assert_eq!(s.anomalies.len(), MAX_ANOMALIES_LISTED);
+        assert!(s.anomalies.iter().all(|a| a.len() <= MAX_ANOMALY_BYTES + 3));
+        assert_eq!(s.anomalies_not_listed, 6, "the bad line took one place");
+        assert!(render_text(&s).contains("... and 6 more"));
     }
 }

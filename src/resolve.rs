@@ -59,13 +59,26 @@ pub struct Resolved {
 /// would give for the same situation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResolveError {
-    NotFound { rule: Rule, searched: String },
+    NotFound {
+        rule: Rule,
+        searched: String,
+    },
+    /// The rule names a path that exists but cannot be run as a linker.
+    NotRunnable {
+        rule: Rule,
+        path: PathBuf,
+        why: &'static str,
+    },
     Recursion,
 }
 
 impl ResolveError {
+    /// A shell's 127 for a missing program, 126 for one it cannot run.
     pub fn exit_status(&self) -> ExitStatus {
-        ExitStatus::NotFound
+        match self {
+            ResolveError::NotRunnable { .. } => ExitStatus::CannotExecute,
+            _ => ExitStatus::NotFound,
+        }
     }
 }
 
@@ -76,6 +89,9 @@ impl fmt::Display for ResolveError {
                 f,
                 "no real linker found ({rule}); searched {searched}, skipping the shim itself"
             ),
+            ResolveError::NotRunnable { rule, path, why } => {
+                write!(f, "cannot run {}: {why} ({rule})", path.display())
+            }
             ResolveError::Recursion => write!(
                 f,
                 "recursive invocation: the linker the shim ran was the shim again; \
@@ -158,11 +174,30 @@ pub fn resolve(inputs: &Inputs) -> Result<Resolved, ResolveError> {
         search_path(inputs, &program)
     };
     match found {
-        Some(path) => Ok(Resolved { path, rule }),
+        Some(path) => match not_runnable(&path) {
+            Some(why) => Err(ResolveError::NotRunnable { rule, path, why }),
+            None => Ok(Resolved { path, rule }),
+        },
         None => Err(ResolveError::NotFound {
             searched: describe_search(inputs, &program),
             rule,
         }),
+    }
+}
+
+/// Why an existing path cannot be the linker: a directory, another
+/// non-regular file, or no execute permission for anyone.
+fn not_runnable(path: &Path) -> Option<&'static str> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.is_dir() {
+        Some("is a directory, not a linker")
+    } else if !meta.is_file() {
+        Some("is not a regular file")
+    } else if meta.permissions().mode() & 0o111 == 0 {
+        Some("is not executable")
+    } else {
+        None
     }
 }
 
@@ -370,6 +405,27 @@ mod tests {
         let real = exe(&good, "ld.lld");
         let i = inputs("kbuild-ld-shim", &[&dir, &plain, &good]);
         assert_eq!(resolve(&i).unwrap().path, real);
+    }
+
+    #[test]
+    fn a_directory_or_non_executable_file_is_not_a_linker() {
+        let d = tempfile::tempdir().unwrap();
+        let plain = d.path().join("ld.lld");
+        std::fs::write(&plain, b"#!/bin/sh\n").unwrap();
+        for (target, why) in [
+            (d.path().to_path_buf(), "is a directory, not a linker"),
+            (plain, "is not executable"),
+        ] {
+            let mut i = inputs("kbuild-ld-shim", &[]);
+            i.real_ld = Some(target.clone().into_os_string());
+            let err = resolve(&i).unwrap_err();
+            assert_eq!(err.exit_status(), ExitStatus::CannotExecute);
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("cannot run {}: {why}", target.display())),
+                "{err}"
+            );
+        }
     }
 
     #[test]
