@@ -587,43 +587,53 @@ pub fn lookup_in<'a, S: AsRef<str>>(
     if arg == "-" {
         return None;
     }
-    let mut candidates: Vec<(usize, usize, &'static str)> = Vec::new();
+    // The longest accepted name wins; on equal length the `--` reading,
+    // tried first, is kept (only one can exist anyway). Every name that can
+    // start `rest` shares its first byte, and the sorted rows hold those in
+    // one run: a few dozen comparisons, no allocation, whatever the
+    // argument's length (kbuild's final links pass long -L and path flags).
+    let mut best: Option<(usize, usize, &'static str, OptValue<'a>)> = None;
     for prefix in ["--", "-"] {
         let Some(rest) = arg.strip_prefix(prefix) else {
             continue;
         };
-        for len in (1..=rest.len()).rev() {
-            if !rest.is_char_boundary(len) {
+        let Some(&first) = rest.as_bytes().first() else {
+            continue;
+        };
+        let start = rows.partition_point(|r| r.0.as_ref().as_bytes().first() < Some(&first));
+        for (row, (name, dash, form)) in rows.iter().enumerate().skip(start) {
+            let name = name.as_ref();
+            if name.as_bytes().first() != Some(&first) {
+                break;
+            }
+            if best.as_ref().is_some_and(|b| b.1 >= name.len())
+                || !rest.starts_with(name)
+                || !dash.allows(prefix)
+            {
                 continue;
             }
-            if let Ok(row) = rows.binary_search_by(|r| r.0.as_ref().cmp(&rest[..len])) {
-                if rows[row].1.allows(prefix) {
-                    candidates.push((len, row, prefix));
-                }
+            if let Some(value) = accepts(*form, &rest[name.len()..]) {
+                best = Some((row, name.len(), prefix, value));
             }
         }
     }
-    // Longest name first, as OptTable's sort order guarantees; stable, so an
-    // equal length keeps the `--` reading first (only one can exist anyway).
-    candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
-    for (len, row, prefix) in candidates {
-        let tail = &arg[prefix.len() + len..];
-        let value = match rows[row].2 {
-            Form::Flag if tail.is_empty() => OptValue::None,
-            Form::Separate if tail.is_empty() => OptValue::NextArg,
-            Form::Flag | Form::Separate => continue,
-            Form::Joined => OptValue::Inline(tail),
-            Form::JoinedOrSeparate if tail.is_empty() => OptValue::NextArg,
-            Form::JoinedOrSeparate => OptValue::Inline(tail),
-            Form::Eq if tail.is_empty() => OptValue::NextArg,
-            Form::Eq => match tail.strip_prefix('=') {
-                Some(v) => OptValue::Inline(v),
-                None => continue,
-            },
-        };
-        return Some((row, prefix, value));
-    }
-    None
+    best.map(|(row, _, prefix, value)| (row, prefix, value))
+}
+
+/// How an option of `form` reads the text after its name, or `None` when
+/// that form does not accept it (a Flag with junk after it, `--name` glued
+/// to a value without `=`).
+fn accepts(form: Form, tail: &str) -> Option<OptValue<'_>> {
+    Some(match form {
+        Form::Flag if tail.is_empty() => OptValue::None,
+        Form::Separate if tail.is_empty() => OptValue::NextArg,
+        Form::Flag | Form::Separate => return None,
+        Form::Joined => OptValue::Inline(tail),
+        Form::JoinedOrSeparate if tail.is_empty() => OptValue::NextArg,
+        Form::JoinedOrSeparate => OptValue::Inline(tail),
+        Form::Eq if tail.is_empty() => OptValue::NextArg,
+        Form::Eq => OptValue::Inline(tail.strip_prefix('=')?),
+    })
 }
 
 #[cfg(test)]
@@ -632,6 +642,46 @@ mod tests {
 
     fn m(arg: &str) -> Match<'_> {
         lookup(arg).unwrap_or_else(|| panic!("{arg} should be a known option"))
+    }
+
+    /// The search narrows to names sharing the argument's first byte; this
+    /// checks it against the rule stated plainly over every row: the
+    /// longest name (`--` reading first) whose form accepts the rest.
+    #[test]
+    fn lookup_agrees_with_a_scan_of_every_row() {
+        let scan = |arg: &str| {
+            let mut best: Option<(usize, usize, &'static str)> = None;
+            for prefix in ["--", "-"] {
+                let Some(rest) = arg.strip_prefix(prefix) else {
+                    continue;
+                };
+                for (row, (name, dash, form)) in LLD_ROWS.iter().enumerate() {
+                    let fits = dash.allows(prefix)
+                        && rest.starts_with(name)
+                        && accepts(*form, &rest[name.len()..]).is_some();
+                    if fits && best.is_none_or(|b| name.len() > b.1) {
+                        best = Some((row, name.len(), prefix));
+                    }
+                }
+            }
+            best.map(|(row, _, prefix)| (row, prefix))
+        };
+        let mut checked = 0;
+        for (name, _, _) in LLD_ROWS {
+            for prefix in ["-", "--"] {
+                for tail in ["", "=", "=x", "x", "-y", "é", "=a=b"] {
+                    let arg = format!("{prefix}{name}{tail}");
+                    let got = lookup_in(LLD_ROWS, &arg).map(|(row, p, _)| (row, p));
+                    assert_eq!(got, scan(&arg), "{arg}");
+                    checked += 1;
+                }
+            }
+        }
+        for arg in ["-", "--", "---", "-é", "", "x", "-Wl,-r", "--=x"] {
+            let got = lookup_in(LLD_ROWS, arg).map(|(row, p, _)| (row, p));
+            assert_eq!(got, scan(arg), "{arg}");
+        }
+        assert!(checked > 4000);
     }
 
     #[test]

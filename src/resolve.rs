@@ -5,6 +5,7 @@
 use std::cell::OnceCell;
 use std::ffi::{CString, OsStr, OsString};
 use std::fmt;
+use std::fs::Metadata;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
@@ -167,14 +168,14 @@ pub fn resolve(inputs: &Inputs) -> Result<Resolved, ResolveError> {
         // what is wrong with it), except the shim itself.
         let path = inputs.cwd.join(&program);
         match std::fs::metadata(&path) {
-            Ok(meta) if !is_self(inputs, &meta) => Some(path),
+            Ok(meta) if !is_self(inputs, &meta) => Some((path, meta)),
             _ => None,
         }
     } else {
         search_path(inputs, &program)
     };
     match found {
-        Some(path) => match not_runnable(&path) {
+        Some((path, meta)) => match not_runnable(&meta) {
             Some(why) => Err(ResolveError::NotRunnable { rule, path, why }),
             None => Ok(Resolved { path, rule }),
         },
@@ -185,11 +186,11 @@ pub fn resolve(inputs: &Inputs) -> Result<Resolved, ResolveError> {
     }
 }
 
-/// Why an existing path cannot be the linker: a directory, another
-/// non-regular file, or no execute permission for anyone.
-fn not_runnable(path: &Path) -> Option<&'static str> {
+/// Why an existing file cannot be the linker: a directory, another
+/// non-regular file, or no execute permission for anyone. Judged on the
+/// stat the search already made: one system call per candidate.
+fn not_runnable(meta: &Metadata) -> Option<&'static str> {
     use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::metadata(path).ok()?;
     if meta.is_dir() {
         Some("is a directory, not a linker")
     } else if !meta.is_file() {
@@ -242,7 +243,7 @@ fn has_slash(name: &OsStr) -> bool {
     name.as_encoded_bytes().contains(&b'/')
 }
 
-fn is_self(inputs: &Inputs, candidate: &std::fs::Metadata) -> bool {
+fn is_self(inputs: &Inputs, candidate: &Metadata) -> bool {
     inputs.self_id() == Some((candidate.dev(), candidate.ino()))
 }
 
@@ -251,13 +252,14 @@ fn is_self(inputs: &Inputs, candidate: &std::fs::Metadata) -> bool {
 /// entries are relative to the working directory, a leading `~` is $HOME.
 /// One stat per directory tried (it also gives the identity for the
 /// self-skip) and one access(X_OK) for the file that is taken.
-fn search_path(inputs: &Inputs, name: &OsStr) -> Option<PathBuf> {
+fn search_path(inputs: &Inputs, name: &OsStr) -> Option<(PathBuf, Metadata)> {
     let path = inputs.path.as_ref()?;
     std::env::split_paths(path)
         .map(|dir| path_entry(&dir, &inputs.cwd).join(name))
-        .find(|candidate| match std::fs::metadata(candidate) {
-            Ok(meta) => meta.is_file() && !is_self(inputs, &meta) && is_executable(candidate),
-            Err(_) => false,
+        .find_map(|candidate| {
+            let meta = std::fs::metadata(&candidate).ok()?;
+            (meta.is_file() && !is_self(inputs, &meta) && is_executable(&candidate))
+                .then_some((candidate, meta))
         })
 }
 
