@@ -219,11 +219,9 @@ fn non_utf8_paths_in_json_are_lossless_not_an_abort() {
 /// --shim-* command treats extra words and `--` alike.
 #[test]
 fn errors_name_the_real_cause_and_commands_agree_on_arguments() {
-    use std::os::unix::fs::PermissionsExt;
     let d = tree();
     let script = d.path().join("ld.lld");
-    std::fs::write(&script, "#!/no/such/interpreter\n").unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    write_executable(&script, b"#!/no/such/interpreter\n");
     let out = command(shim(), d.path())
         .env("KBUILD_LD_SHIM_REAL_LD", &script)
         .arg("--version")

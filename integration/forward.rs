@@ -158,11 +158,11 @@ fn masquerade_reaches_the_real_ld_lld_three_ways() {
         .unwrap();
     let absolute = masquerade_dir(|shim, at| symlink(shim, at).unwrap());
     let copy = masquerade_dir(|shim, at| {
-        std::fs::copy(shim, at).unwrap();
+        copy_executable(shim, at);
     });
     let relative = tempfile::tempdir().unwrap();
     std::fs::create_dir(relative.path().join("bin")).unwrap();
-    std::fs::copy(shim(), relative.path().join("kbuild-ld-shim")).unwrap();
+    copy_executable(&shim(), &relative.path().join("kbuild-ld-shim"));
     symlink("../kbuild-ld-shim", relative.path().join("bin/ld.lld")).unwrap();
     for dir in [
         absolute.path().to_path_buf(),
@@ -198,7 +198,7 @@ fn a_path_holding_only_the_shim_fails_fast_with_127() {
 fn a_copy_of_the_shim_as_the_real_linker_is_caught_by_the_guard() {
     let d = tempfile::tempdir().unwrap();
     let copy = d.path().join("not-really-lld");
-    std::fs::copy(shim(), &copy).unwrap();
+    copy_executable(&shim(), &copy);
     let (code, err) = version_with_real_ld(d.path(), &copy);
     assert_eq!(code, Some(127));
     assert!(err.contains("recursive invocation"), "{err}");

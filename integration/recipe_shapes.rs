@@ -28,16 +28,10 @@ fn run(defines: &str, tail: &str) -> (Vec<u8>, String) {
     )
     .unwrap();
     let objtool = dir.join("tools/objtool/objtool");
-    std::fs::write(
+    write_script(
         &objtool,
-        "#!/bin/sh\nfor a; do f=$a; done\n[ \"$(head -c 4 \"$f\" | od -An -tx1 | tr -d ' ')\" = 7f454c46 ] || { echo \"objtool: $f is not ELF\" >&2; exit 1; }\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(
-        &objtool,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+        "for a; do f=$a; done\n[ \"$(head -c 4 \"$f\" | od -An -tx1 | tr -d ' ')\" = 7f454c46 ] || { echo \"objtool: $f is not ELF\" >&2; exit 1; }\n",
+    );
     let script = format!(
         "set -e; {CLANG} {CFLAGS} {defines} -c -o d/foo.o d/foo.c; {} {LDFLAGS} -r -o d/.tmp_foo.o d/foo.o; mv d/.tmp_foo.o d/foo.o{tail}",
         shim().display()

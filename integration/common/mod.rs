@@ -13,7 +13,6 @@ use std::ffi::OsStr;
 use std::fs;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -174,8 +173,33 @@ pub fn recipe_shell(dir: &Path, script: &str) -> Command {
 /// Writes the `/bin/sh` script `body` to `path`, executable: a stand-in
 /// for a tool (objtool, a linker) that a test watches.
 pub fn write_script(path: &Path, body: &str) {
-    fs::write(path, format!("#!/bin/sh\n{body}")).unwrap();
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+    write_executable(path, format!("#!/bin/sh\n{body}").as_bytes());
+}
+
+/// Writes an executable file from a child process. Written from the test
+/// process itself, the file's descriptor would be inherited by whatever a
+/// parallel test forks at that moment, and exec of the file in that window
+/// fails with ETXTBSY ("Text file busy"): a flaky test, not a shim bug.
+pub fn write_executable(path: &Path, contents: &[u8]) {
+    let mut child = Command::new("/bin/sh")
+        .args(["-c", r#"cat > "$0" && chmod 755 "$0""#])
+        .arg(path)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(contents).unwrap();
+    assert!(
+        child.wait().unwrap().success(),
+        "cannot write {}",
+        path.display()
+    );
+}
+
+/// A copy of the executable `from` at `to`, made as [`write_executable`]
+/// makes files, for the same reason.
+pub fn copy_executable(from: &Path, to: &Path) {
+    let status = Command::new("cp").arg(from).arg(to).status().unwrap();
+    assert!(status.success(), "cp {} {}", from.display(), to.display());
 }
 
 // ------------------------------------------------------- machine privileges
