@@ -76,7 +76,9 @@ pub fn run(argv: Vec<OsString>) -> ExitStatus {
 /// LD mode: a passthrough's status, or no return at all when the real
 /// linker was exec'd.
 fn link(argv0: OsString, args: &[OsString], env: &Environment) -> ExitStatus {
-    let started = Instant::now();
+    // Only the record reads the clock: a forward without one never touches
+    // the vDSO's pages (one page fault less before exec).
+    let started = env.record.is_some().then(Instant::now);
     if env.guard {
         error_line(ResolveError::Recursion);
         return ResolveError::Recursion.exit_status();
@@ -159,9 +161,9 @@ fn write_record(
     env: &Environment,
     decision: Outcome,
     bytes: u64,
-    started: Instant,
+    started: Option<Instant>,
 ) {
-    let Some(path) = &env.record else {
+    let (Some(path), Some(started)) = (&env.record, started) else {
         return;
     };
     let reason = eval.decision.reason();
