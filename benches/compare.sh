@@ -30,6 +30,12 @@
 #   SHIM_BEFORE           another shim binary (e.g. the previous build) run
 #                         as extra rows in the same interleaving, for a
 #                         before/after taken in one run
+#   SHIM_VARIANTS         more shims for the same interleaving, as
+#                         space-separated LABEL=PATH (e.g. two build flavours)
+#   ONLY=forward          only the forward-to-/bin/true rows (the shim's, its
+#                         variants', the static exec wrapper's and the base):
+#                         2 ms each, so thousands of rounds fit in a minute
+#                         and the added-cost ratio gets tight bounds
 #   KEEP=1                keep the scratch directory
 set -euo pipefail
 
@@ -81,12 +87,13 @@ cat > "$work/exec-wrapper.c" <<'EOF'
 #include <unistd.h>
 int main(int argc, char **argv) { (void)argc; execv(argv[1], argv + 1); return 127; }
 EOF
-gcc -static -O2 -o "$work/exec-wrapper" "$work/exec-wrapper.c" \
+gcc -static -O2 -o "$work/exec-wrapper.built" "$work/exec-wrapper.c" \
     || { echo "compare.sh: gcc -static failed (Debian: libc6-dev has the static libc)" >&2; exit 1; }
 
-export WORK=$work LLD_PATH=$lld_path SHIM REPS RELINK_REPS BIG_RELINK_REPS SHIM_BEFORE=${SHIM_BEFORE:-}
+export WORK=$work LLD_PATH=$lld_path SHIM REPS RELINK_REPS BIG_RELINK_REPS \
+    SHIM_BEFORE=${SHIM_BEFORE:-} SHIM_VARIANTS=${SHIM_VARIANTS:-} ONLY=${ONLY:-}
 python3 - <<'PY'
-import os, random, statistics, sys, time
+import os, random, statistics, subprocess, sys, time
 
 work, lld, shim = os.environ["WORK"], os.environ["LLD_PATH"], os.environ["SHIM"]
 reps = int(os.environ["REPS"])
@@ -94,7 +101,26 @@ relink_reps = int(os.environ["RELINK_REPS"])
 big_relink_reps = int(os.environ["BIG_RELINK_REPS"])
 naive = os.path.join(work, "naive-ld")
 wrapper = os.path.join(work, "exec-wrapper")
-shim_before = os.environ["SHIM_BEFORE"]
+variants = [("before", os.environ["SHIM_BEFORE"])] if os.environ["SHIM_BEFORE"] else []
+variants += [tuple(v.split("=", 1)) for v in os.environ["SHIM_VARIANTS"].split()]
+
+def placed(path, name):
+    """A fresh `cp` of the executable into the scratch directory. The same
+    bytes at two paths were measured 0.08 apart in the added-cost ratio (how
+    a file was written decides how its page cache is laid out: a linker's
+    scattered writes, cp's sequential ones), so every program under test is
+    written the same way before it is timed."""
+    dest = os.path.join(work, "bin", name)
+    os.makedirs(os.path.dirname(dest), exist_ok=True)
+    subprocess.run(["cp", path, dest], check=True)
+    return dest
+
+shim = placed(shim, "shim")
+wrapper = placed(wrapper + ".built", "exec-wrapper")
+variants = [(label, placed(path, f"shim-{label}")) for label, path in variants]
+only = os.environ["ONLY"]
+if only not in ("", "forward"):
+    sys.exit(f"compare.sh: ONLY={only}: the one subset is 'forward'")
 os.chdir(work)
 
 base_env = {k: v for k, v in os.environ.items() if not k.startswith("KBUILD_LD_SHIM")}
@@ -130,11 +156,13 @@ cmds = {
     "5MB: bash wrapper cp": ([naive] + big, base_env, "cheap"),
     "5MB: cp": (["/bin/cp", "kernel/big.o", "kernel/.tmp_big.o"], base_env, "cheap"),
 }
-if shim_before:
-    cmds["version: shim before"] = ([shim_before, "--version"], env_shim, "cheap")
-    cmds["fwd to true: shim before"] = ([shim_before, "--version"],
-                                        dict(base_env, KBUILD_LD_SHIM_REAL_LD="/bin/true"),
-                                        "cheap")
+for label, path in variants:
+    cmds[f"version: shim {label}"] = ([path, "--version"], env_shim, "cheap")
+    cmds[f"fwd to true: shim {label}"] = ([path, "--version"],
+                                          dict(base_env, KBUILD_LD_SHIM_REAL_LD="/bin/true"),
+                                          "cheap")
+if only == "forward":
+    cmds = {n: c for n, c in cmds.items() if n == "true --version" or n.startswith("fwd to true:")}
 devnull = os.open(os.devnull, os.O_WRONLY)
 
 def run(name):
@@ -215,28 +243,49 @@ for size in ("88KB", "5MB"):
           f"{size}: bash wrapper cp", "< 1")
 ratio("process start floor: direct --version / true", "version: ld.lld direct", "true")
 
+def bounds(shim, wrap, base, m_of):
+    """95% bootstrap interval of the added-cost ratio: rounds resampled with
+    replacement, each row's median taken again. Every cheap row ran once
+    per round, so a resampled round keeps its rows together (whatever
+    slowed that round slowed all of them)."""
+    rows = [m_of[n] for n in (shim, wrap, base)]
+    if len({len(r) for r in rows}) != 1:
+        return "n/a"
+    rng, n, out = random.Random(2), len(rows[0]), []
+    for _ in range(400):
+        idx = [rng.randrange(n) for _ in range(n)]
+        s, w, b = (statistics.median(r[i] for i in idx) for r in rows)
+        if w > b:
+            out.append((s - b) / (w - b))
+    out.sort()
+    if len(out) < 100:
+        return "n/a"
+    return f"{out[len(out) // 40]:.2f}-{out[len(out) * 39 // 40]:.2f}"
+
 def added(label, shim, wrap, base, note):
     """The shim's added cost over `base` as a multiple of the static exec
     wrapper's added cost over the same base, all from one run: on wall-time
-    medians and on CPU-time medians (the one to read on a loaded machine)."""
+    medians and on CPU-time medians (the one to read on a loaded machine),
+    each with its bootstrap interval."""
     if shim in med and wrap in med and base in med:
         cells = []
-        for m in (med, cpu_med):
+        for m, samples in ((med, times), (cpu_med, cpu_times)):
             s, w = m[shim] - m[base], m[wrap] - m[base]
-            cells += [f"{s / w:.2f}" if w > 0 else "n/a", f"{s:+.3f}", f"{w:+.3f}"]
+            cells += [f"{s / w:.2f}" if w > 0 else "n/a", bounds(shim, wrap, base, samples),
+                      f"{s:+.3f}", f"{w:+.3f}"]
         print(f"| {label} | {' | '.join(cells)} | {note} |")
 
 print("\n| added cost vs the static exec wrapper (medians) | wall: shim / wrapper "
-      "| shim adds ms | wrapper adds ms | CPU: shim / wrapper | shim adds ms "
-      "| wrapper adds ms | target |")
-print("|---|---:|---:|---:|---:|---:|---:|---|")
+      "| 95% interval | shim adds ms | wrapper adds ms | CPU: shim / wrapper | 95% interval "
+      "| shim adds ms | wrapper adds ms | target |")
+print("|---|---:|---|---:|---:|---:|---|---:|---:|---|")
 added("forward to /bin/true --version", "fwd to true: shim",
       "fwd to true: static exec wrapper", "true --version", "<= 1.25")
 added("forward to ld.lld --version", "version: shim", "version: static exec wrapper",
       "version: ld.lld direct", "<= 1.25 (ld.lld's own noise is larger)")
-if shim_before:
-    added("before: forward to /bin/true --version", "fwd to true: shim before",
+for label, _ in variants:
+    added(f"{label}: forward to /bin/true --version", f"fwd to true: shim {label}",
           "fwd to true: static exec wrapper", "true --version", "")
-    added("before: forward to ld.lld --version", "version: shim before",
+    added(f"{label}: forward to ld.lld --version", f"version: shim {label}",
           "version: static exec wrapper", "version: ld.lld direct", "")
 PY
