@@ -2,16 +2,14 @@
 //! closed, full (/dev/full) and a pipe whose reader is gone. None may
 //! panic (exit 134 with panic=abort). A broken pipe ends quietly with the
 //! command's own status; full is one error line and exit 1; closed is
-//! /dev/null (Rust's runtime opens it on a closed descriptor 0-2 at
-//! startup, so no file the shim opens can become its stdout).
-
-mod common;
+//! /dev/null (`app::prepare_process` opens it on a closed descriptor 0-2
+//! at start-up, so no file the shim opens can become its stdout).
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::*;
+use crate::common::*;
 
 /// A tree with a bitcode object and a record, so every command has
 /// something to print.

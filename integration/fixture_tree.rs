@@ -2,9 +2,7 @@
 //! and ld.lld-19 in every variant, for both arm64 and x86_64: unfixed 6.13
 //! recipes through the shim must give the fixed kernel's bytes.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn unfixed_through_the_shim_equals_fixed_on_both_arches() {

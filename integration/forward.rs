@@ -2,8 +2,6 @@
 //! like the real ld.lld-19 called directly (stdout, stderr, exit status,
 //! output bytes), and the real linker is found by the documented rules.
 
-mod common;
-
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::symlink;
@@ -11,7 +9,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 const MAIN_C: &str =
     "int helper(int);\nvoid _start(void) { volatile int r = helper(41); (void)r; for (;;) {} }\n";

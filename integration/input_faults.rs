@@ -3,8 +3,6 @@
 //! gives (stdout, stderr, status, output file); the shim never hangs and
 //! leaves no temporary file.
 
-mod common;
-
 use std::ffi::OsStr;
 use std::fs;
 use std::io::Write;
@@ -14,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn missing_input_is_forwarded_and_lld_reports_it() {

@@ -1,15 +1,13 @@
 //! Non-UTF-8 bytes in paths and arguments: forwarded byte for byte like
 //! ld.lld-19, passed through when forced, recorded.
 
-mod common;
-
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use kbuild_ld_shim::record;
 
 /// Non-UTF-8 file names: without a recipe the call is forwarded and equals

@@ -2,11 +2,9 @@
 //! load, the report's totals, the doctor's verdicts and exit codes, and
 //! inspect's view of real objects.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use kbuild_ld_shim::record;
 
 const SRC: &str = "int f(int x) { return x * 3; }\n";

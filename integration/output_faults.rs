@@ -3,14 +3,12 @@
 //! Each is one `kbuild-ld-shim:` error line, status 1, no output and no
 //! temporary file left, the input untouched.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn read_only_output_directory_fails_cleanly() {

@@ -1,13 +1,11 @@
 //! The passthrough on kbuild's real recipe shape, run through `sh -c` as
 //! make runs it, so the shim reads its parent's recipe from /proc for real.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 const LDFLAGS: &str = "-EL -maarch64elf -z norelro -mllvm -import-instr-limit=5 -z noexecstack";
 

@@ -1,11 +1,9 @@
 //! Races: many passthroughs and forwards at once in one directory.
 
-mod common;
-
 use std::fs;
 use std::process::Stdio;
 
-use common::*;
+use crate::common::*;
 use kbuild_ld_shim::record;
 
 /// 100 passthroughs and 100 forwards at once in one directory: every output

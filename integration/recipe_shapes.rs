@@ -4,11 +4,9 @@
 //! stand-in objtool that fails the recipe on anything but ELF, so a missed
 //! objtool fails the build exactly as it would in a kernel tree.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 const CFLAGS: &str =
     "--target=aarch64-linux-gnu -O2 -flto=thin -fsplit-lto-unit -ffreestanding -fno-PIE";

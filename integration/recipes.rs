@@ -2,13 +2,11 @@
 //! Linux allows, read right through `sh -c` as make runs them; a recipe
 //! shell that is gone before the shim looks means forward.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use kbuild_ld_shim::record;
 
 /// A hostile but valid recipe around the compile and the relink: quotes of

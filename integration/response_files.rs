@@ -1,13 +1,11 @@
 //! Hostile response files (cycles, 10,000-deep nesting, 100 MB): the shim
 //! forwards them at once, and the caller sees what ld.lld-19 gives.
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use kbuild_ld_shim::record;
 
 #[test]

@@ -2,15 +2,13 @@
 //! kill the shim by that signal and leave nothing behind; an inherited ignored
 //! SIGINT (as make starts some jobs) does not stop the copy.
 
-mod common;
-
 use std::fs;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 const BIG: u64 = 208 << 20;
 

@@ -3,14 +3,12 @@
 //! shell or helper ever exec'd. Traced with strace where the system calls
 //! are the point.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 /// Runs `cmd` (program, arguments, environment) in `dir` under `strace -f`
 /// tracing the system calls `trace`, and returns the trace.
