@@ -284,32 +284,42 @@ fn bench_recipe(c: &mut Criterion) {
 }
 
 fn bench_walk(c: &mut Criterion) {
-    let skip_50 = std::env::var_os("KBUILD_LD_SHIM_BENCH_NO_50MB").is_some();
-    let mut g = c.benchmark_group("examine_path");
-    g.measurement_time(Duration::from_secs(4));
-    for &(label, funcs, stmts) in FILES {
-        if skip_50 && label == "50MB" {
-            continue;
-        }
-        let path = bitcode_file(funcs, stmts);
-        let len = std::fs::metadata(&path).unwrap().len();
-        let facts = bitcode::examine_path(&path).unwrap();
+    walk_group(c, "examine_path", bitcode::examine_path, |path, facts| {
         assert_eq!(
             facts.bitcode.as_ref().map(|b| b.lto),
             Some(bitcode::Lto::Thin),
             "{}",
             path.display()
         );
-        g.throughput(Throughput::Bytes(len));
-        g.bench_with_input(
-            BenchmarkId::new(format!("{label}-{funcs}fn"), len),
-            &path,
-            |b, p| b.iter(|| bitcode::examine_path(black_box(p)).unwrap()),
-        );
-    }
-    g.finish();
+    });
+    // Both walks must give the same answer for the comparison to mean
+    // anything.
+    walk_group(
+        c,
+        "examine_path_without_jump",
+        bitcode::examine_path_without_jump,
+        |path, facts| {
+            assert_eq!(
+                *facts,
+                bitcode::examine_path(path).unwrap(),
+                "{}",
+                path.display()
+            )
+        },
+    );
+}
 
-    let mut g = c.benchmark_group("examine_path_without_jump");
+/// One criterion group timing `walk` over every file of [`FILES`] (the 50 MB
+/// one skipped when KBUILD_LD_SHIM_BENCH_NO_50MB is set), after `check` has
+/// asserted that its answer on that file is the right one.
+fn walk_group(
+    c: &mut Criterion,
+    group: &str,
+    walk: fn(&Path) -> Result<bitcode::FileFacts, bitcode::BitcodeError>,
+    check: impl Fn(&Path, &bitcode::FileFacts),
+) {
+    let skip_50 = std::env::var_os("KBUILD_LD_SHIM_BENCH_NO_50MB").is_some();
+    let mut g = c.benchmark_group(group);
     g.measurement_time(Duration::from_secs(4));
     for &(label, funcs, stmts) in FILES {
         if skip_50 && label == "50MB" {
@@ -317,19 +327,12 @@ fn bench_walk(c: &mut Criterion) {
         }
         let path = bitcode_file(funcs, stmts);
         let len = std::fs::metadata(&path).unwrap().len();
-        // Both walks must give the same answer for the comparison to mean
-        // anything.
-        assert_eq!(
-            bitcode::examine_path_without_jump(&path).unwrap(),
-            bitcode::examine_path(&path).unwrap(),
-            "{}",
-            path.display()
-        );
+        check(&path, &walk(&path).unwrap());
         g.throughput(Throughput::Bytes(len));
         g.bench_with_input(
             BenchmarkId::new(format!("{label}-{funcs}fn"), len),
             &path,
-            |b, p| b.iter(|| bitcode::examine_path_without_jump(black_box(p)).unwrap()),
+            |b, p| b.iter(|| walk(black_box(p)).unwrap()),
         );
     }
     g.finish();

@@ -208,7 +208,7 @@ kmake() {
 
 is_bitcode() { [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = 4243c0de ] || [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = dec0170b ]; }
 
-declare -A verify_rc=() build_secs=() build_ok=() bc_objs=() n_pass=() n_fwd=() n_err=() vm_sha=() llvm_syms=() direct_calls=() ko_count=()
+declare -A verify_rc=() build_secs=() build_cpu=() build_ok=() bc_objs=() n_pass=() n_fwd=() n_err=() vm_sha=() llvm_syms=() direct_calls=() ko_count=()
 
 # configure ARCH: tinyconfig + ThinLTO + modules into $work/config.ARCH
 configure() {
@@ -250,32 +250,43 @@ configure() {
 	rm -rf "$out"
 }
 
-# build ARCH VARIANT FLAVOR LD [RECORD]
-build() {
-	local arch=$1 variant=$2 flavor=$3 ld=$4 record=${5:-}
-	local key="$arch $variant" dest=$results/$arch.$variant log=$results/$arch.$variant.log
+# make_variant KEY FLAVOR LD CONFIG DEST RECORD MAKE-ARGS...: make in a
+# fresh $out configured from CONFIG, with LD and, when RECORD is set, the
+# shim's audit record; the log goes to DEST.log. Sets what every build
+# reports: build_secs (wall), build_cpu (the children's user+sys CPU
+# seconds: about wall x cores on an idle machine) and build_ok.
+make_variant() {
+	local key=$1 flavor=$2 ld=$3 config=$4 dest=$5 record=$6
+	shift 6
+	local log=$dest.log rc=0 t0
 	set_flavor "$flavor"
 	rm -rf "$out" "$dest"
 	mkdir -p "$out" "$dest"
-	cp "$work/config.$arch" "$out/.config"
-	local t0 t1 rc=0
+	cp "$config" "$out/.config"
+	[ -z "$record" ] || rm -f "$record"
 	t0=$(date +%s.%N)
-	if [ -n "$record" ]; then
-		rm -f "$record"
-		KBUILD_LD_SHIM_RECORD=$record kmake ARCH="$arch" LD="$ld" -j"$jobs" vmlinux modules >"$log" 2>&1 || rc=$?
-	else
-		kmake ARCH="$arch" LD="$ld" -j"$jobs" vmlinux modules >"$log" 2>&1 || rc=$?
-	fi
-	t1=$(date +%s.%N)
-	build_secs[$key]=$(printf '%.0f' "$(echo "$t1 - $t0" | bc)")
+	( [ -n "$record" ] && export KBUILD_LD_SHIM_RECORD=$record
+	  kmake LD="$ld" -j"$jobs" "$@" >"$log" 2>&1
+	  rc=$?; times >"$dest/times"; exit $rc ) || rc=$?
+	build_secs[$key]=$(printf '%.0f' "$(echo "$(date +%s.%N) - $t0" | bc)")
+	build_cpu[$key]=$(sed -n 2p "$dest/times" | awk '{ split($1,u,"m"); split($2,s,"m"); printf "%.0f", u[1]*60+u[2]+s[1]*60+s[2] }')
 	if [ $rc -ne 0 ]; then
 		build_ok[$key]=0
-		fail "$key: make failed ($flavor, LD=$ld) after ${build_secs[$key]}s; last lines of $log:"
+		fail "$key: make $* failed ($flavor, LD=$ld) after ${build_secs[$key]}s; last lines of $log:"
 		tail -n 20 "$log" | sed 's/^/    | /'
 	else
 		build_ok[$key]=1
-		echo "   built: $key ($flavor, LD=$ld) in ${build_secs[$key]}s"
+		echo "   built: $key ($flavor, LD=$ld) in ${build_secs[$key]}s wall, ${build_cpu[$key]}s CPU"
 	fi
+}
+
+# build ARCH VARIANT FLAVOR LD [RECORD]: vmlinux and the modules, then
+# vmlinux, every .ko and the bitcode count into $results/ARCH.VARIANT
+build() {
+	local arch=$1 variant=$2 flavor=$3 ld=$4 record=${5:-}
+	local key="$arch $variant" dest=$results/$arch.$variant
+	make_variant "$key" "$flavor" "$ld" "$work/config.$arch" "$dest" "$record" \
+		ARCH="$arch" vmlinux modules
 	# move the results aside: vmlinux, every .ko (with its path), .config
 	[ -f "$out/vmlinux" ] && cp "$out/vmlinux" "$dest/vmlinux"
 	cp "$out/.config" "$dest/.config" 2>/dev/null
@@ -365,7 +376,7 @@ check_record() {
 	else fail "$arch shim: single-object module relinks not forwarded (above)"; fi
 }
 
-# same_modules A B: vmlinux and every .ko identical; prints differences
+# same_outputs A B: vmlinux and every .ko identical; prints differences
 same_outputs() {
 	local a=$1 b=$2 rc=0 f
 	if ! diff <(cd "$a" && find . -name '*.ko' | sort) <(cd "$b" && find . -name '*.ko' | sort) >/dev/null; then
@@ -512,27 +523,9 @@ configure_defconfig() {
 # sha256 (and the bitcode count) into $results/defconfig.VARIANT
 build_subset() {
 	local variant=$1 flavor=$2 ld=$3 record=${4:-} key="defconfig $1"
-	local dest=$results/defconfig.$variant log=$results/defconfig.$variant.log rc=0 t0 f n=0
-	set_flavor "$flavor"
-	rm -rf "$out" "$dest"
-	mkdir -p "$out" "$dest"
-	cp "$work/config.defconfig" "$out/.config"
-	t0=$(date +%s.%N)
-	if [ -n "$record" ]; then rm -f "$record"; fi
-	( [ -n "$record" ] && export KBUILD_LD_SHIM_RECORD=$record
-	  kmake ARCH=arm64 LD="$ld" -j"$jobs" "${subset_dirs[@]}" >"$log" 2>&1
-	  rc=$?; times >"$dest/times"; exit $rc ) || rc=$?
-	build_secs[$key]=$(printf '%.0f' "$(echo "$(date +%s.%N) - $t0" | bc)")
-	# children's user+sys CPU seconds: the cost on an idle machine is about this / cores
-	build_cpu[$key]=$(sed -n 2p "$dest/times" | awk '{ split($1,u,"m"); split($2,s,"m"); printf "%.0f", u[1]*60+u[2]+s[1]*60+s[2] }')
-	if [ $rc -ne 0 ]; then
-		build_ok[$key]=0
-		fail "$key: make ${subset_dirs[*]} failed ($flavor, LD=$ld) after ${build_secs[$key]}s; last lines of $log:"
-		tail -n 20 "$log" | sed 's/^/    | /'
-	else
-		build_ok[$key]=1
-		echo "   built: $key ($flavor, LD=$ld) in ${build_secs[$key]}s wall, ${build_cpu[$key]}s CPU"
-	fi
+	local dest=$results/defconfig.$variant f n=0
+	make_variant "$key" "$flavor" "$ld" "$work/config.defconfig" "$dest" "$record" \
+		ARCH=arm64 "${subset_dirs[@]}"
 	(cd "$out" && find "${subset_dirs[@]}" -name '*.o' -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum) >"$dest/objects.sha256"
 	(cd "$out" && find "${subset_dirs[@]}" -name '*.mod' -type f | LC_ALL=C sort) >"$dest/modules"
 	while read -r _ f; do is_bitcode "$out/$f" && n=$((n + 1)); done <"$dest/objects.sha256"
@@ -626,7 +619,6 @@ run_defconfig_subset() {
 	exit
 }
 
-declare -A build_cpu=()
 [ "$defconfig_subset" = 1 ] && run_defconfig_subset
 
 for arch in "${arches[@]}"; do run_arch "$arch"; done
