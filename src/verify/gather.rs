@@ -1,0 +1,417 @@
+//! The half of `--shim-verify` that reads the object tree into [`Facts`]:
+//! auto.conf, the thin `vmlinux.a` and its members' `.N.o.cmd` recipes,
+//! modules.order with each module's objects, and vmlinux's promoted symbols.
+
+use std::ffi::OsString;
+use std::io::{self, Read};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use super::{promoted_symbols, ConfigFacts, Facts, Module, Object, ObjectFacts, Recipe, Source};
+use crate::archive;
+use crate::bitcode::{self, FileKind};
+use crate::context::Kconfig;
+
+/// Thin archives nested in `vmlinux.a` are followed this deep (llvm-ar
+/// flattens them; the cap only stops a self-referencing archive).
+const MAX_ARCHIVE_DEPTH: usize = 8;
+
+/// Reads everything [`judge`] needs from the object tree `tree`.
+pub fn gather(tree: &Path) -> Facts {
+    Facts {
+        tree: tree.to_path_buf(),
+        config: read_config(tree),
+        vmlinux_a: read_vmlinux_a(tree),
+        modules: read_modules(tree),
+        vmlinux: read_vmlinux(tree),
+    }
+}
+
+fn read_config(tree: &Path) -> Result<ConfigFacts, String> {
+    let path = tree.join(Kconfig::PATH);
+    let bytes = read_regular(&path).map_err(|e| {
+        format!(
+            "{}: {e} (not a configured kernel object tree?)",
+            path.display()
+        )
+    })?;
+    Ok(config_facts(&Kconfig::parse(&String::from_utf8_lossy(
+        &bytes,
+    ))))
+}
+
+/// The configuration facts of a parsed auto.conf.
+pub fn config_facts(k: &Kconfig) -> ConfigFacts {
+    const ARCHES: &[(&str, &str)] = &[
+        ("CONFIG_ARM64", "arm64"),
+        ("CONFIG_X86_64", "x86_64"),
+        ("CONFIG_X86_32", "x86"),
+        ("CONFIG_RISCV", "riscv"),
+        ("CONFIG_ARM", "arm"),
+        ("CONFIG_PPC", "powerpc"),
+        ("CONFIG_LOONGARCH", "loongarch"),
+        ("CONFIG_S390", "s390"),
+        ("CONFIG_MIPS", "mips"),
+    ];
+    ConfigFacts {
+        lto: k.lto(),
+        objtool: k.enabled("CONFIG_OBJTOOL"),
+        modules: k.enabled("CONFIG_MODULES"),
+        arch: ARCHES
+            .iter()
+            .find(|(symbol, _)| k.enabled(symbol))
+            .map(|(_, arch)| *arch),
+    }
+}
+
+fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    crate::regular_file::open_regular(path)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn read_vmlinux_a(tree: &Path) -> Option<Result<Vec<Object>, String>> {
+    let path = tree.join("vmlinux.a");
+    if !exists(&path) {
+        return None;
+    }
+    let mut objects = Vec::new();
+    Some(
+        archive_objects(tree, &path, 0, &mut objects)
+            .map(|()| objects)
+            .map_err(|e| format!("{}: {e}", path.display())),
+    )
+}
+
+fn exists(path: &Path) -> bool {
+    path.symlink_metadata().is_ok()
+}
+
+fn archive_objects(
+    tree: &Path,
+    archive_path: &Path,
+    depth: usize,
+    out: &mut Vec<Object>,
+) -> Result<(), String> {
+    let bytes = read_regular(archive_path).map_err(|e| e.to_string())?;
+    let members = archive::thin_members(&bytes).map_err(|e| e.to_string())?;
+    for member in members {
+        let on_disk = archive::resolve_member(archive_path, &member);
+        if sniff_path(&on_disk) == Some(FileKind::ThinArchive) {
+            if depth >= MAX_ARCHIVE_DEPTH {
+                return Err(format!(
+                    "thin archives nested deeper than {MAX_ARCHIVE_DEPTH} at {}",
+                    on_disk.display()
+                ));
+            }
+            archive_objects(tree, &on_disk, depth + 1, out)?;
+        } else {
+            out.push(object(tree, &on_disk));
+        }
+    }
+    Ok(())
+}
+
+fn sniff_path(path: &Path) -> Option<FileKind> {
+    let file = crate::regular_file::open_regular(path).ok()?;
+    let mut header = [0u8; bitcode::SNIFF_LEN];
+    let got = file.read_at(&mut header, 0).ok()?;
+    Some(bitcode::sniff(&header[..got]))
+}
+
+/// The facts of the object at `path` (absolute or relative to the
+/// process), reported relative to `tree`.
+fn object(tree: &Path, path: &Path) -> Object {
+    let shown = path.strip_prefix(tree).unwrap_or(path).to_path_buf();
+    let facts = match bitcode::examine_path(path) {
+        Err(e) => ObjectFacts::Unreadable(e.to_string()),
+        Ok(f) => match (f.kind, f.bitcode) {
+            (_, Some(bc)) => ObjectFacts::Bitcode(bc.lto),
+            (FileKind::Elf, None) => ObjectFacts::Elf(read_recipe(path)),
+            (kind, None) => ObjectFacts::Unreadable(format!(
+                "neither ELF nor LLVM bitcode ({kind:?}, {} bytes)",
+                f.len
+            )),
+        },
+    };
+    Object { path: shown, facts }
+}
+
+/// kbuild's saved command for `D/N.o`: `D/.N.o.cmd`.
+fn cmd_file(object: &Path) -> PathBuf {
+    let mut name = OsString::from(".");
+    name.push(object.file_name().unwrap_or_default());
+    name.push(".cmd");
+    object.with_file_name(name)
+}
+
+fn read_recipe(object: &Path) -> Option<Recipe> {
+    let bytes = read_regular(&cmd_file(object)).ok()?;
+    parse_recipe(&String::from_utf8_lossy(&bytes))
+}
+
+/// The recipe facts in a `.N.o.cmd` file: `savedcmd_<obj> := <command>`
+/// (`cmd_<obj>` before 6.5) and, after fixdep, `source_<obj> := <file>`.
+/// `None` when the file holds no saved command.
+pub fn parse_recipe(cmd_text: &str) -> Option<Recipe> {
+    let assignment = |prefixes: &[&str]| {
+        cmd_text.lines().find_map(|line| {
+            prefixes
+                .iter()
+                .any(|p| line.starts_with(p))
+                .then(|| line.split_once(" := ").map(|(_, v)| v.trim()))
+                .flatten()
+        })
+    };
+    let command = assignment(&["savedcmd_", "cmd_"])?;
+    let mut segments = command.split(';');
+    let compile: Vec<&str> = segments.next().unwrap_or("").split_whitespace().collect();
+    // clang obeys the last of them, so read from the end
+    let flto = compile
+        .iter()
+        .rev()
+        .find_map(|t| {
+            if *t == "-fno-lto" {
+                Some(false)
+            } else if *t == "-flto" || t.starts_with("-flto=") {
+                Some(true)
+            } else {
+                None
+            }
+        })
+        .unwrap_or(false);
+    let objtool = segments.any(|segment| {
+        segment
+            .split_whitespace()
+            .next()
+            .is_some_and(|program| Path::new(program).file_name() == Some("objtool".as_ref()))
+    });
+    let source_file = assignment(&["source_"]).or_else(|| {
+        compile
+            .iter()
+            .filter(|t| !t.starts_with('-'))
+            .find(|t| source_kind(t) != Source::None)
+            .copied()
+    });
+    Some(Recipe {
+        source: source_file.map_or(Source::None, source_kind),
+        flto,
+        objtool,
+    })
+}
+
+fn source_kind(file: &str) -> Source {
+    match Path::new(file).extension().and_then(|e| e.to_str()) {
+        Some("c") => Source::C,
+        Some("S" | "s") => Source::Assembly,
+        Some("rs") => Source::Rust,
+        _ => Source::None,
+    }
+}
+
+fn read_modules(tree: &Path) -> Option<Result<Vec<Module>, String>> {
+    let order = tree.join("modules.order");
+    if !exists(&order) {
+        return None;
+    }
+    let bytes = match read_regular(&order) {
+        Ok(b) => b,
+        Err(e) => return Some(Err(format!("{}: {e}", order.display()))),
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let modules = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            // 6.2+ lists D/m.o, older kernels D/m.ko
+            let stem = line
+                .strip_suffix(".ko")
+                .or_else(|| line.strip_suffix(".o"))
+                .unwrap_or(line);
+            let object_path = tree.join(format!("{stem}.o"));
+            let parts = read_mod_parts(tree, &tree.join(format!("{stem}.mod")), &object_path);
+            Module {
+                object: object(tree, &object_path),
+                parts,
+            }
+        })
+        .collect();
+    Some(Ok(modules))
+}
+
+/// The parts listed in `D/m.mod`, unless it names only `D/m.o` itself (a
+/// single-object module). A missing .mod file gives no parts: the module
+/// object alone is still checked.
+fn read_mod_parts(tree: &Path, mod_file: &Path, module_object: &Path) -> Vec<Object> {
+    let Ok(bytes) = read_regular(mod_file) else {
+        return Vec::new();
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let parts: Vec<PathBuf> = text
+        .split_whitespace()
+        .map(|p| tree.join(p.strip_prefix("./").unwrap_or(p)))
+        .collect();
+    if parts.len() == 1 && parts[0] == module_object {
+        return Vec::new();
+    }
+    parts.iter().map(|p| object(tree, p)).collect()
+}
+
+fn read_vmlinux(tree: &Path) -> Option<Result<u64, String>> {
+    let path = tree.join("vmlinux");
+    if !exists(&path) {
+        return None;
+    }
+    Some(promoted_symbols(&path).map_err(|e| format!("{}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::{judge, Judgement, Verdict};
+    use std::process::Command;
+
+    // ---- gathering from real files
+
+    fn clang_thin_bitcode(dir: &Path) -> Vec<u8> {
+        let src = dir.join("t.c");
+        std::fs::write(&src, "int f(int x) { return x + 1; }\n").unwrap();
+        let out = dir.join("t.bc.o");
+        let status = Command::new("clang-19")
+            .args([
+                "--target=aarch64-linux-gnu",
+                "-O2",
+                "-flto=thin",
+                "-c",
+                "-o",
+            ])
+            .arg(&out)
+            .arg(&src)
+            .status()
+            .unwrap_or_else(|e| panic!("clang-19: {e}: install the Debian package clang-19"));
+        assert!(status.success());
+        std::fs::read(out).unwrap()
+    }
+
+    /// A tree with auto.conf, kernel/fork.o (bitcode), head.o (ELF from
+    /// assembly) and lib/mix.o (ELF from C with -flto: lost) unless `fixed`.
+    fn tree(fixed: bool) -> tempfile::TempDir {
+        let d = tempfile::tempdir().unwrap();
+        let t = d.path();
+        let bc = clang_thin_bitcode(t);
+        for dir in ["include/config", "kernel", "lib", "arch"] {
+            std::fs::create_dir_all(t.join(dir)).unwrap();
+        }
+        std::fs::write(
+            t.join("include/config/auto.conf"),
+            "CONFIG_ARM64=y\nCONFIG_LTO_CLANG_THIN=y\nCONFIG_MODULES=y\n",
+        )
+        .unwrap();
+        std::fs::write(t.join("kernel/fork.o"), &bc).unwrap();
+        std::fs::write(t.join("arch/head.o"), b"\x7fELF\x02\x01\x01").unwrap();
+        std::fs::write(
+            t.join("arch/.head.o.cmd"),
+            "savedcmd_arch/head.o := clang -c -o arch/head.o arch/head.S\n",
+        )
+        .unwrap();
+        if fixed {
+            std::fs::write(t.join("lib/mix.o"), &bc).unwrap();
+        } else {
+            std::fs::write(t.join("lib/mix.o"), b"\x7fELF\x02\x01\x01").unwrap();
+        }
+        std::fs::write(t.join("lib/.mix.o.cmd"), "savedcmd_lib/mix.o := clang -flto=thin -c -o lib/mix.o lib/mix.c ; ld.lld -r -o lib/.tmp_mix.o lib/mix.o; mv lib/.tmp_mix.o lib/mix.o\n").unwrap();
+        std::fs::write(
+            t.join("vmlinux.a"),
+            crate::archive::tests::thin_archive(&["kernel/fork.o", "arch/head.o", "lib/mix.o"]),
+        )
+        .unwrap();
+        d
+    }
+
+    fn verdict_of(t: &Path) -> Judgement {
+        judge(&gather(t))
+    }
+
+    #[test]
+    fn gathered_trees_kept_and_lost() {
+        let kept = tree(true);
+        let j = verdict_of(kept.path());
+        assert_eq!(j.verdict, Verdict::Kept, "{}", j.reason);
+        assert_eq!(j.builtin.as_ref().unwrap().bitcode_thin, 2);
+        let lost = tree(false);
+        let j = verdict_of(lost.path());
+        assert_eq!(j.verdict, Verdict::Lost, "{}", j.reason);
+        assert_eq!(j.builtin.unwrap().lost, vec!["lib/mix.o".to_string()]);
+    }
+
+    #[test]
+    fn gathered_trees_that_cannot_tell() {
+        let t = tree(true);
+        std::fs::remove_file(t.path().join("vmlinux.a")).unwrap();
+        assert_eq!(verdict_of(t.path()).verdict, Verdict::CannotTell);
+
+        let t = tree(true);
+        std::fs::write(t.path().join("vmlinux.a"), b"!<thin>\n").unwrap();
+        let j = verdict_of(t.path());
+        assert_eq!(j.verdict, Verdict::CannotTell);
+        assert!(j.reason.contains("names no objects"), "{}", j.reason);
+
+        // a damaged member: bitcode magic, then garbage
+        let t = tree(true);
+        std::fs::write(
+            t.path().join("kernel/fork.o"),
+            b"BC\xc0\xde\xff\xff\xff\xff\x00",
+        )
+        .unwrap();
+        let j = verdict_of(t.path());
+        assert_eq!(j.verdict, Verdict::CannotTell);
+        assert!(j.reason.contains("kernel/fork.o"), "{}", j.reason);
+
+        // a member that is gone
+        let t = tree(true);
+        std::fs::remove_file(t.path().join("lib/mix.o")).unwrap();
+        let j = verdict_of(t.path());
+        assert_eq!(j.verdict, Verdict::CannotTell);
+        assert!(j.reason.contains("lib/mix.o"), "{}", j.reason);
+
+        // auto.conf that cannot be read (a directory)
+        let t = tree(true);
+        let conf = t.path().join("include/config/auto.conf");
+        std::fs::remove_file(&conf).unwrap();
+        std::fs::create_dir(&conf).unwrap();
+        let j = verdict_of(t.path());
+        assert_eq!(j.verdict, Verdict::CannotTell);
+        assert!(j.reason.contains("auto.conf"), "{}", j.reason);
+    }
+
+    #[test]
+    fn gathered_tree_without_lto_and_modules() {
+        let t = tree(true);
+        std::fs::write(
+            t.path().join("include/config/auto.conf"),
+            "CONFIG_ARM64=y\nCONFIG_LTO_NONE=y\n",
+        )
+        .unwrap();
+        assert_eq!(verdict_of(t.path()).verdict, Verdict::NotLto);
+
+        let t = tree(true);
+        let p = t.path();
+        std::fs::write(p.join("modules.order"), "lib/crc-a.o\nlib/comp.o\n").unwrap();
+        std::fs::write(p.join("lib/crc-a.mod"), "lib/crc-a.o\n").unwrap();
+        std::fs::write(p.join("lib/comp.mod"), "lib/comp_main.o\n").unwrap();
+        std::fs::write(p.join("lib/comp.o"), b"\x7fELF\x02\x01\x01").unwrap();
+        std::fs::copy(p.join("kernel/fork.o"), p.join("lib/comp_main.o")).unwrap();
+        // modpost would read bitcode
+        std::fs::copy(p.join("kernel/fork.o"), p.join("lib/crc-a.o")).unwrap();
+        let j = verdict_of(p);
+        assert_eq!(j.verdict, Verdict::ModulesNotElf, "{}", j.reason);
+        let m = j.modules.unwrap();
+        assert_eq!(
+            (m.modules, m.parts.objects, m.parts.bitcode_thin),
+            (2, 1, 1)
+        );
+        std::fs::write(p.join("lib/crc-a.o"), b"\x7fELF\x02\x01\x01").unwrap();
+        assert_eq!(verdict_of(p).verdict, Verdict::Kept);
+    }
+}

@@ -1,0 +1,691 @@
+//! `--shim-verify OBJTREE`: did this built kernel really keep Clang LTO?
+//!
+//! The post-build gate, for any tree, built with the shim or without it.
+//! Two halves: [`gather`] (gather.rs) reads the tree into [`Facts`]
+//! (auto.conf, the thin `vmlinux.a` and the objects it names with their
+//! `.N.o.cmd` recipes, modules.order with each module's objects, the
+//! ThinLTO-promoted symbols of `vmlinux`, counted by elf.rs), and [`judge`]
+//! (here) turns facts into a [`Judgement`] without touching the file
+//! system, so every verdict is unit-tested on facts; render.rs words it.
+//!
+//! # The rule for "LTO lost" (exit 4)
+//!
+//! Lost when ANY C object that the fixed kernel (695ed93bb30e) keeps as
+//! bitcode is ELF, or when a Clang LTO configuration left no bitcode object
+//! in `vmlinux.a` at all. An ELF object "would have been ELF in the fixed
+//! kernel too" only with evidence from its own recipe (`.N.o.cmd`): objtool
+//! ran on it (the fix's first relink case), its source is assembly, it was
+//! compiled without `-flto` (vDSO, EFI stub, `ccflags-remove` of
+//! `CC_FLAGS_LTO`), or it was not compiled from C (objcopy, Rust). Parts of
+//! composite modules count like built-in objects: the fixed kernel keeps
+//! them bitcode for the module's own `ld -r`. There is no ratio or
+//! threshold, so no tree is too small to judge: one wrongly relinked object
+//! is a verdict, and an all-ELF tree is lost even without recipes. An ELF
+//! object whose recipe is missing cannot be excused, so it makes the
+//! verdict "cannot tell" (1) unless something is already lost.
+//!
+//! Single-object module objects (what modpost reads) must be ELF; one that
+//! is bitcode is a wrong build whatever happened to LTO (exit 5).
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::exit::ExitStatus;
+use crate::logging::error_line;
+use crate::lto::Lto;
+
+mod elf;
+mod gather;
+mod render;
+
+pub use elf::promoted_symbols;
+pub use gather::{config_facts, gather, parse_recipe};
+pub use render::{render_json, render_text};
+
+// ------------------------------------------------------------------ facts
+
+/// What the configuration says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigFacts {
+    pub lto: Lto,
+    pub objtool: bool,
+    pub modules: bool,
+    /// From the arch's own symbol (CONFIG_ARM64, CONFIG_X86_64, ...).
+    pub arch: Option<&'static str>,
+}
+
+/// Where a source file came from, as its recipe shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    C,
+    Assembly,
+    Rust,
+    /// No source file in the recipe: objcopy, a link, a generated object.
+    None,
+}
+
+/// The facts of one object's `.N.o.cmd` that decide whether the fixed
+/// kernel would also have made it ELF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Recipe {
+    pub source: Source,
+    /// The compile's last `-flto*` / `-fno-lto` switch was `-flto*`.
+    pub flto: bool,
+    /// objtool ran on the object in the same recipe.
+    pub objtool: bool,
+}
+
+/// One object as found on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectFacts {
+    Bitcode(Lto),
+    /// ELF, with its recipe when the `.N.o.cmd` file exists.
+    Elf(Option<Recipe>),
+    /// Missing, unreadable, damaged bitcode or neither ELF nor bitcode.
+    Unreadable(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    /// Relative to the object tree when it lies inside it.
+    pub path: PathBuf,
+    pub facts: ObjectFacts,
+}
+
+/// One line of modules.order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Module {
+    /// The object modpost reads (`D/m.o`).
+    pub object: Object,
+    /// The parts of a composite module (from `D/m.mod`); empty for a
+    /// single-object module.
+    pub parts: Vec<Object>,
+}
+
+/// Everything [`judge`] needs; gathered once by [`gather`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub tree: PathBuf,
+    pub config: Result<ConfigFacts, String>,
+    /// `None`: no vmlinux.a; `Err`: unreadable or damaged.
+    pub vmlinux_a: Option<Result<Vec<Object>, String>>,
+    /// `None`: no modules.order (modules not built or disabled).
+    pub modules: Option<Result<Vec<Module>, String>>,
+    /// `None`: no vmlinux; otherwise its ThinLTO-promoted symbol count.
+    pub vmlinux: Option<Result<u64, String>>,
+}
+
+// ------------------------------------------------------------------ judging
+
+/// Why an ELF object is ELF, as far as its recipe tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ElfOrigin {
+    Assembly,
+    NoFlto,
+    Objtool,
+    NotC,
+    /// A C object the fixed kernel keeps as bitcode.
+    Lost,
+    /// No recipe to judge by.
+    Unexplained,
+}
+
+/// The one place an ELF object is excused or not (see the module docs).
+pub fn elf_origin(recipe: Option<&Recipe>) -> ElfOrigin {
+    match recipe {
+        None => ElfOrigin::Unexplained,
+        Some(r) => match r.source {
+            Source::Assembly => ElfOrigin::Assembly,
+            Source::Rust | Source::None => ElfOrigin::NotC,
+            Source::C if r.objtool => ElfOrigin::Objtool,
+            Source::C if !r.flto => ElfOrigin::NoFlto,
+            Source::C => ElfOrigin::Lost,
+        },
+    }
+}
+
+/// Counts over a set of objects (vmlinux.a members, or module parts).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub objects: usize,
+    pub bitcode_thin: usize,
+    pub bitcode_full: usize,
+    /// Bitcode without an LTO summary.
+    pub bitcode_plain: usize,
+    pub elf: usize,
+    /// ELF that the fixed kernel would have made ELF too, by reason.
+    pub elf_assembly: usize,
+    pub elf_no_flto: usize,
+    pub elf_objtool: usize,
+    pub elf_not_c: usize,
+    /// ELF that the fixed kernel keeps as bitcode: the loss.
+    pub elf_lost: usize,
+    /// ELF without a `.N.o.cmd` to judge by.
+    pub elf_unexplained: usize,
+    pub unreadable: usize,
+    pub lost: Vec<String>,
+    pub unexplained: Vec<String>,
+    pub unreadable_detail: Vec<String>,
+}
+
+impl Tally {
+    pub fn bitcode(&self) -> usize {
+        self.bitcode_thin + self.bitcode_full + self.bitcode_plain
+    }
+
+    fn add(&mut self, o: &Object) {
+        self.objects += 1;
+        let name = lossy(&o.path);
+        match &o.facts {
+            ObjectFacts::Bitcode(Lto::Thin) => self.bitcode_thin += 1,
+            ObjectFacts::Bitcode(Lto::Full) => self.bitcode_full += 1,
+            ObjectFacts::Bitcode(Lto::None) => self.bitcode_plain += 1,
+            ObjectFacts::Elf(recipe) => {
+                self.elf += 1;
+                match elf_origin(recipe.as_ref()) {
+                    ElfOrigin::Assembly => self.elf_assembly += 1,
+                    ElfOrigin::NoFlto => self.elf_no_flto += 1,
+                    ElfOrigin::Objtool => self.elf_objtool += 1,
+                    ElfOrigin::NotC => self.elf_not_c += 1,
+                    ElfOrigin::Lost => {
+                        self.elf_lost += 1;
+                        self.lost.push(name);
+                    }
+                    ElfOrigin::Unexplained => {
+                        self.elf_unexplained += 1;
+                        self.unexplained.push(name);
+                    }
+                }
+            }
+            ObjectFacts::Unreadable(why) => {
+                self.unreadable += 1;
+                self.unreadable_detail.push(format!("{name}: {why}"));
+            }
+        }
+    }
+
+    fn of<'a>(objects: impl IntoIterator<Item = &'a Object>) -> Tally {
+        let mut t = Tally::default();
+        for o in objects {
+            t.add(o);
+        }
+        t
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Kept,
+    Lost,
+    NotLto,
+    CannotTell,
+    ModulesNotElf,
+}
+
+impl Verdict {
+    /// The status a release pipeline gates on (numbers in `crate::exit`).
+    pub fn exit_status(self) -> ExitStatus {
+        match self {
+            Verdict::Kept => ExitStatus::Success,
+            Verdict::Lost => ExitStatus::LtoLost,
+            Verdict::NotLto => ExitStatus::NotAffected,
+            Verdict::CannotTell => ExitStatus::Failure,
+            Verdict::ModulesNotElf => ExitStatus::ModulesNotElf,
+        }
+    }
+
+    pub fn exit_code(self) -> i32 {
+        self.exit_status().code()
+    }
+
+    fn headline(self) -> &'static str {
+        match self {
+            Verdict::Kept => "LTO KEPT",
+            Verdict::Lost => "LTO LOST",
+            Verdict::NotLto => "not a Clang LTO build",
+            Verdict::CannotTell => "CANNOT TELL",
+            Verdict::ModulesNotElf => "MODULES WRONG",
+        }
+    }
+}
+
+/// Module counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ModuleTally {
+    pub modules: usize,
+    /// Module objects (what modpost reads) that are ELF.
+    pub objects_elf: usize,
+    /// Module objects that are bitcode or unreadable, by path and kind.
+    pub objects_not_elf: Vec<String>,
+    /// The parts of composite modules.
+    pub parts: Tally,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Judgement {
+    pub verdict: Verdict,
+    pub reason: String,
+    /// Members of vmlinux.a (built-in objects).
+    pub builtin: Option<Tally>,
+    pub modules: Option<ModuleTally>,
+}
+
+/// The verdict over gathered facts; no I/O.
+pub fn judge(facts: &Facts) -> Judgement {
+    let builtin = match &facts.vmlinux_a {
+        Some(Ok(members)) => Some(Tally::of(members)),
+        _ => None,
+    };
+    let modules = match &facts.modules {
+        Some(Ok(list)) => {
+            let mut m = ModuleTally {
+                modules: list.len(),
+                ..ModuleTally::default()
+            };
+            for module in list {
+                match &module.object.facts {
+                    ObjectFacts::Elf(_) => m.objects_elf += 1,
+                    ObjectFacts::Bitcode(lto) => m.objects_not_elf.push(format!(
+                        "{}: {} bitcode",
+                        lossy(&module.object.path),
+                        lto.describe()
+                    )),
+                    ObjectFacts::Unreadable(why) => m
+                        .objects_not_elf
+                        .push(format!("{}: {why}", lossy(&module.object.path))),
+                }
+                for part in &module.parts {
+                    m.parts.add(part);
+                }
+            }
+            Some(m)
+        }
+        _ => None,
+    };
+    let (verdict, reason) = verdict(facts, builtin.as_ref(), modules.as_ref());
+    Judgement {
+        verdict,
+        reason,
+        builtin,
+        modules,
+    }
+}
+
+fn verdict(
+    facts: &Facts,
+    builtin: Option<&Tally>,
+    modules: Option<&ModuleTally>,
+) -> (Verdict, String) {
+    use Verdict::*;
+    let config = match &facts.config {
+        Err(why) => return (CannotTell, why.clone()),
+        Ok(c) => c,
+    };
+    if config.lto == Lto::None {
+        return (
+            NotLto,
+            "the configuration enables neither CONFIG_LTO_CLANG_THIN nor CONFIG_LTO_CLANG_FULL"
+                .into(),
+        );
+    }
+    let builtin = match (&facts.vmlinux_a, builtin) {
+        (None, _) => {
+            return (
+                CannotTell,
+                "no vmlinux.a: the tree is not built (make vmlinux)".into(),
+            )
+        }
+        (Some(Err(why)), _) => return (CannotTell, format!("vmlinux.a: {why}")),
+        (Some(Ok(_)), Some(t)) => t,
+        (Some(Ok(_)), None) => unreachable!("a read vmlinux.a is always tallied"),
+    };
+    if builtin.objects == 0 {
+        return (
+            CannotTell,
+            "vmlinux.a names no objects (an empty or interrupted build)".into(),
+        );
+    }
+    let mut unreadable: Vec<&String> = builtin.unreadable_detail.iter().collect();
+    match (&facts.modules, modules) {
+        (Some(Err(why)), _) => return (CannotTell, format!("modules: {why}")),
+        (_, Some(m)) => unreadable.extend(&m.parts.unreadable_detail),
+        _ => {}
+    }
+    if let Some(first) = unreadable.first() {
+        return (
+            CannotTell,
+            format!(
+                "{} object(s) cannot be read, first {first}",
+                unreadable.len()
+            ),
+        );
+    }
+    if let Some(Err(why)) = &facts.vmlinux {
+        return (CannotTell, format!("vmlinux: {why}"));
+    }
+    let parts = modules.map(|m| &m.parts);
+    if let Some(m) = modules.filter(|m| !m.objects_not_elf.is_empty()) {
+        return (
+            ModulesNotElf,
+            format!(
+                "{} module object(s) modpost reads are not ELF, first {}",
+                m.objects_not_elf.len(),
+                m.objects_not_elf[0]
+            ),
+        );
+    }
+    let lost = builtin.elf_lost + parts.map_or(0, |p| p.elf_lost);
+    if lost > 0 {
+        let first = builtin
+            .lost
+            .first()
+            .or_else(|| parts.and_then(|p| p.lost.first()))
+            .expect("a lost count has a path");
+        return (
+            Lost,
+            format!(
+                "{lost} C object(s) compiled with -flto are ELF where the fixed kernel keeps bitcode, first {first}"
+            ),
+        );
+    }
+    if builtin.bitcode() == 0 {
+        return (
+            Lost,
+            format!(
+                "{} asks for {} but none of the {} objects in vmlinux.a is bitcode",
+                config_symbol(config.lto),
+                config.lto.describe(),
+                builtin.objects
+            ),
+        );
+    }
+    let unexplained = builtin.elf_unexplained + parts.map_or(0, |p| p.elf_unexplained);
+    if unexplained > 0 {
+        let first = builtin
+            .unexplained
+            .first()
+            .or_else(|| parts.and_then(|p| p.unexplained.first()))
+            .expect("an unexplained count has a path");
+        return (
+            CannotTell,
+            format!("{unexplained} ELF object(s) have no .cmd recipe to judge by, first {first}"),
+        );
+    }
+    (
+        Kept,
+        format!(
+            "{} of {} built-in objects are bitcode; every ELF one is ELF in the fixed kernel too",
+            builtin.bitcode(),
+            builtin.objects
+        ),
+    )
+}
+
+fn config_symbol(lto: Lto) -> &'static str {
+    match lto {
+        Lto::Thin => "CONFIG_LTO_CLANG_THIN",
+        Lto::Full => "CONFIG_LTO_CLANG_FULL",
+        Lto::None => "no CONFIG_LTO_CLANG_*",
+    }
+}
+
+fn lossy(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// `--shim-verify TREE [--json]`: prints the verdict and returns its exit
+/// status. A tree that is not a directory is one error line and 1.
+pub fn run(tree: &Path, json: bool) -> ExitStatus {
+    let started = Instant::now();
+    match std::fs::metadata(tree) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            error_line(format!("{}: not a directory", tree.display()));
+            return ExitStatus::Failure;
+        }
+        Err(e) => {
+            error_line(format!("{}: {e}", tree.display()));
+            return ExitStatus::Failure;
+        }
+    }
+    let facts = gather(tree);
+    let judgement = judge(&facts);
+    let seconds = started.elapsed().as_secs_f64();
+    let text = if json {
+        render_json(&facts, &judgement, seconds)
+    } else {
+        render_text(&facts, &judgement, seconds)
+    };
+    // One write of the whole answer, through the shell's one stdout policy:
+    // a reader that went away (`| head`) still gets the verdict's status, a
+    // full disk is one error line and "cannot tell".
+    match crate::commands::emit(&text) {
+        ExitStatus::Success => judgement.verdict.exit_status(),
+        failed => failed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(super) const C_LTO: Recipe = Recipe {
+        source: Source::C,
+        flto: true,
+        objtool: false,
+    };
+
+    pub(super) fn obj(path: &str, facts: ObjectFacts) -> Object {
+        Object {
+            path: PathBuf::from(path),
+            facts,
+        }
+    }
+
+    fn thin_config() -> ConfigFacts {
+        ConfigFacts {
+            lto: Lto::Thin,
+            objtool: false,
+            modules: true,
+            arch: Some("arm64"),
+        }
+    }
+
+    pub(super) fn facts(members: Vec<Object>) -> Facts {
+        Facts {
+            tree: PathBuf::from("/o"),
+            config: Ok(thin_config()),
+            vmlinux_a: Some(Ok(members)),
+            modules: None,
+            vmlinux: None,
+        }
+    }
+
+    fn kept_members() -> Vec<Object> {
+        vec![
+            obj("kernel/fork.o", ObjectFacts::Bitcode(Lto::Thin)),
+            obj(
+                "arch/arm64/kernel/head.o",
+                ObjectFacts::Elf(Some(Recipe {
+                    source: Source::Assembly,
+                    flto: false,
+                    objtool: false,
+                })),
+            ),
+        ]
+    }
+
+    #[test]
+    fn recipe_of_a_relinked_c_object() {
+        let r = parse_recipe(
+            "savedcmd_kernel/fork.o := clang -Wp,-MMD,kernel/.fork.o.d -flto=thin -fsplit-lto-unit -c -o kernel/fork.o kernel/fork.c ; ld.lld -r -o kernel/.tmp_fork.o kernel/fork.o; mv kernel/.tmp_fork.o kernel/fork.o\n\nsource_kernel/fork.o := kernel/fork.c\n\ndeps_kernel/fork.o := \\\n  include/linux/objtool.h \\\n",
+        )
+        .unwrap();
+        assert_eq!(r, C_LTO);
+        assert_eq!(elf_origin(Some(&r)), ElfOrigin::Lost);
+    }
+
+    #[test]
+    fn recipes_the_fixed_kernel_also_makes_elf() {
+        let objtool = parse_recipe(
+            "savedcmd_lib/crc.o := clang -flto=thin -c -o lib/crc.o lib/crc.c ; ld.lld -r -o lib/.tmp_crc.o lib/crc.o; mv lib/.tmp_crc.o lib/crc.o ; ./tools/objtool/objtool --link lib/crc.o\n",
+        )
+        .unwrap();
+        assert_eq!(elf_origin(Some(&objtool)), ElfOrigin::Objtool);
+        let no_lto =
+            parse_recipe("savedcmd_a/v.o := clang -flto=thin -fno-lto -c -o a/v.o a/v.c\n")
+                .unwrap();
+        assert_eq!(elf_origin(Some(&no_lto)), ElfOrigin::NoFlto);
+        let asm = parse_recipe(
+            "savedcmd_arch/arm64/kernel/head.o := clang -D__ASSEMBLY__ -c -o arch/arm64/kernel/head.o arch/arm64/kernel/head.S\nsource_arch/arm64/kernel/head.o := arch/arm64/kernel/head.S\n",
+        )
+        .unwrap();
+        assert_eq!(elf_origin(Some(&asm)), ElfOrigin::Assembly);
+        let objcopy = parse_recipe(
+            "savedcmd_arch/arm64/kernel/pi/map.pi.o := llvm-objcopy --prefix-symbols=__pi_ arch/arm64/kernel/pi/map.o arch/arm64/kernel/pi/map.pi.o\n",
+        )
+        .unwrap();
+        assert_eq!(elf_origin(Some(&objcopy)), ElfOrigin::NotC);
+        // the last of -flto / -fno-lto wins, as in clang
+        let back_on = parse_recipe("cmd_x.o := clang -fno-lto -flto=thin -c -o x.o x.c\n").unwrap();
+        assert_eq!(elf_origin(Some(&back_on)), ElfOrigin::Lost);
+        assert_eq!(parse_recipe("deps_x.o := \\\n"), None);
+        assert_eq!(elf_origin(None), ElfOrigin::Unexplained);
+    }
+
+    #[test]
+    fn kept_when_every_elf_object_is_excused() {
+        let j = judge(&facts(kept_members()));
+        assert_eq!(j.verdict, Verdict::Kept, "{}", j.reason);
+        assert_eq!(j.verdict.exit_code(), 0);
+        let t = j.builtin.unwrap();
+        assert_eq!(
+            (t.objects, t.bitcode_thin, t.elf, t.elf_assembly, t.elf_lost),
+            (2, 1, 1, 1, 0)
+        );
+    }
+
+    #[test]
+    fn one_lost_object_among_many_is_lost() {
+        let mut members = kept_members();
+        for i in 0..1000 {
+            members.push(obj(&format!("k/{i}.o"), ObjectFacts::Bitcode(Lto::Thin)));
+        }
+        members.push(obj("lib/mix.o", ObjectFacts::Elf(Some(C_LTO))));
+        let j = judge(&facts(members));
+        assert_eq!(j.verdict, Verdict::Lost);
+        assert_eq!(j.verdict.exit_code(), 4);
+        assert!(j.reason.contains("lib/mix.o"), "{}", j.reason);
+        assert_eq!(j.builtin.unwrap().lost, vec!["lib/mix.o".to_string()]);
+    }
+
+    #[test]
+    fn no_bitcode_at_all_is_lost_even_without_recipes() {
+        let j = judge(&facts(vec![
+            obj("a.o", ObjectFacts::Elf(None)),
+            obj(
+                "b.o",
+                ObjectFacts::Elf(Some(Recipe {
+                    source: Source::Assembly,
+                    flto: false,
+                    objtool: false,
+                })),
+            ),
+        ]));
+        assert_eq!(j.verdict, Verdict::Lost, "{}", j.reason);
+        assert!(j.reason.contains("CONFIG_LTO_CLANG_THIN"), "{}", j.reason);
+    }
+
+    #[test]
+    fn an_elf_object_without_recipe_cannot_be_excused() {
+        let mut members = kept_members();
+        members.push(obj("drivers/x.o", ObjectFacts::Elf(None)));
+        let j = judge(&facts(members));
+        assert_eq!(j.verdict, Verdict::CannotTell);
+        assert_eq!(j.verdict.exit_code(), 1);
+        assert!(j.reason.contains("drivers/x.o"), "{}", j.reason);
+    }
+
+    #[test]
+    fn a_lost_composite_module_part_is_lost() {
+        let mut f = facts(kept_members());
+        f.modules = Some(Ok(vec![Module {
+            object: obj("drivers/comp.o", ObjectFacts::Elf(None)),
+            parts: vec![
+                obj("drivers/comp_main.o", ObjectFacts::Bitcode(Lto::Thin)),
+                obj("drivers/comp_util.o", ObjectFacts::Elf(Some(C_LTO))),
+            ],
+        }]));
+        let j = judge(&f);
+        assert_eq!(j.verdict, Verdict::Lost, "{}", j.reason);
+        assert!(j.reason.contains("drivers/comp_util.o"), "{}", j.reason);
+    }
+
+    #[test]
+    fn a_bitcode_module_object_is_a_wrong_build() {
+        let mut f = facts(kept_members());
+        f.modules = Some(Ok(vec![
+            Module {
+                object: obj("lib/crc-a.o", ObjectFacts::Bitcode(Lto::Thin)),
+                parts: vec![],
+            },
+            Module {
+                object: obj("drivers/m.o", ObjectFacts::Elf(Some(C_LTO))),
+                parts: vec![],
+            },
+        ]));
+        let j = judge(&f);
+        assert_eq!(j.verdict, Verdict::ModulesNotElf, "{}", j.reason);
+        assert_eq!(j.verdict.exit_code(), 5);
+        let m = j.modules.unwrap();
+        assert_eq!((m.modules, m.objects_elf), (2, 1));
+        assert!(m.objects_not_elf[0].starts_with("lib/crc-a.o"));
+    }
+
+    #[test]
+    fn not_lto_needs_only_the_configuration() {
+        let mut f = facts(vec![]);
+        f.config = Ok(ConfigFacts {
+            lto: Lto::None,
+            ..thin_config()
+        });
+        f.vmlinux_a = None;
+        let j = judge(&f);
+        assert_eq!(j.verdict, Verdict::NotLto);
+        assert_eq!(j.verdict.exit_code(), 3);
+    }
+
+    #[test]
+    fn cannot_tell_without_the_files() {
+        let mut no_config = facts(kept_members());
+        no_config.config = Err("include/config/auto.conf: gone".into());
+        let mut no_archive = facts(vec![]);
+        no_archive.vmlinux_a = None;
+        let mut damaged_archive = facts(vec![]);
+        damaged_archive.vmlinux_a = Some(Err("damaged".into()));
+        let empty = facts(vec![]);
+        let mut damaged_member = kept_members();
+        damaged_member.push(obj(
+            "x.o",
+            ObjectFacts::Unreadable("malformed bitcode".into()),
+        ));
+        let mut bad_vmlinux = facts(kept_members());
+        bad_vmlinux.vmlinux = Some(Err("not an ELF file".into()));
+        for (what, f) in [
+            ("no config", no_config),
+            ("no vmlinux.a", no_archive),
+            ("damaged vmlinux.a", damaged_archive),
+            ("empty vmlinux.a", empty),
+            ("damaged member", facts(damaged_member)),
+            ("damaged vmlinux", bad_vmlinux),
+        ] {
+            let j = judge(&f);
+            assert_eq!(j.verdict, Verdict::CannotTell, "{what}: {}", j.reason);
+            assert_eq!(j.verdict.exit_code(), 1, "{what}");
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! The verdict as text for a person or as one JSON document.
+
+use serde::Serialize;
+
+use super::{lossy, ConfigFacts, Facts, Judgement, ModuleTally, Tally, Verdict};
+
+/// Paths listed in the text output per problem; JSON lists all.
+const TEXT_LIST_LIMIT: usize = 5;
+
+/// The JSON document: the facts and the verdict, paths lossily decoded.
+#[derive(Debug, Serialize)]
+struct JsonReport<'a> {
+    tree: String,
+    verdict: Verdict,
+    exit: i32,
+    reason: &'a str,
+    config: Option<&'a ConfigFacts>,
+    config_error: Option<&'a str>,
+    vmlinux_a: Option<&'a Tally>,
+    vmlinux_a_error: Option<&'a str>,
+    modules: Option<&'a ModuleTally>,
+    modules_error: Option<&'a str>,
+    /// ThinLTO-promoted `.llvm.` symbols in vmlinux; null without vmlinux.
+    vmlinux_promoted_symbols: Option<u64>,
+    vmlinux_error: Option<&'a str>,
+    seconds: f64,
+}
+
+fn split<T>(r: Option<&Result<T, String>>) -> (Option<&T>, Option<&str>) {
+    match r {
+        None => (None, None),
+        Some(Ok(v)) => (Some(v), None),
+        Some(Err(e)) => (None, Some(e)),
+    }
+}
+
+pub fn render_json(facts: &Facts, j: &Judgement, seconds: f64) -> String {
+    let (config, config_error) = split(Some(&facts.config));
+    let (_, vmlinux_a_error) = split(facts.vmlinux_a.as_ref());
+    let (_, modules_error) = split(facts.modules.as_ref());
+    let (promoted, vmlinux_error) = split(facts.vmlinux.as_ref());
+    let report = JsonReport {
+        tree: lossy(&facts.tree),
+        verdict: j.verdict,
+        exit: j.verdict.exit_code(),
+        reason: &j.reason,
+        config,
+        config_error,
+        vmlinux_a: j.builtin.as_ref(),
+        vmlinux_a_error,
+        modules: j.modules.as_ref(),
+        modules_error,
+        vmlinux_promoted_symbols: promoted.copied(),
+        vmlinux_error,
+        seconds,
+    };
+    let mut text = serde_json::to_string_pretty(&report).expect("the report serialises");
+    text.push('\n');
+    text
+}
+
+/// At most [`TEXT_LIST_LIMIT`] paths on one line.
+fn listed(paths: &[String]) -> String {
+    let mut line = paths
+        .iter()
+        .take(TEXT_LIST_LIMIT)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if paths.len() > TEXT_LIST_LIMIT {
+        line.push_str(&format!(
+            " ... ({} in all; --json lists every one)",
+            paths.len()
+        ));
+    }
+    line
+}
+
+fn tally_row(out: &mut String, label: &str, t: &Tally) {
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        out,
+        "  {label:<14}{:>8}{:>9}{:>14}{:>11}{:>9}{:>8}",
+        t.objects,
+        t.bitcode(),
+        t.elf_assembly + t.elf_no_flto + t.elf_objtool + t.elf_not_c,
+        t.elf_lost,
+        t.elf_unexplained,
+        t.unreadable
+    );
+}
+
+fn tally_detail(out: &mut String, label: &str, t: &Tally) {
+    use std::fmt::Write as _;
+    let _ = writeln!(
+        out,
+        "  {label:<14}bitcode {} thin, {} full, {} no summary; ELF as fixed: {} asm, {} no -flto, {} objtool, {} not C",
+        t.bitcode_thin,
+        t.bitcode_full,
+        t.bitcode_plain,
+        t.elf_assembly,
+        t.elf_no_flto,
+        t.elf_objtool,
+        t.elf_not_c
+    );
+}
+
+/// The five-second table: one row per object set, then the problems.
+pub fn render_text(facts: &Facts, j: &Judgement, seconds: f64) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "tree      {}", facts.tree.display());
+    let _ = match &facts.config {
+        Ok(c) => writeln!(
+            out,
+            "config    {}, {}, objtool {}, modules {}",
+            c.arch.unwrap_or("unknown arch"),
+            c.lto.describe(),
+            if c.objtool { "y" } else { "n" },
+            if c.modules { "y" } else { "n" }
+        ),
+        Err(e) => writeln!(out, "config    {e}"),
+    };
+    let parts = j
+        .modules
+        .as_ref()
+        .map(|m| &m.parts)
+        .filter(|p| p.objects > 0);
+    let rows: Vec<(&str, &Tally)> = j
+        .builtin
+        .iter()
+        .map(|t| ("vmlinux.a", t))
+        .chain(parts.map(|p| ("module parts", p)))
+        .collect();
+    if !rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {:<14}{:>8}{:>9}{:>14}{:>11}{:>9}{:>8}",
+            "", "objects", "bitcode", "ELF as fixed", "ELF LOST", "no .cmd", "broken"
+        );
+        for (label, t) in &rows {
+            tally_row(&mut out, label, t);
+        }
+        for (label, t) in &rows {
+            tally_detail(&mut out, label, t);
+        }
+    }
+    match &facts.vmlinux_a {
+        None => out.push_str("vmlinux.a missing\n"),
+        Some(Err(e)) => {
+            let _ = writeln!(out, "vmlinux.a {e}");
+        }
+        Some(Ok(_)) => {}
+    }
+    let _ = match (&facts.modules, &j.modules) {
+        (None, _) => writeln!(out, "modules   no modules.order"),
+        (Some(Err(e)), _) => writeln!(out, "modules   {e}"),
+        (Some(Ok(_)), Some(m)) => writeln!(
+            out,
+            "modules   {} in modules.order; module objects (modpost reads them): {} ELF, {} not ELF",
+            m.modules,
+            m.objects_elf,
+            m.objects_not_elf.len()
+        ),
+        (Some(Ok(_)), None) => Ok(()),
+    };
+    let _ = match &facts.vmlinux {
+        None => writeln!(out, "vmlinux   missing"),
+        Some(Ok(n)) => writeln!(out, "vmlinux   {n} ThinLTO-promoted .llvm. symbols"),
+        Some(Err(e)) => writeln!(out, "vmlinux   {e}"),
+    };
+    let mut problems: Vec<(&str, Vec<String>)> = Vec::new();
+    for (_, t) in &rows {
+        problems.push(("lost", t.lost.clone()));
+        problems.push(("no .cmd", t.unexplained.clone()));
+        problems.push(("broken", t.unreadable_detail.clone()));
+    }
+    if let Some(m) = &j.modules {
+        problems.push(("not ELF", m.objects_not_elf.clone()));
+    }
+    for (label, paths) in problems.into_iter().filter(|(_, p)| !p.is_empty()) {
+        let _ = writeln!(out, "{label:<9} {}", listed(&paths));
+    }
+    let _ = writeln!(
+        out,
+        "verdict   {} (exit {}): {}  [{seconds:.3}s]",
+        j.verdict.headline(),
+        j.verdict.exit_code(),
+        j.reason
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{facts, obj, C_LTO};
+    use super::*;
+    use crate::verify::{judge, ObjectFacts};
+    use std::path::PathBuf;
+
+    #[test]
+    fn json_survives_non_utf8_paths() {
+        use std::os::unix::ffi::OsStrExt;
+        let mut f = facts(vec![obj("x.o", ObjectFacts::Elf(Some(C_LTO)))]);
+        f.tree = PathBuf::from(std::ffi::OsStr::from_bytes(b"/o/\xff"));
+        if let Some(Ok(m)) = &mut f.vmlinux_a {
+            m[0].path = PathBuf::from(std::ffi::OsStr::from_bytes(b"bad\xfe.o"));
+        }
+        let j = judge(&f);
+        let v: serde_json::Value = serde_json::from_str(&render_json(&f, &j, 0.0)).unwrap();
+        assert_eq!(v["exit"], 4);
+        assert_eq!(v["verdict"], "lost");
+        assert_eq!(v["vmlinux_a"]["lost"][0], "bad\u{fffd}.o");
+        assert!(render_text(&f, &j, 0.0).contains("LTO LOST (exit 4)"));
+    }
+}
