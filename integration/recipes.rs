@@ -66,7 +66,7 @@ fn recipes_with_quotes_backslashes_newlines_and_128k_are_read_right() {
 /// the recipe reader, quickly; past the reader's cap it is not a recipe.
 #[test]
 fn a_megabyte_recipe_reads_right_in_the_reader() {
-    use kbuild_ld_shim::recipe;
+    use kbuild_ld_shim::kbuild::recipe;
     let script = noisy_recipe(&recipe_defines("x", "x", true), 1 << 20);
     let started = Instant::now();
     let facts = recipe::analyse(&script, Path::new("x.o"), Path::new(".tmp_x.o")).unwrap();

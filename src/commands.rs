@@ -242,7 +242,7 @@ fn recipe_in_words(recipe: &RecipeContext) -> String {
 mod tests {
     use super::*;
     use crate::decision::{Decision, Reason};
-    use crate::recipe::{CompileFacts, RecipeFacts};
+    use crate::kbuild::recipe::{CompileFacts, RecipeFacts};
 
     #[test]
     fn explanation_is_in_words() {
@@ -259,7 +259,9 @@ mod tests {
                 output: "lib/.tmp_a.o".into(),
             }),
             input: Some(Input::Bitcode { lto: Lto::Thin }),
-            kconfig: Some(crate::context::Kconfig::parse("CONFIG_LTO_CLANG_THIN=y\n")),
+            kconfig: Some(crate::kbuild::kconfig::Kconfig::parse(
+                "CONFIG_LTO_CLANG_THIN=y\n",
+            )),
             recipe: Some(RecipeContext::Visible {
                 pid: 42,
                 facts: RecipeFacts {
@@ -272,7 +274,7 @@ mod tests {
                 },
             }),
             decision: Decision::Forward(Reason::SingleObjectModule(
-                crate::kbuild_makefile::Listing::InObjDir,
+                crate::kbuild::makefile::Listing::InObjDir,
             )),
         };
         assert_eq!(

@@ -1,16 +1,13 @@
 //! Gathering the kbuild context of a relink: the recipe that started the
-//! shim (read from /proc through the process ancestry) and the kernel
-//! configuration in the current directory.
+//! shim, read from /proc through the process ancestry, and the make that
+//! runs it.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
-use std::io::Read;
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 
-use crate::kbuild_makefile::{self, KbuildMake, Listing};
-use crate::lto::Lto;
-use crate::recipe::{self, RecipeFacts};
+use crate::kbuild::makefile::{self, KbuildMake, Listing};
+use crate::kbuild::recipe::{self, RecipeFacts};
 
 /// How many ancestors to look through for the recipe shell: make runs the
 /// recipe as `sh -c` (the parent); a wrapper such as `time`, `nice` or a
@@ -74,7 +71,7 @@ pub fn module_listing(shell_pid: u32, cwd: &Path, input: &Path, modname: &str) -
             KbuildMake::from_argv(&argv).map_err(|e| format!("parent {pid}: {e}"))
         });
     match make {
-        Ok(make) => kbuild_makefile::listing(&make, cwd, input, modname),
+        Ok(make) => makefile::listing(&make, cwd, input, modname),
         Err(why) => Listing::NotProvable(why),
     }
 }
@@ -115,51 +112,6 @@ fn parent_of(pid: u32) -> Option<u32> {
     after_comm.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// The kernel configuration the shim cares about, from
-/// `include/config/auto.conf` in the object tree.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Kconfig {
-    pub values: HashMap<String, String>,
-}
-
-impl Kconfig {
-    pub const PATH: &'static str = "include/config/auto.conf";
-
-    /// `None` when the tree has no auto.conf (not a configured kernel tree).
-    pub fn read(objtree: &Path) -> Option<Kconfig> {
-        let mut text = String::new();
-        crate::regular_file::open_regular(&objtree.join(Self::PATH))
-            .ok()?
-            .read_to_string(&mut text)
-            .ok()?;
-        Some(Kconfig::parse(&text))
-    }
-
-    pub fn parse(text: &str) -> Kconfig {
-        let values = text
-            .lines()
-            .filter(|line| line.starts_with("CONFIG_"))
-            .filter_map(|line| line.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
-            .collect();
-        Kconfig { values }
-    }
-
-    pub fn enabled(&self, symbol: &str) -> bool {
-        matches!(self.values.get(symbol).map(String::as_str), Some("y" | "m"))
-    }
-
-    pub fn lto(&self) -> Lto {
-        if self.enabled("CONFIG_LTO_CLANG_THIN") {
-            Lto::Thin
-        } else if self.enabled("CONFIG_LTO_CLANG_FULL") {
-            Lto::Full
-        } else {
-            Lto::None
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,16 +136,6 @@ mod tests {
         );
         assert_eq!(shell_script(&argv(&["make", "-c", "y"])), None);
         assert_eq!(shell_script(&argv(&["sh", "script.sh"])), None);
-    }
-
-    #[test]
-    fn kconfig_reads_lto_and_booleans() {
-        let k = Kconfig::parse(
-            "# comment\nCONFIG_LTO_CLANG_THIN=y\nCONFIG_MODULES=y\nCONFIG_LOCALVERSION=\"\"\n",
-        );
-        assert_eq!(k.lto(), Lto::Thin);
-        assert!(k.enabled("CONFIG_MODULES"));
-        assert!(!k.enabled("CONFIG_OBJTOOL"));
     }
 
     #[test]

@@ -14,10 +14,10 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::environment::Mode;
 use crate::environment::MODE;
-use crate::kbuild_makefile::{CompositePart, Listing};
+use crate::kbuild::makefile::{CompositePart, Listing};
+use crate::kbuild::recipe::RecipeFacts;
 use crate::lto::Lto;
 use crate::paths::normalize;
-use crate::recipe::RecipeFacts;
 use crate::request::LinkRequest;
 
 /// A call with kbuild's per-object relink shape: `-r -o D/.tmp_N D/N`.
@@ -408,7 +408,7 @@ pub fn decide(mode: Mode, input: &Input, same_file: bool, context: &Context) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recipe::CompileFacts;
+    use crate::kbuild::recipe::CompileFacts;
 
     fn request(relocatable: bool, output: Option<&str>, inputs: &[&str]) -> LinkRequest {
         LinkRequest {

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::context::Kconfig;
 use crate::environment::{self, Environment, Mode, GUARD};
 use crate::exit::ExitStatus;
+use crate::kbuild::kconfig::Kconfig;
 use crate::options::TESTED_LLVM_MAJORS;
 use crate::resolve::{self, ResolveError, Resolved};
 

@@ -6,8 +6,9 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use crate::bitcode;
-use crate::context::{self, Kconfig, RecipeContext};
+use crate::context::{self, RecipeContext};
 use crate::decision::{self, Candidate, Context, Decision, Input, Mode, Reason};
+use crate::kbuild::kconfig::Kconfig;
 use crate::lto::Lto;
 use crate::passthrough;
 use crate::request::{self, LinkRequest};

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use kbuild_ld_shim::recipe;
+use kbuild_ld_shim::kbuild::recipe;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

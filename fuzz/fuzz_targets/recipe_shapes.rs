@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use kbuild_ld_shim::recipe;
+use kbuild_ld_shim::kbuild::recipe;
 use libfuzzer_sys::fuzz_target;
 
 /// Choices drawn from the input bytes; an exhausted input picks the first.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use super::{promoted_symbols, ConfigFacts, Facts, Module, Object, ObjectFacts, Recipe, Source};
 use crate::archive;
 use crate::bitcode::{self, FileKind};
-use crate::context::Kconfig;
+use crate::kbuild::kconfig::Kconfig;
 
 /// Thin archives nested in `vmlinux.a` are followed this deep (llvm-ar
 /// flattens them; the cap only stops a self-referencing archive).

@@ -284,7 +284,7 @@ mod tests {
     /// A recipe text of integration/recipe-texts.txt, which also seeds the
     /// recipe fuzz target.
     fn text(name: &str) -> &'static str {
-        include_str!("../integration/recipe-texts.txt")
+        include_str!("../../integration/recipe-texts.txt")
             .lines()
             .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
             .unwrap_or_else(|| panic!("no {name:?} in integration/recipe-texts.txt"))

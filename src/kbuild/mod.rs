@@ -1,0 +1,6 @@
+//! The one model of a kbuild tree that LD mode, the doctor and verify
+//! share: its configuration, the recipes make runs, and its Makefiles.
+
+pub mod kconfig;
+pub mod makefile;
+pub mod recipe;
