@@ -28,7 +28,8 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 use kbuild_ld_shim::decision::{Decision, Mode};
-use kbuild_ld_shim::{bitcode, evaluate, recipe, request};
+use kbuild_ld_shim::kbuild::recipe;
+use kbuild_ld_shim::{bitcode, evaluate, request};
 
 /// (label, functions, statements per function): the generator's knobs.
 const FILES: &[(&str, usize, usize)] = &[
@@ -73,9 +74,9 @@ fn os(words: &[&str]) -> Vec<OsString> {
     words.iter().map(OsString::from).collect()
 }
 
-/// kbuild 6.13's per-object relink on arm64, flags as the unfixed kernel
-/// passes them.
-const RELINK: &[&str] = &[
+/// KBUILD_LDFLAGS of an arm64 LTO build, as the unfixed kernel passes them
+/// ahead of every relocatable link.
+const KBUILD_LDFLAGS: &[&str] = &[
     "-EL",
     "-maarch64elf",
     "-z",
@@ -84,22 +85,13 @@ const RELINK: &[&str] = &[
     "-import-instr-limit=5",
     "-z",
     "noexecstack",
-    "-r",
-    "-o",
-    "kernel/.tmp_fork.o",
-    "kernel/fork.o",
 ];
 
+/// kbuild 6.13's per-object relink.
+const RELINK_TAIL: &[&str] = &["-r", "-o", "kernel/.tmp_fork.o", "kernel/fork.o"];
+
 /// The vmlinux.o link (Makefile.vmlinux_o), the longest ordinary LD call.
-const VMLINUX_O: &[&str] = &[
-    "-EL",
-    "-maarch64elf",
-    "-z",
-    "norelro",
-    "-mllvm",
-    "-import-instr-limit=5",
-    "-z",
-    "noexecstack",
+const VMLINUX_O_TAIL: &[&str] = &[
     "-r",
     "-o",
     "vmlinux.o",
@@ -112,6 +104,12 @@ const VMLINUX_O: &[&str] = &[
     "arch/arm64/lib/lib.a",
     "--end-group",
 ];
+
+fn ld_call(tail: &[&str]) -> Vec<OsString> {
+    let mut args = os(KBUILD_LDFLAGS);
+    args.extend(os(tail));
+    args
+}
 
 /// A ~5 KB recipe as make hands it to `sh -c` on an unfixed 6.13 arm64
 /// tree: the compile with kbuild's full flag list, the relink and the mv,
@@ -252,12 +250,12 @@ fn bench_classify(c: &mut Criterion) {
         "lib/xz/xz_dec_syms.o lib/xz/xz_dec_stream.o lib/xz/xz_dec_lzma2.o lib/xz/xz_dec_bcj.o\n",
     )
     .unwrap();
-    let mut with_file = os(&RELINK[..9]);
+    let mut with_file = ld_call(&RELINK_TAIL[..1]);
     with_file.extend(os(&["-o", "lib/xz/xz_dec.o"]));
     with_file.push(OsString::from(format!("@{}", rsp.display())));
 
-    let relink = os(RELINK);
-    let vmlinux = os(VMLINUX_O);
+    let relink = ld_call(RELINK_TAIL);
+    let vmlinux = ld_call(VMLINUX_O_TAIL);
     let mut g = c.benchmark_group("classify");
     g.bench_function("relink-12-args", |b| {
         b.iter(|| request::classify_args(black_box(&relink)).unwrap())
@@ -354,7 +352,7 @@ fn bench_evaluate(c: &mut Criterion) {
     if std::fs::hard_link(&big, &input).is_err() {
         std::fs::copy(&big, &input).unwrap();
     }
-    let args = os(RELINK);
+    let args = ld_call(RELINK_TAIL);
     // No make recipe is our ancestor here, so force mode is what reaches
     // the passthrough decision; the /proc walk still runs in full.
     let eval = evaluate::evaluate(Mode::Force, &args, tree.path());
