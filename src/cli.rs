@@ -152,7 +152,7 @@ fn shim_action(argv0: &OsString, args: Vec<OsString>) -> Action {
         // --shim-help and --shim-version arrive here as stdout text: written
         // like every command's answer, so a full stdout is an error.
         Err(e) if !e.use_stderr() => {
-            return Action::Exit(crate::commands::emit(&e.render().to_string()))
+            return Action::Exit(crate::output::emit(&e.render().to_string()))
         }
         Err(e) => {
             let _ = e.print();

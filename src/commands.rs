@@ -1,9 +1,7 @@
 //! The shim's own `--shim-*` commands other than the doctor: each renders
-//! its answer, and [`emit`] writes it, so a closed or full stdout is
-//! handled in one place.
+//! its answer and hands it to [`crate::output::emit`].
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::context::RecipeContext;
@@ -12,23 +10,10 @@ use crate::environment::{Environment, Mode};
 use crate::evaluate::{evaluate, Evaluation};
 use crate::exit::ExitStatus;
 use crate::logging::error_line;
+use crate::output::emit;
 use crate::lto::Lto;
 use crate::request::LinkRequest;
 use crate::resolve;
-
-/// Writes a command's answer to stdout. A reader that went away (`| head`)
-/// ends the command quietly; any other failure is one error line.
-pub fn emit(text: &str) -> ExitStatus {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => ExitStatus::Success,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Success,
-        Err(e) => {
-            error_line(format!("cannot write to stdout: {e}"));
-            ExitStatus::Failure
-        }
-    }
-}
 
 /// `--shim-manpage`.
 pub fn manpage() -> ExitStatus {

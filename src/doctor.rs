@@ -455,7 +455,7 @@ pub fn run(argv0: OsString, tree: Option<&Path>, json: bool, env: &Environment) 
     } else {
         render_text(&diagnosis)
     };
-    match crate::commands::emit(&text) {
+    match crate::output::emit(&text) {
         ExitStatus::Success => diagnosis.exit,
         failed => failed,
     }

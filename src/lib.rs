@@ -19,6 +19,7 @@ pub mod kbuild;
 pub mod logging;
 pub mod lto;
 pub mod options;
+pub mod output;
 pub mod passthrough;
 pub mod paths;
 pub mod record;

@@ -463,7 +463,7 @@ pub fn run(tree: &Path, json: bool) -> ExitStatus {
     // One write of the whole answer, through the shell's one stdout policy:
     // a reader that went away (`| head`) still gets the verdict's status, a
     // full disk is one error line and "cannot tell".
-    match crate::commands::emit(&text) {
+    match crate::output::emit(&text) {
         ExitStatus::Success => judgement.verdict.exit_status(),
         failed => failed,
     }
