@@ -107,7 +107,7 @@ fn an_unwritable_record_costs_one_warning_not_the_build() {
 }
 
 /// A line that is not a record is counted as an anomaly with its line
-/// number (issue 14); only an unreadable file fails the report.
+/// number; only an unreadable file fails the report.
 #[test]
 fn report_counts_a_bad_record_line_by_its_number() {
     let d = tempfile::tempdir().unwrap();
