@@ -376,6 +376,17 @@ fn strict_commands(script: &str) -> Result<Vec<Simple>, String> {
     Ok(commands)
 }
 
+/// The grammar's reading of `script` as the permissive lexer shows it: the
+/// words of each simple command, a redirection's target as its last word.
+/// For the fuzz target, which checks the two lexers agree on every recipe
+/// the grammar proves.
+pub fn strict_words(script: &str) -> Result<Vec<Vec<String>>, String> {
+    Ok(strict_commands(script)?
+        .into_iter()
+        .map(|c| c.words.into_iter().chain(c.stdout_to).collect())
+        .collect())
+}
+
 /// The launchers kbuild users put in front of the compiler (`CC="ccache
 /// clang"`).
 const LAUNCHERS: [&str; 4] = ["ccache", "sccache", "distcc", "icecc"];
@@ -913,6 +924,32 @@ mod tests {
         ] {
             let why = unproven(&script, "d/foo.o", "d/.tmp_foo.o");
             assert!(why.contains(named), "{script}: {why}");
+        }
+    }
+
+    /// The recipe the grammar proves is the one the permissive lexer finds,
+    /// word for word (the fuzz target checks this on every input).
+    #[test]
+    fn both_lexers_read_a_proven_recipe_alike() {
+        for (name, input, output) in [
+            ("arm64-module", "lib/crc-ccitt.o", "lib/.tmp_crc-ccitt.o"),
+            (
+                "x86-objtool-after-relink",
+                "drivers/m.mod.o",
+                "drivers/.tmp_m.mod.o",
+            ),
+            (
+                "top-level-module-common",
+                ".module-common.o",
+                "./.tmp_.module-common.o",
+            ),
+        ] {
+            proven(text(name), input, output);
+            assert_eq!(
+                strict_words(text(name)).ok(),
+                split_commands(text(name)),
+                "{name}"
+            );
         }
     }
 
