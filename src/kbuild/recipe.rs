@@ -411,6 +411,21 @@ fn is_clang(word: &str) -> bool {
     base == "clang" || base.ends_with("-clang")
 }
 
+/// The names `$(LD)` has for an LLVM build: `ld.lld`, `ld.lld-19`, a
+/// target-prefixed `aarch64-linux-gnu-ld[.lld]`, plain `ld`, or the shim
+/// itself, in any directory. A shell, `env` or any other program in that
+/// place could run more than the relink, so it is no proof.
+fn is_linker(word: &str) -> bool {
+    let name = file_name(word);
+    let base = match name.rsplit_once('-') {
+        Some((b, v)) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => b,
+        _ => name,
+    };
+    matches!(base, "ld.lld" | "ld" | "kbuild-ld-shim")
+        || base.ends_with("-ld")
+        || base.ends_with("-ld.lld")
+}
+
 /// `D/.N.cmd` (Kbuild.include's `$(dot-target).cmd`) and the depfile
 /// `D/.N.d` (commas turned into `_`) of the object `input`.
 fn dot_target(input: &Path, suffix: &str) -> PathBuf {
@@ -497,7 +512,7 @@ fn read_kbuild_recipe(script: &str, input: &Path, output: &Path) -> Result<Recip
                     && w[n - 3] == "-o"
                     && same_path(&w[n - 2], output)
                     && same_path(&w[n - 1], input)
-                    && !first.contains('=');
+                    && is_linker(first);
                 if !shape {
                     return Err(format!(
                         "{} where kbuild's relink `-r -o {} {}` follows the compile",
@@ -803,7 +818,14 @@ mod tests {
             format!("set -e; exec >/dev/null;{traps}"),
             String::new(),
         ] {
-            for launcher in ["", "ccache ", "/usr/bin/sccache ", "distcc ", "icecc "] {
+            for (launcher, ld) in [
+                ("", "ld.lld"),
+                ("ccache ", "/usr/bin/ld.lld-19"),
+                ("/usr/bin/sccache ", "/opt/kbuild-ld-shim"),
+                ("distcc ", "aarch64-linux-gnu-ld.lld"),
+                ("icecc ", "ld"),
+            ] {
+                let relink = relink.replace("ld.lld ", &format!("{ld} "));
                 for tail in [
                     "",
                     "; scripts/basic/fixdep d/.foo.o.d d/foo.o 'clang $(pound) ; x' > d/.foo.o.cmd; rm -f d/.foo.o.d",
@@ -917,6 +939,15 @@ mod tests {
                 "relink",
             ),
             (base.replace("; mv", "; cp"), "`mv`"),
+            (
+                base.replace(
+                    "ld.lld -r",
+                    "sh -c 'ld.lld \"$@\"; objtool d/.tmp_foo.o' sh -r",
+                ),
+                "relink",
+            ),
+            (base.replace("ld.lld -r", "env ld.lld -r"), "relink"),
+            (base.replace("ld.lld -r", "/usr/bin/python3 -r"), "relink"),
             (
                 "ld.lld -r -o d/.tmp_foo.o d/foo.o; mv d/.tmp_foo.o d/foo.o".to_string(),
                 "no compile",
