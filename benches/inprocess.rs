@@ -28,7 +28,8 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 use kbuild_ld_shim::decision::{Decision, Mode};
-use kbuild_ld_shim::{bitcode, evaluate, recipe, request};
+use kbuild_ld_shim::kbuild::recipe;
+use kbuild_ld_shim::{bitcode, evaluate, request};
 
 /// (label, functions, statements per function): the generator's knobs.
 const FILES: &[(&str, usize, usize)] = &[
