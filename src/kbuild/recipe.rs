@@ -1186,7 +1186,13 @@ mod tests {
                         // the construct as syntax, not as quoted text.
                         let words: Vec<&str> = cmds[at].split(' ').collect();
                         let outside_quotes: Vec<usize> = (1..=words.len())
-                            .filter(|&cut| words[..cut].join(" ").matches('\'').count() % 2 == 0)
+                            .filter(|&cut| {
+                                words[..cut]
+                                    .join(" ")
+                                    .matches('\'')
+                                    .count()
+                                    .is_multiple_of(2)
+                            })
                             .collect();
                         let cut = outside_quotes[rng.below(outside_quotes.len())];
                         let text =
