@@ -23,4 +23,5 @@ mod recipes;
 mod response_files;
 mod signals;
 mod toolchains;
+mod unproven_recipes;
 mod written_files;

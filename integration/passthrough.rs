@@ -17,7 +17,6 @@ fn recipe(ld: &Path, dir: &str, stem: &str, defines: &str, objtool: bool) -> Str
     let tmp = format!("{dir}/.tmp_{stem}.o");
     let mut r = format!(
         "set -e; echo '  CC      {obj}'; {CLANG} {} {defines} -c -o {obj} {dir}/{stem}.c ; \
-         cp {obj} {dir}/{stem}.compiled; \
          {} {LDFLAGS} -r -o {tmp} {obj}; mv {tmp} {obj}",
         CFLAGS.join(" "),
         ld.display()
@@ -32,7 +31,15 @@ fn recipe(ld: &Path, dir: &str, stem: &str, defines: &str, objtool: bool) -> Str
 }
 
 /// The recipe of `lib/<stem>.o` with `ld` as $(LD), ready to run in `dir`.
+/// `lib/<stem>.compiled` is what the recipe's compile writes, compiled
+/// alone beforehand (nothing but kbuild's commands may sit in the recipe,
+/// and clang's output does not depend on the output's name).
 fn build(dir: &Path, ld: &Path, stem: &str, defines: &str, objtool: bool) -> Command {
+    let compile = format!(
+        "{CLANG} {} {defines} -c -o lib/{stem}.compiled lib/{stem}.c",
+        CFLAGS.join(" ")
+    );
+    run_ok(command("/bin/sh", dir).arg("-c").arg(&compile));
     recipe_shell(dir, &recipe(ld, "lib", stem, defines, objtool))
 }
 

@@ -1,6 +1,6 @@
 //! Recipe shapes that kbuild 6.13 itself does not write but wrappers and
 //! patched Makefiles do: objtool behind a shell prefix, `-D MODULE` in two
-//! words. Each runs through a real `sh -c` with real clang and ld.lld, and a
+//! words. None is proven kbuild's, so each is forwarded as unproven. Each runs through a real `sh -c` with real clang and ld.lld, and a
 //! stand-in objtool that fails the recipe on anything but ELF, so a missed
 //! objtool fails the build exactly as it would in a kernel tree.
 
@@ -69,7 +69,7 @@ fn objtool_behind_a_shell_prefix_gets_elf() {
         let (obj, line) = run(COMPOSITE_PART, tail);
         assert!(obj.starts_with(b"\x7fELF"), "{tail}: {line}");
         assert!(
-            line.contains("\"reason\":\"objtool-follows\""),
+            line.contains("\"reason\":\"unproven-recipe\""),
             "{tail}: {line}"
         );
     }
@@ -82,7 +82,7 @@ fn module_define_in_any_spelling_relinks_a_single_object_module() {
         let (obj, line) = run(&defines, "");
         assert!(obj.starts_with(b"\x7fELF"), "{module}: {line}");
         assert!(
-            line.contains("\"reason\":\"single-object-module\""),
+            line.contains("\"reason\":\"unproven-recipe\""),
             "{module}: {line}"
         );
     }

@@ -9,7 +9,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use crate::cli::{self, Action, Invocation};
 use crate::commands;
 use crate::decision::Decision;
-use crate::environment::Environment;
+use crate::environment::{Environment, MODE};
 use crate::evaluate::{evaluate, Evaluation};
 use crate::exit::ExitStatus;
 use crate::forward;
@@ -110,6 +110,17 @@ fn link(argv0: OsString, args: &[OsString], env: &Environment) -> ExitStatus {
                 }
             }
         }
+        Decision::Refuse(reason) => {
+            write_record(&eval, env, Outcome::Error, 0, started);
+            let object = eval
+                .candidate
+                .as_ref()
+                .map(|c| c.input.display().to_string())
+                .unwrap_or_default();
+            let line = format!("{MODE}=strict: {object}: {reason}");
+            error_line(line.replace(|c: char| c.is_control(), " "));
+            ExitStatus::Failure
+        }
         Decision::Forward(_) => {
             let resolved = match resolve::resolve(&resolve::Inputs::of_process(argv0, env)) {
                 Ok(resolved) => resolved,
@@ -145,6 +156,7 @@ fn log_decision(eval: &Evaluation) {
         Decision::Passthrough(r) => log::info!("passthrough {target}: {r}"),
         Decision::Forward(r) if eval.candidate.is_some() => log::info!("forward {target}: {r}"),
         Decision::Forward(r) => log::debug!("forward: {r}"),
+        Decision::Refuse(r) => log::info!("refused {target}: {r}"),
     }
     if let Some(request) = &eval.request {
         if !request.unknown.is_empty() {

@@ -22,7 +22,7 @@ use crate::resolve;
                   through wherever the fixed kernel (695ed93bb30e) would not have relinked; every \
                   other call is exec'd on the real ld.lld unchanged.\n\n\
                   Environment: KBUILD_LD_SHIM_REAL_LD (the real linker), KBUILD_LD_SHIM_MODE \
-                  (auto|off|force), KBUILD_LD_SHIM_LOG (env_logger filter), \
+                  (auto|off|force|strict), KBUILD_LD_SHIM_LOG (env_logger filter), \
                   KBUILD_LD_SHIM_RECORD (JSON-lines audit file), LLVM (kbuild's convention).",
     disable_help_flag = true,
     disable_version_flag = true,

@@ -5,10 +5,11 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::context::RecipeContext;
-use crate::decision::Input;
+use crate::decision::{Decision, Input};
 use crate::environment::{Environment, Mode};
 use crate::evaluate::{evaluate, Evaluation};
 use crate::exit::ExitStatus;
+use crate::kbuild::recipe::Reading;
 use crate::logging::error_line;
 use crate::output::emit;
 use crate::lto::Lto;
@@ -103,10 +104,10 @@ pub fn explain(args: &[OsString], env: &Environment) -> ExitStatus {
 }
 
 fn explanation(mode: Mode, eval: &Evaluation) -> String {
-    let outcome = if eval.decision.is_passthrough() {
-        "passthrough"
-    } else {
-        "forward"
+    let outcome = match eval.decision {
+        Decision::Passthrough(_) => "passthrough",
+        Decision::Forward(_) => "forward",
+        Decision::Refuse(_) => "fail (strict mode)",
     };
     let reason = eval.decision.reason();
     let mut lines = vec![
@@ -200,21 +201,26 @@ fn input_in_words(input: &Input) -> String {
 fn recipe_in_words(recipe: &RecipeContext) -> String {
     let (pid, facts) = match recipe {
         RecipeContext::NotVisible { why } => return format!("not visible: {why}"),
-        RecipeContext::Visible { pid, facts } => (pid, facts),
+        RecipeContext::Visible {
+            pid,
+            reading: Reading::Unproven(why),
+        } => return format!("the shell of process {pid}, not proven kbuild's: {why}"),
+        RecipeContext::Visible {
+            pid,
+            reading: Reading::Proven(facts),
+        } => (pid, facts),
     };
-    let compile = match &facts.compile {
-        None => "no compile of the input before the relink".to_string(),
-        Some(c) => format!(
-            "compiled {}, KBUILD_BASENAME {}, KBUILD_MODNAME {}",
-            if c.module {
-                "as a module (-DMODULE)"
-            } else {
-                "built in"
-            },
-            c.basename.as_deref().unwrap_or("(none)"),
-            c.modname.as_deref().unwrap_or("(none)")
-        ),
-    };
+    let c = &facts.compile;
+    let compile = format!(
+        "compiled {}, KBUILD_BASENAME {}, KBUILD_MODNAME {}",
+        if c.module {
+            "as a module (-DMODULE)"
+        } else {
+            "built in"
+        },
+        c.basename.as_deref().unwrap_or("(none)"),
+        c.modname.as_deref().unwrap_or("(none)")
+    );
     let objtool = if facts.objtool_follows {
         "objtool reads it next"
     } else {
@@ -226,7 +232,7 @@ fn recipe_in_words(recipe: &RecipeContext) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decision::{Decision, Reason};
+    use crate::decision::Reason;
     use crate::kbuild::recipe::{CompileFacts, RecipeFacts};
 
     #[test]
@@ -249,14 +255,14 @@ mod tests {
             )),
             recipe: Some(RecipeContext::Visible {
                 pid: 42,
-                facts: RecipeFacts {
-                    compile: Some(CompileFacts {
+                reading: Reading::Proven(RecipeFacts {
+                    compile: CompileFacts {
                         module: true,
                         basename: Some("a".into()),
                         modname: Some("a".into()),
-                    }),
+                    },
                     objtool_follows: false,
-                },
+                }),
             }),
             decision: Decision::Forward(Reason::SingleObjectModule(
                 crate::kbuild::makefile::Listing::InObjDir,

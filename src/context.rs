@@ -7,7 +7,7 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 
 use crate::kbuild::makefile::{self, KbuildMake, Listing};
-use crate::kbuild::recipe::{self, RecipeFacts};
+use crate::kbuild::recipe::{self, Reading};
 
 /// How many ancestors to look through for the recipe shell: make runs the
 /// recipe as `sh -c` (the parent); a wrapper such as `time`, `nice` or a
@@ -17,8 +17,14 @@ pub const MAX_ANCESTORS: usize = 4;
 /// Where the recipe came from, or why none was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecipeContext {
-    Visible { pid: u32, facts: RecipeFacts },
-    NotVisible { why: String },
+    /// The shell whose script names this relink, and how that script reads.
+    Visible {
+        pid: u32,
+        reading: Reading,
+    },
+    NotVisible {
+        why: String,
+    },
 }
 
 /// Reads the process tree upwards from the parent for a shell script that
@@ -42,8 +48,8 @@ fn find_recipe_from(mut pid: u32, input: &Path, output: &Path) -> RecipeContext 
             }
         };
         if let Some(script) = shell_script(&argv) {
-            if let Some(facts) = recipe::analyse(&script, input, output) {
-                return RecipeContext::Visible { pid, facts };
+            if let Some(reading) = recipe::analyse(&script, input, output) {
+                return RecipeContext::Visible { pid, reading };
             }
         }
         looked.push(pid.to_string());
@@ -147,7 +153,7 @@ mod tests {
     }
 
     /// A real `sh -c` recipe, read through /proc as the shim reads its
-    /// parent's: the walk finds it and reads the compile and objtool facts.
+    /// parent's: the walk finds it and reads it.
     #[test]
     fn a_shell_recipe_is_found_through_proc() {
         use std::io::{BufRead, BufReader, Write};
@@ -172,21 +178,18 @@ mod tests {
         let other = find_recipe_from(sh.id(), Path::new("d/b.o"), Path::new("d/.tmp_b.o"));
         sh.stdin.take().unwrap().write_all(b"go\n").unwrap();
         assert!(sh.wait().unwrap().success());
-        let expected = RecipeFacts {
-            compile: Some(recipe::CompileFacts {
-                module: true,
-                basename: Some("a".into()),
-                modname: Some("m".into()),
-            }),
-            objtool_follows: false,
-        };
-        assert_eq!(
-            found,
+        // The script is found; `read` (and `true` standing in for the
+        // tools) is no kbuild shape, so it reads as unproven, naming it.
+        match found {
             RecipeContext::Visible {
-                pid: sh.id(),
-                facts: expected
+                pid,
+                reading: Reading::Unproven(why),
+            } => {
+                assert_eq!(pid, sh.id());
+                assert!(why.contains("`read go`"), "{why}");
             }
-        );
+            other => panic!("{other:?}"),
+        }
         // Another object's relink is not in this recipe: the walk goes on
         // to the test runner and names what it read.
         match other {

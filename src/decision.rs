@@ -46,6 +46,9 @@ pub enum Context {
     /// The recipe, and for a compile that looks like a single-object
     /// module's, where kbuild's lists put the object (`None`: not read).
     Recipe(RecipeFacts, Option<Listing>),
+    /// The recipe names this relink but is not one kbuild writes: what in
+    /// it is outside the grammar, and where.
+    Unproven(String),
     NoRecipe(String),
     /// The configuration says Clang LTO is off, so the bitcode is not
     /// kbuild's to keep.
@@ -69,7 +72,8 @@ pub enum Reason {
     Input(Input),
     KconfigWithoutLto,
     NoRecipe(String),
-    CompileNotFound,
+    /// Forward: the recipe is not proven to be kbuild's (what and where).
+    Unproven(String),
     ModuleNamesMissing,
     /// Forward: kbuild relinks it (`is-single-obj-m`); where it is listed.
     SingleObjectModule(Listing),
@@ -109,7 +113,7 @@ impl Reason {
             Reason::Input(Input::Unreadable(_)) => ReasonTag::InputUnreadable,
             Reason::KconfigWithoutLto => ReasonTag::KconfigWithoutLto,
             Reason::NoRecipe(_) => ReasonTag::NoRecipe,
-            Reason::CompileNotFound => ReasonTag::CompileNotFound,
+            Reason::Unproven(_) => ReasonTag::UnprovenRecipe,
             Reason::ModuleNamesMissing => ReasonTag::ModuleNamesMissing,
             Reason::SingleObjectModule(_) => ReasonTag::SingleObjectModule,
             Reason::ObjtoolFollows => ReasonTag::ObjtoolFollows,
@@ -149,7 +153,10 @@ pub enum ReasonTag {
     InputUnreadable,
     KconfigWithoutLto,
     NoRecipe,
+    /// Written by earlier versions, whose recipe reading allowed a recipe
+    /// without the compile; now such a recipe is unproven.
     CompileNotFound,
+    UnprovenRecipe,
     ModuleNamesMissing,
     SingleObjectModule,
     ObjtoolFollows,
@@ -181,6 +188,7 @@ impl ReasonTag {
             ReasonTag::KconfigWithoutLto => "kconfig-without-lto",
             ReasonTag::NoRecipe => "no-recipe",
             ReasonTag::CompileNotFound => "compile-not-found",
+            ReasonTag::UnprovenRecipe => "unproven-recipe",
             ReasonTag::ModuleNamesMissing => "module-names-missing",
             ReasonTag::SingleObjectModule => "single-object-module",
             ReasonTag::ObjtoolFollows => "objtool-follows",
@@ -200,6 +208,7 @@ impl ReasonTag {
                 | ReasonTag::UnknownOption
                 | ReasonTag::CorruptBitcode
                 | ReasonTag::CompileNotFound
+                | ReasonTag::UnprovenRecipe
                 | ReasonTag::ModuleNamesMissing
                 | ReasonTag::ResponseFile
                 | ReasonTag::InputUnreadable
@@ -259,7 +268,7 @@ impl fmt::Display for Reason {
             Reason::NoRecipe(why) => {
                 write!(f, "no recipe visible ({why}); doing what kbuild asked")
             }
-            Reason::CompileNotFound => write!(f, "recipe has no compile of the input"),
+            Reason::Unproven(why) => write!(f, "unproven recipe: {why}"),
             Reason::ModuleNamesMissing => {
                 write!(f, "-DMODULE without KBUILD_BASENAME/KBUILD_MODNAME")
             }
@@ -289,12 +298,14 @@ impl fmt::Display for Reason {
 pub enum Decision {
     Passthrough(Reason),
     Forward(Reason),
+    /// Strict mode: neither copy nor link; the call fails with the reason.
+    Refuse(Reason),
 }
 
 impl Decision {
     pub fn reason(&self) -> &Reason {
         match self {
-            Decision::Passthrough(r) | Decision::Forward(r) => r,
+            Decision::Passthrough(r) | Decision::Forward(r) | Decision::Refuse(r) => r,
         }
     }
 
@@ -374,6 +385,13 @@ pub fn decide(mode: Mode, input: &Input, same_file: bool, context: &Context) -> 
     }
     let (facts, listing) = match context {
         Context::KconfigWithoutLto => return Decision::Forward(Reason::KconfigWithoutLto),
+        Context::Unproven(why) => {
+            let reason = Reason::Unproven(why.clone());
+            return match mode {
+                Mode::Strict => Decision::Refuse(reason),
+                _ => Decision::Forward(reason),
+            };
+        }
         Context::NoRecipe(why) => {
             return match mode {
                 Mode::Force => Decision::Passthrough(Reason::ForcedWithoutRecipe(lto)),
@@ -385,9 +403,7 @@ pub fn decide(mode: Mode, input: &Input, same_file: bool, context: &Context) -> 
     if facts.objtool_follows {
         return Decision::Forward(Reason::ObjtoolFollows);
     }
-    let Some(compile) = &facts.compile else {
-        return Decision::Forward(Reason::CompileNotFound);
-    };
+    let compile = &facts.compile;
     if compile.module && (compile.basename.is_none() || compile.modname.is_none()) {
         return Decision::Forward(Reason::ModuleNamesMissing);
     }
@@ -422,11 +438,11 @@ mod tests {
     fn recipe(module: bool, base: &str, modname: &str, objtool: bool) -> Context {
         Context::Recipe(
             RecipeFacts {
-                compile: Some(CompileFacts {
+                compile: CompileFacts {
                     module,
                     basename: Some(base.into()),
                     modname: Some(modname.into()),
-                }),
+                },
                 objtool_follows: objtool,
             },
             None,
@@ -554,34 +570,49 @@ mod tests {
         }
     }
 
+    /// The tag after `tag` in declaration order; a match with no wildcard,
+    /// so a new tag does not compile until it is placed here, and the test
+    /// below walks every tag.
+    fn next_tag(tag: &ReasonTag) -> Option<ReasonTag> {
+        use ReasonTag::*;
+        Some(match tag {
+            ModeOff => NotRelocatable,
+            NotRelocatable => Probe,
+            Probe => ResponseFile,
+            ResponseFile => UnknownOption,
+            UnknownOption => ChangesLink,
+            ChangesLink => InputCount,
+            InputCount => NoOutput,
+            NoOutput => OutputNotTmp,
+            OutputNotTmp => SameFile,
+            SameFile => ViaResponseFile,
+            ViaResponseFile => StdinInput,
+            StdinInput => BitcodeWithoutLto,
+            BitcodeWithoutLto => CorruptBitcode,
+            CorruptBitcode => NotBitcode,
+            NotBitcode => InputUnreadable,
+            InputUnreadable => KconfigWithoutLto,
+            KconfigWithoutLto => NoRecipe,
+            NoRecipe => CompileNotFound,
+            CompileNotFound => UnprovenRecipe,
+            UnprovenRecipe => ModuleNamesMissing,
+            ModuleNamesMissing => SingleObjectModule,
+            SingleObjectModule => ObjtoolFollows,
+            ObjtoolFollows => CompositePart,
+            CompositePart => FixedKernelKeepsBitcode,
+            FixedKernelKeepsBitcode => ForcedWithoutRecipe,
+            ForcedWithoutRecipe => return None,
+        })
+    }
+
     #[test]
     fn reason_tags_spell_the_same_in_json_and_keep_old_names() {
-        let tags = [
-            ReasonTag::ModeOff,
-            ReasonTag::NotRelocatable,
-            ReasonTag::Probe,
-            ReasonTag::ResponseFile,
-            ReasonTag::UnknownOption,
-            ReasonTag::ChangesLink,
-            ReasonTag::InputCount,
-            ReasonTag::NoOutput,
-            ReasonTag::OutputNotTmp,
-            ReasonTag::SameFile,
-            ReasonTag::ViaResponseFile,
-            ReasonTag::StdinInput,
-            ReasonTag::BitcodeWithoutLto,
-            ReasonTag::CorruptBitcode,
-            ReasonTag::NotBitcode,
-            ReasonTag::InputUnreadable,
-            ReasonTag::KconfigWithoutLto,
-            ReasonTag::NoRecipe,
-            ReasonTag::CompileNotFound,
-            ReasonTag::ModuleNamesMissing,
-            ReasonTag::SingleObjectModule,
-            ReasonTag::ObjtoolFollows,
-            ReasonTag::FixedKernelKeepsBitcode,
-            ReasonTag::ForcedWithoutRecipe,
-        ];
+        let tags: Vec<ReasonTag> =
+            std::iter::successors(Some(ReasonTag::ModeOff), next_tag).collect();
+        let mut spellings: Vec<&str> = tags.iter().map(ReasonTag::as_str).collect();
+        spellings.sort_unstable();
+        spellings.dedup();
+        assert_eq!(spellings.len(), tags.len(), "two tags spell the same");
         for tag in tags {
             let json = serde_json::to_string(&tag).unwrap();
             assert_eq!(json, format!("\"{}\"", tag.as_str()));
@@ -687,23 +718,17 @@ mod tests {
             decide(Mode::Auto, &THIN, true, &builtin),
             Decision::Forward(Reason::SameFile)
         );
-        let no_compile = Context::Recipe(
-            RecipeFacts {
-                compile: None,
-                objtool_follows: false,
-            },
-            None,
-        );
+        let unproven = Context::Unproven("glob `*` at byte 9".into());
         assert_eq!(
-            decide(Mode::Auto, &THIN, false, &no_compile),
-            Decision::Forward(Reason::CompileNotFound)
+            decide(Mode::Auto, &THIN, false, &unproven),
+            Decision::Forward(Reason::Unproven("glob `*` at byte 9".into()))
         );
         let nameless = Context::Recipe(
             RecipeFacts {
-                compile: Some(CompileFacts {
+                compile: CompileFacts {
                     module: true,
                     ..CompileFacts::default()
-                }),
+                },
                 objtool_follows: false,
             },
             None,

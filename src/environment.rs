@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-/// `auto` (default), `off` or `force`: see [`Mode`].
+/// `auto` (default), `off`, `force` or `strict`: see [`Mode`].
 pub const MODE: &str = "KBUILD_LD_SHIM_MODE";
 /// env_logger's filter syntax; unset means warnings only.
 pub const LOG: &str = "KBUILD_LD_SHIM_LOG";
@@ -36,6 +36,10 @@ pub enum Mode {
     /// Like auto, but pass the relink shape through when no recipe is
     /// visible (for CONFIG_MODULES=n trees and unusual build wrappers).
     Force,
+    /// Like auto, but a bitcode relink whose recipe is not proven to be
+    /// kbuild's fails instead of being forwarded: for deploys that would
+    /// rather stop than lose LTO silently.
+    Strict,
 }
 
 impl Mode {
@@ -46,7 +50,10 @@ impl Mode {
             None | Some("") | Some("auto") => Ok(Mode::Auto),
             Some("off") => Ok(Mode::Off),
             Some("force") => Ok(Mode::Force),
-            Some(other) => Err(format!("{MODE}='{other}' is not one of auto, off, force")),
+            Some("strict") => Ok(Mode::Strict),
+            Some(other) => Err(format!(
+                "{MODE}='{other}' is not one of auto, off, force, strict"
+            )),
         }
     }
 
@@ -56,6 +63,7 @@ impl Mode {
             Mode::Auto => "auto",
             Mode::Off => "off",
             Mode::Force => "force",
+            Mode::Strict => "strict",
         }
     }
 }
@@ -121,8 +129,9 @@ mod tests {
         assert_eq!(Mode::parse(Some("")), Ok(Mode::Auto));
         assert_eq!(Mode::parse(Some("off")), Ok(Mode::Off));
         assert_eq!(Mode::parse(Some("force")), Ok(Mode::Force));
+        assert_eq!(Mode::parse(Some("strict")), Ok(Mode::Strict));
         assert!(Mode::parse(Some("Off")).unwrap_err().contains(MODE));
-        for mode in [Mode::Auto, Mode::Off, Mode::Force] {
+        for mode in [Mode::Auto, Mode::Off, Mode::Force, Mode::Strict] {
             assert_eq!(Mode::parse(Some(mode.as_str())), Ok(mode));
         }
     }

@@ -9,6 +9,7 @@ use crate::bitcode;
 use crate::context::{self, RecipeContext};
 use crate::decision::{self, Candidate, Context, Decision, Input, Mode, Reason};
 use crate::kbuild::kconfig::Kconfig;
+use crate::kbuild::recipe::Reading;
 use crate::lto::Lto;
 use crate::passthrough;
 use crate::request::{self, LinkRequest};
@@ -72,16 +73,21 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path) -> Evaluation {
     } else if matches!(input, Input::Bitcode { .. }) {
         let recipe = context::find_recipe(&candidate.input, &candidate.output);
         let context = match &recipe {
-            RecipeContext::Visible { pid, facts } => {
+            RecipeContext::Visible {
+                pid,
+                reading: Reading::Proven(facts),
+            } => {
                 // kbuild's lists are read only where the flags cannot tell.
-                let listing = facts
-                    .compile
-                    .as_ref()
+                let listing = Some(&facts.compile)
                     .filter(|c| c.is_single_object_module())
                     .and_then(|c| c.modname.as_deref())
                     .map(|modname| context::module_listing(*pid, cwd, &candidate.input, modname));
                 Context::Recipe(facts.clone(), listing)
             }
+            RecipeContext::Visible {
+                reading: Reading::Unproven(why),
+                ..
+            } => Context::Unproven(why.clone()),
             RecipeContext::NotVisible { why } => Context::NoRecipe(why.clone()),
         };
         eval.recipe = Some(recipe);

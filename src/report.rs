@@ -6,12 +6,18 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::decision::ReasonTag;
 use crate::lto::Lto;
 use crate::record::{Outcome, Record};
 
 /// Totals over a record file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Summary {
+    /// Bitcode relinks whose recipe was not proven kbuild's (forwarded,
+    /// or failed in strict mode), one line each, bounded as the anomalies
+    /// are: the first thing to look at, so the report shows them first.
+    pub unproven: Vec<String>,
+    pub unproven_not_listed: u64,
     pub invocations: u64,
     pub passthroughs: u64,
     pub passthroughs_thin: u64,
@@ -89,8 +95,8 @@ impl Summary {
                 true
             }
         };
-        if anomalous {
-            self.anomaly(format!(
+        let line = || {
+            format!(
                 "{} {} in {}: {}",
                 r.decision.as_str(),
                 r.output
@@ -99,7 +105,16 @@ impl Summary {
                     .unwrap_or_else(|| "(no output)".into()),
                 r.cwd.display(),
                 r.detail
-            ));
+            )
+        };
+        if r.reason == ReasonTag::UnprovenRecipe {
+            if self.unproven.len() < MAX_ANOMALIES_LISTED {
+                self.unproven.push(bounded(line(), MAX_ANOMALY_BYTES));
+            } else {
+                self.unproven_not_listed += 1;
+            }
+        } else if anomalous {
+            self.anomaly(line());
         }
     }
 
@@ -122,6 +137,17 @@ impl Summary {
 pub fn render_text(s: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "kbuild-ld-shim report");
+    let _ = writeln!(
+        out,
+        "  unproven recipes   {}",
+        s.unproven.len() as u64 + s.unproven_not_listed
+    );
+    for u in &s.unproven {
+        let _ = writeln!(out, "    {u}");
+    }
+    if s.unproven_not_listed > 0 {
+        let _ = writeln!(out, "    ... and {} more", s.unproven_not_listed);
+    }
     let _ = writeln!(out, "  invocations        {}", s.invocations);
     let _ = writeln!(
         out,
@@ -157,7 +183,6 @@ pub fn render_text(s: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decision::ReasonTag;
     use std::path::PathBuf;
 
     fn rec(decision: Outcome, reason: ReasonTag, lto: Option<Lto>, bytes: u64) -> Record {
@@ -218,6 +243,43 @@ mod tests {
             text.contains("passthroughs       2 (thin 1, full 1)"),
             "{text}"
         );
+        assert!(text.contains("unproven recipes   0\n"), "{text}");
+    }
+
+    /// Unproven recipes, forwarded or refused in strict mode, head the
+    /// report, in their own list, not among the anomalies.
+    #[test]
+    fn unproven_recipes_are_listed_first() {
+        let mut forwarded = rec(
+            Outcome::Forward,
+            ReasonTag::UnprovenRecipe,
+            Some(Lto::Thin),
+            0,
+        );
+        forwarded.detail = "unproven recipe: glob `*` at byte 9".into();
+        let refused = rec(
+            Outcome::Error,
+            ReasonTag::UnprovenRecipe,
+            Some(Lto::Thin),
+            0,
+        );
+        let s = summarise(&[
+            rec(Outcome::Forward, ReasonTag::NoRecipe, Some(Lto::Thin), 0),
+            forwarded,
+            refused,
+        ]);
+        assert_eq!(s.unproven.len(), 2, "{s:?}");
+        assert_eq!(s.anomalies.len(), 1, "{s:?}");
+        assert_eq!(s.forwards_by_reason["unproven-recipe"], 1);
+        let text = render_text(&s);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[1], "  unproven recipes   2", "{text}");
+        assert_eq!(
+            lines[2],
+            "    forward lib/.tmp_a.o in /k: unproven recipe: glob `*` at byte 9"
+        );
+        assert!(lines[3].starts_with("    error lib/.tmp_a.o"), "{text}");
+        assert_eq!(lines[4], "  invocations        3");
     }
 
     #[test]

@@ -1,4 +1,7 @@
-//! Recipe reading: `recipe::split_commands` and `recipe::analyse`.
+//! Recipe reading: `recipe::split_commands`, `recipe::analyse` and the
+//! grammar's own lexer (`recipe::strict_words`). A recipe the grammar
+//! proves must read the same to the permissive lexer that finds it, word
+//! for word: the two can never disagree on what the shell runs.
 //! Input: line 1 the relink's input path, line 2 its output path, the rest
 //! the `sh -c` script (lossy UTF-8, as `context::shell_script` hands it).
 #![no_main]
@@ -19,10 +22,14 @@ fuzz_target!(|data: &[u8]| {
     if let Some(commands) = &commands {
         assert!(commands.iter().all(|c| !c.is_empty()));
     }
-    let facts = recipe::analyse(script, Path::new(input), Path::new(output));
+    let reading = recipe::analyse(script, Path::new(input), Path::new(output));
     // No commands, no relink found.
     if commands.is_none() {
-        assert!(facts.is_none());
+        assert!(reading.is_none());
+    }
+    if let Some(recipe::Reading::Proven(_)) = reading {
+        let strict = recipe::strict_words(script).expect("a proven recipe lexes");
+        assert_eq!(Some(strict), commands, "{script:?}");
     }
     let _ = recipe::split_commands(&text);
 });
