@@ -53,8 +53,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 work=${KERNEL_WORK:-/tmp/kbuild-ld-shim-kernel}
 jobs=${KERNEL_JOBS:-$(nproc)}
-tarball=/usr/src/linux-source-6.12.tar.xz
-modules=(CRC_CCITT CRC16 CRC_ITU_T LIBCRC32C XZ_DEC)
+klib_name=kernel
+# shellcheck source=integration/kernel-lib.sh
+. "$here/kernel-lib.sh"
 
 usage() {
 	echo "usage: $0 [--arch arm64|x86_64|all] [--shim PATH] [--llvm N] | $0 --defconfig-subset [--shim PATH] [--llvm N]" >&2
@@ -96,29 +97,7 @@ case "$work" in
 	echo "kernel: KERNEL_WORK=$work is inside the repository; use a scratch dir" >&2; exit 2 ;;
 esac
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); echo "ok: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-die() { echo "FAIL: $*"; echo "kernel: $passed passed, $((failed + 1)) failed"; exit 1; }
-
-# The shim's own variables would change what is tested.
-for v in KBUILD_LD_SHIM_MODE KBUILD_LD_SHIM_REAL_LD KBUILD_LD_SHIM_RECORD KBUILD_LD_SHIM_LOG; do
-	if [ -n "${!v:-}" ]; then echo "kernel: ignoring $v=${!v} from the environment"; fi
-	unset "$v"
-done
-
-declare -a phase_names=()
-declare -A phase_secs=()
-t_all=$(date +%s.%N)
-phase_start() { phase_name=$1; phase_t0=$(date +%s.%N); echo "== $1"; }
-phase_end() {
-	local s
-	s=$(echo "$(date +%s.%N) - $phase_t0" | bc)
-	phase_names+=("$phase_name")
-	phase_secs[$phase_name]=$(printf '%.1f' "$s")
-	echo "   ($phase_name: ${phase_secs[$phase_name]}s)"
-}
+klib_clean_shim_env
 
 # ---------------------------------------------------------------- packages
 phase_start "packages"
@@ -160,77 +139,22 @@ phase_end
 
 # ---------------------------------------------------------------- source
 phase_start "unpack"
-src=$work/linux-source-6.12
 out=$work/out			# the one output path every build uses
 results=$work/results-llvm$llvm
-if [ -f "$work/.unpacked" ] && [ -f "$src/Makefile" ]; then
-	echo "   reusing $src"
-else
-	rm -rf "$src" "$work/.unpacked"
-	tar -C "$work" -xJf "$tarball" || die "unpacking $tarball failed"
-	[ -f "$src/Makefile" ] || die "$tarball did not unpack to $src"
-	touch "$work/.unpacked"
-fi
-echo "   $(sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$src/Makefile" | paste -sd.)"
+unpack_source
 phase_end
 
-mkfile=$src/scripts/Makefile.build
-line_ref='cmd_ld_single_m = $(if $(is-single-obj-m), ; $(LD) $(ld_flags) -r -o $(tmp-target) $@; mv $(tmp-target) $@)'
-line_reg='cmd_ld_single_m = $(if $(objtool-enabled), ; $(LD) $(ld_flags) -r -o $(tmp-target) $@; mv $(tmp-target) $@)'
-
-# set_flavor reference|regressed: switch the one line in place, exactly.
-set_flavor() {
-	local want have_ref have_reg n
-	have_ref=$(grep -cxF -- "$line_ref" "$mkfile")
-	have_reg=$(grep -cxF -- "$line_reg" "$mkfile")
-	if [ $((have_ref + have_reg)) -ne 1 ] || [ "$(grep -c '^cmd_ld_single_m = ' "$mkfile")" -ne 1 ]; then
-		grep -n 'cmd_ld_single_m' "$mkfile" | sed 's/^/    | /'
-		die "$mkfile: expected exactly one cmd_ld_single_m line, as shipped or as edited (found $have_ref + $have_reg)"
-	fi
-	case "$1" in
-	reference) want=$line_ref; [ "$have_ref" = 1 ] && return 0
-		n=$(grep -nxF -- "$line_reg" "$mkfile" | cut -d: -f1)
-		sed -i "${n}s/^cmd_ld_single_m = \$(if \$(objtool-enabled), ;/cmd_ld_single_m = \$(if \$(is-single-obj-m), ;/" "$mkfile" ;;
-	regressed) want=$line_reg; [ "$have_reg" = 1 ] && return 0
-		n=$(grep -nxF -- "$line_ref" "$mkfile" | cut -d: -f1)
-		sed -i "${n}s/^cmd_ld_single_m = \$(if \$(is-single-obj-m), ;/cmd_ld_single_m = \$(if \$(objtool-enabled), ;/" "$mkfile" ;;
-	esac
-	[ "$(grep -cxF -- "$want" "$mkfile")" = 1 ] || die "$mkfile: switching to $1 did not produce the expected line"
-}
 set_flavor reference
 trap 'set_flavor reference >/dev/null 2>&1 || true' EXIT
-
-kmake() {
-	env KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026' KBUILD_BUILD_USER=kbuild \
-		KBUILD_BUILD_HOST=kbuild-ld-shim KBUILD_BUILD_VERSION=1 \
-		make -C "$src" O="$out" LLVM=-"$llvm" "$@"
-}
-
-is_bitcode() { [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = 4243c0de ] || [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = dec0170b ]; }
 
 declare -A verify_rc=() build_secs=() build_cpu=() build_ok=() bc_objs=() n_pass=() n_fwd=() n_err=() vm_sha=() llvm_syms=() direct_calls=() ko_count=()
 
 # configure ARCH: tinyconfig + ThinLTO + modules into $work/config.ARCH
 configure() {
-	local arch=$1 cfg=$work/config.$1 log=$work/config.$1.log sym args=()
-	set_flavor reference
-	rm -rf "$out"
-	kmake ARCH="$arch" LD="$lld" tinyconfig >"$log" 2>&1 || { tail "$log"; die "$arch: tinyconfig failed"; }
+	local arch=$1 cfg=$work/config.$1 log=$work/config.$1.log sym
+	config_tinyconfig "$arch" "$lld" "$log"
 	verify_not_lto "$arch"
-	args=(-e MODULES -d LTO_NONE -e LTO_CLANG_THIN)
-	[ "$arch" = x86_64 ] && args+=(-e 64BIT)
-	for sym in "${modules[@]}"; do args+=(-m "$sym"); done
-	"$src/scripts/config" --file "$out/.config" "${args[@]}" || die "$arch: scripts/config failed"
-	kmake ARCH="$arch" LD="$lld" olddefconfig >>"$log" 2>&1 || { tail "$log"; die "$arch: olddefconfig failed"; }
-	local bad=0
-	for sym in LTO_CLANG_THIN MODULES; do
-		grep -qx "CONFIG_$sym=y" "$out/.config" || { echo "    CONFIG_$sym is not y"; bad=1; }
-	done
-	[ "$arch" = x86_64 ] && { grep -qx "CONFIG_64BIT=y" "$out/.config" || { echo "    CONFIG_64BIT is not y"; bad=1; }; }
-	for sym in "${modules[@]}"; do
-		grep -qx "CONFIG_$sym=m" "$out/.config" || { echo "    CONFIG_$sym is not m: $(grep "CONFIG_$sym[= ]" "$out/.config")"; bad=1; }
-	done
-	[ $bad = 0 ] || die "$arch: .config lacks the required options"
+	config_lto_modules "$arch" "$lld" "$log"
 	cp "$out/.config" "$cfg"
 	# Kconfig's linker probes (scripts/ld-version.sh reads `$(LD) --version`)
 	# must see exactly what ld.lld prints when they run through the shim.

@@ -1,0 +1,146 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
+#
+# Shared helpers for the real-kernel scripts (kernel.sh, packaging.sh, ...):
+# Debian's linux-source-6.12 unpacked once into a work dir, the one-line
+# switch between the fixed rule and the recreated 6.13 regression, the
+# tinyconfig + ThinLTO + modules configuration, a reproducible make, and the
+# pass/fail counters and phase timer every script reports with.
+#
+# Source it (do not run it) after setting:
+#   work   absolute scratch dir, outside the repository (klib_workdir makes one)
+#   llvm   LLVM major version (clang-N, ld.lld-N, LLVM=-N)
+#   out    the one O= path every build of the caller uses
+# and optionally klib_name (the word the summary lines start with; default
+# "kernel"). Functions read these globals at call time.
+
+klib_name=${klib_name:-kernel}
+tarball=/usr/src/linux-source-6.12.tar.xz
+# The tristates every tinyconfig build sets to m: single-object modules
+# (crc-ccitt, crc16, crc-itu-t, libcrc32c) and a composite one (xz_dec).
+modules=(CRC_CCITT CRC16 CRC_ITU_T LIBCRC32C XZ_DEC)
+# Reproducibility: two clean builds of one tree give the same bytes only with these pinned.
+klib_build_env=(KBUILD_BUILD_TIMESTAMP='Thu Jan  1 00:00:00 UTC 2026' KBUILD_BUILD_USER=kbuild
+	KBUILD_BUILD_HOST=kbuild-ld-shim KBUILD_BUILD_VERSION=1)
+
+passed=0
+failed=0
+# pass MSG / fail MSG: count and print one result line; die MSG: fail, print the totals, exit 1.
+pass() { passed=$((passed + 1)); echo "ok: $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+die() { echo "FAIL: $*"; echo "$klib_name: $passed passed, $((failed + 1)) failed"; exit 1; }
+
+# klib_workdir DIR: create DIR, refuse one inside the repository ($repo), print its physical path.
+klib_workdir() {
+	local dir=$1
+	mkdir -p "$dir" || { echo "$klib_name: cannot create work dir $dir" >&2; return 2; }
+	dir=$(cd "$dir" && pwd -P)
+	case "$dir" in
+	"$(cd "$repo" && pwd -P)"|"$(cd "$repo" && pwd -P)"/*)
+		echo "$klib_name: work dir $dir is inside the repository; use a scratch dir" >&2; return 2 ;;
+	esac
+	echo "$dir"
+}
+
+# klib_clean_shim_env: unset the shim's own variables, which would change what is tested.
+klib_clean_shim_env() {
+	local v
+	for v in KBUILD_LD_SHIM_MODE KBUILD_LD_SHIM_REAL_LD KBUILD_LD_SHIM_RECORD KBUILD_LD_SHIM_LOG; do
+		if [ -n "${!v:-}" ]; then echo "$klib_name: ignoring $v=${!v} from the environment"; fi
+		unset "$v"
+	done
+}
+
+declare -a phase_names=()
+declare -A phase_secs=()
+t_all=$(date +%s.%N)
+# phase_start NAME / phase_end: time one phase (wall seconds into phase_secs[NAME], order in phase_names).
+phase_start() { phase_name=$1; phase_t0=$(date +%s.%N); echo "== $1"; }
+phase_end() {
+	local s
+	s=$(echo "$(date +%s.%N) - $phase_t0" | bc)
+	phase_names+=("$phase_name")
+	phase_secs[$phase_name]=$(printf '%.1f' "$s")
+	echo "   ($phase_name: ${phase_secs[$phase_name]}s)"
+}
+# phase_summary: print every phase's wall seconds and the total since sourcing.
+phase_summary() {
+	local p
+	echo "Phases (wall seconds):"
+	for p in "${phase_names[@]}"; do printf '  %-26s %7s\n' "$p" "${phase_secs[$p]}"; done
+	printf '  %-26s %7s\n' total "$(printf '%.0f' "$(echo "$(date +%s.%N) - $t_all" | bc)")"
+}
+
+# unpack_source: sets src to $work/linux-source-6.12, unpacking $tarball unless a complete unpack is there.
+unpack_source() {
+	src=$work/linux-source-6.12
+	mkfile=$src/scripts/Makefile.build
+	if [ -f "$work/.unpacked" ] && [ -f "$src/Makefile" ]; then
+		echo "   reusing $src"
+	else
+		rm -rf "$src" "$work/.unpacked"
+		tar -C "$work" -xJf "$tarball" || die "unpacking $tarball failed"
+		[ -f "$src/Makefile" ] || die "$tarball did not unpack to $src"
+		touch "$work/.unpacked"
+	fi
+	echo "   $(kernel_version)"
+}
+
+# kernel_version: VERSION.PATCHLEVEL.SUBLEVEL of $src.
+kernel_version() { sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$src/Makefile" | paste -sd.; }
+
+line_ref='cmd_ld_single_m = $(if $(is-single-obj-m), ; $(LD) $(ld_flags) -r -o $(tmp-target) $@; mv $(tmp-target) $@)'
+line_reg='cmd_ld_single_m = $(if $(objtool-enabled), ; $(LD) $(ld_flags) -r -o $(tmp-target) $@; mv $(tmp-target) $@)'
+
+# set_flavor reference|regressed: switch $src's one cmd_ld_single_m line in place, exactly, or die.
+set_flavor() {
+	local want have_ref have_reg n
+	have_ref=$(grep -cxF -- "$line_ref" "$mkfile")
+	have_reg=$(grep -cxF -- "$line_reg" "$mkfile")
+	if [ $((have_ref + have_reg)) -ne 1 ] || [ "$(grep -c '^cmd_ld_single_m = ' "$mkfile")" -ne 1 ]; then
+		grep -n 'cmd_ld_single_m' "$mkfile" | sed 's/^/    | /'
+		die "$mkfile: expected exactly one cmd_ld_single_m line, as shipped or as edited (found $have_ref + $have_reg)"
+	fi
+	case "$1" in
+	reference) want=$line_ref; [ "$have_ref" = 1 ] && return 0
+		n=$(grep -nxF -- "$line_reg" "$mkfile" | cut -d: -f1)
+		sed -i "${n}s/^cmd_ld_single_m = \$(if \$(objtool-enabled), ;/cmd_ld_single_m = \$(if \$(is-single-obj-m), ;/" "$mkfile" ;;
+	regressed) want=$line_reg; [ "$have_reg" = 1 ] && return 0
+		n=$(grep -nxF -- "$line_ref" "$mkfile" | cut -d: -f1)
+		sed -i "${n}s/^cmd_ld_single_m = \$(if \$(is-single-obj-m), ;/cmd_ld_single_m = \$(if \$(objtool-enabled), ;/" "$mkfile" ;;
+	esac
+	[ "$(grep -cxF -- "$want" "$mkfile")" = 1 ] || die "$mkfile: switching to $1 did not produce the expected line"
+}
+
+# kmake ARGS...: make -C $src O=$out LLVM=-$llvm ARGS with KBUILD_BUILD_* pinned (a later O=/LLVM= in ARGS wins).
+kmake() {
+	env "${klib_build_env[@]}" make -C "$src" O="$out" LLVM=-"$llvm" "$@"
+}
+
+# is_bitcode FILE: true when FILE starts with raw or wrapped LLVM bitcode magic.
+is_bitcode() { [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = 4243c0de ] || [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = dec0170b ]; }
+
+# config_tinyconfig ARCH LD LOG: a fresh plain tinyconfig in $out (fixed rule), log to LOG, or die.
+config_tinyconfig() {
+	local arch=$1 ld=$2 log=$3
+	set_flavor reference
+	rm -rf "$out"
+	kmake ARCH="$arch" LD="$ld" tinyconfig >"$log" 2>&1 || { tail "$log"; die "$arch: tinyconfig failed"; }
+}
+
+# config_lto_modules ARCH LD LOG: turn $out's .config into ThinLTO + MODULES + $modules as m, checked, or die.
+config_lto_modules() {
+	local arch=$1 ld=$2 log=$3 sym args=() bad=0
+	args=(-e MODULES -d LTO_NONE -e LTO_CLANG_THIN)
+	[ "$arch" = x86_64 ] && args+=(-e 64BIT)
+	for sym in "${modules[@]}"; do args+=(-m "$sym"); done
+	"$src/scripts/config" --file "$out/.config" "${args[@]}" || die "$arch: scripts/config failed"
+	kmake ARCH="$arch" LD="$ld" olddefconfig >>"$log" 2>&1 || { tail "$log"; die "$arch: olddefconfig failed"; }
+	for sym in LTO_CLANG_THIN MODULES; do
+		grep -qx "CONFIG_$sym=y" "$out/.config" || { echo "    CONFIG_$sym is not y"; bad=1; }
+	done
+	[ "$arch" = x86_64 ] && { grep -qx "CONFIG_64BIT=y" "$out/.config" || { echo "    CONFIG_64BIT is not y"; bad=1; }; }
+	for sym in "${modules[@]}"; do
+		grep -qx "CONFIG_$sym=m" "$out/.config" || { echo "    CONFIG_$sym is not m: $(grep "CONFIG_$sym[= ]" "$out/.config")"; bad=1; }
+	done
+	[ $bad = 0 ] || die "$arch: .config lacks the required options"
+}
