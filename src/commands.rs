@@ -11,8 +11,8 @@ use crate::evaluate::{evaluate, Evaluation};
 use crate::exit::ExitStatus;
 use crate::kbuild::recipe::Reading;
 use crate::logging::error_line;
-use crate::output::emit;
 use crate::lto::Lto;
+use crate::output::emit;
 use crate::request::LinkRequest;
 use crate::resolve;
 

@@ -394,9 +394,6 @@ const LAUNCHERS: [&str; 4] = ["ccache", "sccache", "distcc", "icecc"];
 /// The signals of Kbuild.include's `delete-on-interrupt`.
 const TRAPPED_SIGNALS: [&str; 5] = ["HUP", "INT", "QUIT", "TERM", "PIPE"];
 
-/// The headers kbuild itself force-includes (`-include`) on every compile.
-const KBUILD_HEADERS: [&str; 3] = ["compiler-version.h", "kconfig.h", "compiler_types.h"];
-
 fn file_name(word: &str) -> &str {
     word.rsplit('/').next().unwrap_or(word)
 }
@@ -679,12 +676,13 @@ fn compile_facts(cmd: &Simple, flags_at: usize, input: &Path) -> Result<CompileF
             }
         } else if w == "-include" {
             let header = words.next().map(String::as_str).unwrap_or("");
-            let kbuild = header
-                .strip_suffix(file_name(header))
-                .is_some_and(|dir| dir.ends_with("include/linux/"))
-                && KBUILD_HEADERS.contains(&file_name(header));
-            if !kbuild {
-                return unproven(&format!("-include {header}"), "not one of kbuild's headers");
+            // Forced headers are source the compile reads, like the .c
+            // file the shim never reads either: kbuild's three on every
+            // compile, and per-object ones (init/Makefile's
+            // `CFLAGS_version.o := -include $(obj)/utsversion-tmp.h`). What
+            // is not a header is not a kbuild shape.
+            if !file_name(header).ends_with(".h") {
+                return unproven(&format!("-include {header}"), "not a header file");
             }
         } else if w.starts_with("-X")
             || w.starts_with('@')
@@ -801,6 +799,35 @@ mod tests {
         assert!(c.module && !c.is_single_object_module());
     }
 
+    /// init/Makefile forces a per-object header on version.o
+    /// (`CFLAGS_version.o := -include $(obj)/utsversion-tmp.h`); the fixed
+    /// kernel keeps it bitcode, so its recipe must be proven, while an
+    /// `-include` of something that is not a header stays unproven.
+    #[test]
+    fn a_per_object_forced_header_is_proven() {
+        let script = |header: &str| {
+            format!(
+                "set -e; clang -Wp,-MMD,init/.version.o.d -nostdinc -include ./include/linux/kconfig.h \
+                 -include {header} -DKBUILD_BASENAME='\"version\"' -DKBUILD_MODNAME='\"version\"' \
+                 -D__KBUILD_MODNAME=kmod_version -c -o init/version.o init/version.c; \
+                 ld.lld -EL -maarch64elf -r -o init/.tmp_version.o init/version.o; \
+                 mv init/.tmp_version.o init/version.o"
+            )
+        };
+        let (input, output) = (
+            Path::new("init/version.o"),
+            Path::new("init/.tmp_version.o"),
+        );
+        assert!(matches!(
+            analyse(&script("init/utsversion-tmp.h"), input, output),
+            Some(Reading::Proven(_))
+        ));
+        assert!(matches!(
+            analyse(&script("init/flags.cfg"), input, output),
+            Some(Reading::Unproven(_))
+        ));
+    }
+
     /// Every kbuild shape around the relink is proven: the quiet, verbose
     /// (V=1) and silent (-s) prologues, all five traps, a launcher, the
     /// objtool tail, both fixdep tails and if_changed's saved command.
@@ -872,8 +899,8 @@ mod tests {
             ),
             (base.replace("-c -o", "@d/flags -c -o"), "@d/flags"),
             (
-                base.replace("-c -o", "-include d/mod.h -c -o"),
-                "-include d/mod.h",
+                base.replace("-c -o", "-include d/mod.cfg -c -o"),
+                "-include d/mod.cfg",
             ),
             (base.replace("-c -o", "-imacros d/mod.h -c -o"), "-imacros"),
             (base.replace("-c -o", "-UMODULE -c -o"), "-UMODULE"),
