@@ -90,12 +90,7 @@ nm=llvm-nm-$llvm
 objdump=llvm-objdump-$llvm
 packages=(linux-source-6.12 "clang-$llvm" "lld-$llvm" "llvm-$llvm" flex bison bc libelf-dev libssl-dev make xz-utils jq)
 
-mkdir -p "$work" || { echo "kernel: cannot create KERNEL_WORK=$work" >&2; exit 2; }
-work=$(cd "$work" && pwd -P)
-case "$work" in
-"$(cd "$repo" && pwd -P)"|"$(cd "$repo" && pwd -P)"/*)
-	echo "kernel: KERNEL_WORK=$work is inside the repository; use a scratch dir" >&2; exit 2 ;;
-esac
+work=$(klib_workdir "$work") || exit 2
 
 klib_clean_shim_env
 

@@ -137,17 +137,12 @@ impl Summary {
 pub fn render_text(s: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "kbuild-ld-shim report");
-    let _ = writeln!(
-        out,
-        "  unproven recipes   {}",
-        s.unproven.len() as u64 + s.unproven_not_listed
+    bounded_list(
+        &mut out,
+        "unproven recipes",
+        &s.unproven,
+        s.unproven_not_listed,
     );
-    for u in &s.unproven {
-        let _ = writeln!(out, "    {u}");
-    }
-    if s.unproven_not_listed > 0 {
-        let _ = writeln!(out, "    ... and {} more", s.unproven_not_listed);
-    }
     let _ = writeln!(out, "  invocations        {}", s.invocations);
     let _ = writeln!(
         out,
@@ -166,18 +161,19 @@ pub fn render_text(s: &Summary) -> String {
         s.micros_in_shim as f64 / 1e6
     );
     let _ = writeln!(out, "  bad record lines   {}", s.bad_lines);
-    let _ = writeln!(
-        out,
-        "  anomalies          {}",
-        s.anomalies.len() as u64 + s.anomalies_not_listed
-    );
-    for a in &s.anomalies {
-        let _ = writeln!(out, "    {a}");
-    }
-    if s.anomalies_not_listed > 0 {
-        let _ = writeln!(out, "    ... and {} more", s.anomalies_not_listed);
-    }
+    bounded_list(&mut out, "anomalies", &s.anomalies, s.anomalies_not_listed);
     out
+}
+
+/// A count, the entries the summary kept, and how many it did not keep.
+fn bounded_list(out: &mut String, label: &str, listed: &[String], not_listed: u64) {
+    let _ = writeln!(out, "  {label:<18} {}", listed.len() as u64 + not_listed);
+    for entry in listed {
+        let _ = writeln!(out, "    {entry}");
+    }
+    if not_listed > 0 {
+        let _ = writeln!(out, "    ... and {not_listed} more");
+    }
 }
 
 #[cfg(test)]
