@@ -29,6 +29,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 
 use kbuild_ld_shim::decision::{Decision, Mode};
 use kbuild_ld_shim::kbuild::recipe;
+use kbuild_ld_shim::kbuild::tree::Exported;
 use kbuild_ld_shim::{bitcode, evaluate, request};
 
 /// (label, functions, statements per function): the generator's knobs.
@@ -356,9 +357,14 @@ fn bench_evaluate(c: &mut Criterion) {
         std::fs::copy(&big, &input).unwrap();
     }
     let args = ld_call(RELINK_TAIL);
+    // kbuild exports objtree `.` to a kernel build's recipes.
+    let exported = Exported {
+        objtree: Some(".".into()),
+        ..Exported::default()
+    };
     // No make recipe is our ancestor here, so force mode is what reaches
     // the passthrough decision; the /proc walk still runs in full.
-    let eval = evaluate::evaluate(Mode::Force, &args, tree.path());
+    let eval = evaluate::evaluate(Mode::Force, &args, tree.path(), &exported);
     assert!(
         matches!(eval.decision, Decision::Passthrough(_)),
         "{:?}",
@@ -367,10 +373,10 @@ fn bench_evaluate(c: &mut Criterion) {
     let short = os(&["--version"]);
     let mut g = c.benchmark_group("evaluate");
     g.bench_function("relink-5MB-force", |b| {
-        b.iter(|| evaluate::evaluate(Mode::Force, black_box(&args), tree.path()))
+        b.iter(|| evaluate::evaluate(Mode::Force, black_box(&args), tree.path(), &exported))
     });
     g.bench_function("forward---version", |b| {
-        b.iter(|| evaluate::evaluate(Mode::Auto, black_box(&short), tree.path()))
+        b.iter(|| evaluate::evaluate(Mode::Auto, black_box(&short), tree.path(), &exported))
     });
     g.finish();
 }

@@ -90,7 +90,7 @@ fn link(argv0: OsString, args: &[OsString], env: &Environment) -> ExitStatus {
             return ExitStatus::Usage;
         }
     };
-    let eval = evaluate(mode, args, &env.cwd);
+    let eval = evaluate(mode, args, &env.cwd, &env.kbuild);
     log_decision(&eval);
     match &eval.decision {
         Decision::Passthrough(_) => {

@@ -100,7 +100,10 @@ pub fn explain(args: &[OsString], env: &Environment) -> ExitStatus {
             return ExitStatus::Usage;
         }
     };
-    emit(&explanation(mode, &evaluate(mode, args, &env.cwd)))
+    emit(&explanation(
+        mode,
+        &evaluate(mode, args, &env.cwd, &env.kbuild),
+    ))
 }
 
 fn explanation(mode: Mode, eval: &Evaluation) -> String {

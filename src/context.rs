@@ -8,6 +8,7 @@ use std::path::Path;
 
 use crate::kbuild::makefile::{self, KbuildMake, Listing};
 use crate::kbuild::recipe::{self, Reading};
+use crate::kbuild::tree::Exported;
 
 /// How many ancestors to look through for the recipe shell: make runs the
 /// recipe as `sh -c` (the parent); a wrapper such as `time`, `nice` or a
@@ -69,12 +70,18 @@ fn find_recipe_from(mut pid: u32, input: &Path, output: &Path) -> RecipeContext 
 /// Where kbuild's lists put `input`, read from the make that runs the
 /// recipe shell `shell_pid` (its parent: `make -f <srctree>/scripts/Makefile.build
 /// obj=<obj>`) and that directory's kbuild file; `cwd` is make's directory.
-pub fn module_listing(shell_pid: u32, cwd: &Path, input: &Path, modname: &str) -> Listing {
+pub fn module_listing(
+    shell_pid: u32,
+    cwd: &Path,
+    exported: &Exported,
+    input: &Path,
+    modname: &str,
+) -> Listing {
     let make = parent_of(shell_pid)
         .ok_or_else(|| format!("recipe shell {shell_pid} has no readable parent"))
         .and_then(|pid| {
             let argv = read_cmdline(pid).ok_or_else(|| format!("make {pid} is gone"))?;
-            KbuildMake::from_argv(&argv).map_err(|e| format!("parent {pid}: {e}"))
+            KbuildMake::from_argv(&argv, cwd, exported).map_err(|e| format!("parent {pid}: {e}"))
         });
     match make {
         Ok(make) => makefile::listing(&make, cwd, input, modname),

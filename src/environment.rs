@@ -5,6 +5,8 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use crate::kbuild::tree::Exported;
+
 /// `auto` (default), `off`, `force` or `strict`: see [`Mode`].
 pub const MODE: &str = "KBUILD_LD_SHIM_MODE";
 /// env_logger's filter syntax; unset means warnings only.
@@ -22,6 +24,12 @@ pub const LLVM: &str = "LLVM";
 pub const PATH: &str = "PATH";
 /// What a `~` at the start of a PATH entry stands for.
 pub const HOME: &str = "HOME";
+
+/// kbuild's own directories, which its top Makefile exports to every
+/// recipe (and so to the linker): see [`crate::kbuild::tree`].
+pub const KBUILD_OBJTREE: &str = "objtree";
+pub const KBUILD_SRCROOT: &str = "srcroot";
+pub const KBUILD_VPATH: &str = "VPATH";
 
 /// The variables a person may set, in the order `--shim-doctor` shows them.
 pub const SETTINGS: [&str; 5] = [REAL_LD, MODE, LOG, RECORD, LLVM];
@@ -86,6 +94,8 @@ pub struct Environment {
     pub real_ld: Option<OsString>,
     pub llvm: Option<OsString>,
     pub path: Option<OsString>,
+    /// kbuild's exported directories, as the recipe's environment has them.
+    pub kbuild: Exported,
 }
 
 impl Environment {
@@ -104,6 +114,11 @@ impl Environment {
             real_ld: non_empty(REAL_LD),
             llvm: non_empty(LLVM),
             path: std::env::var_os(PATH),
+            kbuild: Exported {
+                objtree: std::env::var_os(KBUILD_OBJTREE),
+                srcroot: std::env::var_os(KBUILD_SRCROOT),
+                vpath: std::env::var_os(KBUILD_VPATH),
+            },
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::context::{self, RecipeContext};
 use crate::decision::{self, Candidate, Context, Decision, Input, Mode, Reason};
 use crate::kbuild::kconfig::Kconfig;
 use crate::kbuild::recipe::Reading;
+use crate::kbuild::tree::Exported;
 use crate::lto::Lto;
 use crate::passthrough;
 use crate::request::{self, LinkRequest};
@@ -35,8 +36,9 @@ impl Evaluation {
     }
 }
 
-/// Evaluates one linker call made in `cwd`.
-pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path) -> Evaluation {
+/// Evaluates one linker call made in `cwd`, with kbuild's `exported`
+/// directories from the recipe's environment.
+pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path, exported: &Exported) -> Evaluation {
     let mut eval = Evaluation {
         request: None,
         candidate: None,
@@ -67,7 +69,7 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path) -> Evaluation {
     let input = examine_input(&cwd.join(&candidate.input));
     let same_file =
         passthrough::same_file(&cwd.join(&candidate.input), &cwd.join(&candidate.output));
-    let kconfig = Kconfig::read(cwd);
+    let kconfig = Kconfig::read(&exported.objtree(cwd));
     let context = if kconfig.as_ref().is_some_and(|k| k.lto() == Lto::None) {
         Context::KconfigWithoutLto
     } else if matches!(input, Input::Bitcode { .. }) {
@@ -81,7 +83,9 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path) -> Evaluation {
                 let listing = Some(&facts.compile)
                     .filter(|c| c.is_single_object_module())
                     .and_then(|c| c.modname.as_deref())
-                    .map(|modname| context::module_listing(*pid, cwd, &candidate.input, modname));
+                    .map(|modname| {
+                        context::module_listing(*pid, cwd, exported, &candidate.input, modname)
+                    });
                 Context::Recipe(facts.clone(), listing)
             }
             RecipeContext::Visible {
@@ -162,7 +166,7 @@ mod tests {
                 ReasonTag::UnknownOption,
             ),
         ] {
-            let eval = evaluate(Mode::Auto, &os(line), nowhere);
+            let eval = evaluate(Mode::Auto, &os(line), nowhere, &Exported::default());
             assert!(!eval.decision.is_passthrough(), "{line}");
             assert_eq!(eval.decision.reason().tag(), tag, "{line}");
             assert!(eval.request.is_some(), "{line}");
@@ -174,14 +178,24 @@ mod tests {
         }
         // The relink shape is the one call that looks further: here it
         // finds no input, and says so.
-        let eval = evaluate(Mode::Auto, &os("-r -o d/.tmp_a.o d/a.o"), nowhere);
+        let eval = evaluate(
+            Mode::Auto,
+            &os("-r -o d/.tmp_a.o d/a.o"),
+            nowhere,
+            &Exported::default(),
+        );
         assert!(matches!(eval.input, Some(Input::Unreadable(_))), "{eval:?}");
         assert_eq!(eval.decision.reason().tag(), ReasonTag::InputUnreadable);
     }
 
     #[test]
     fn mode_off_reads_not_even_argv() {
-        let eval = evaluate(Mode::Off, &os("-r -o d/.tmp_a.o d/a.o"), Path::new("/"));
+        let eval = evaluate(
+            Mode::Off,
+            &os("-r -o d/.tmp_a.o d/a.o"),
+            Path::new("/"),
+            &Exported::default(),
+        );
         assert_eq!(eval.decision, Decision::Forward(Reason::ModeOff));
         assert!(eval.request.is_none());
     }

@@ -20,13 +20,16 @@
 //!   and the caller forwards.
 //!
 //! `$(obj)` and `srctree` come from the command line of the make that runs
-//! the recipe: kbuild's `build := -f $(srctree)/scripts/Makefile.build obj`.
+//! the recipe: kbuild's `build := -f $(srctree)/scripts/Makefile.build obj`;
+//! `$(src)`, where the kbuild file is, from the tree's own rule
+//! ([`crate::kbuild::tree::SrcRule`]).
 
 use std::ffi::OsString;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::kbuild::tree::{Exported, SrcRule, MAKEFILE_BUILD};
 use crate::paths::normalize;
 
 /// Upper bound on a kbuild file the shim reads; the largest in 6.13 is
@@ -35,110 +38,43 @@ pub const MAX_MAKEFILE_BYTES: u64 = 1 << 20;
 /// How deep `include $(src)/...` is followed (i915 includes gvt/Makefile).
 pub const MAX_INCLUDE_DEPTH: usize = 4;
 
-/// kbuild's Makefile.build, as every per-directory make names it.
-const MAKEFILE_BUILD: &str = "scripts/Makefile.build";
-
 /// The per-directory make that runs a kbuild recipe.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KbuildMake {
     /// As given to `-f`, minus `/scripts/Makefile.build`; relative paths
     /// are relative to make's (and so the recipe's) current directory.
     pub srctree: PathBuf,
-    /// `obj=`: the directory being built, relative to the object tree.
+    /// `obj=`: the directory being built, relative to make's directory
+    /// (absolute in a 6.12 external-module build: `M=` as given).
     pub obj: PathBuf,
+    /// `$(src)`: the directory whose kbuild file the make reads.
+    pub src: PathBuf,
 }
 
 impl KbuildMake {
-    /// Reads `make ... -f <srctree>/scripts/Makefile.build obj=<obj> ...`.
-    /// Anything else (no such makefile, two of them, two different `obj=`)
-    /// is not kbuild's per-directory make.
-    pub fn from_argv(argv: &[OsString]) -> Result<KbuildMake, String> {
-        let mut makefiles = Vec::new();
-        let mut objs = Vec::new();
-        let mut args = argv.iter().skip(1).map(|a| a.to_string_lossy());
-        while let Some(arg) = args.next() {
-            let arg = arg.as_ref();
-            if matches!(arg, "-f" | "--file" | "--makefile") {
-                makefiles.extend(args.next().map(|v| v.into_owned()));
-            } else if let Some(v) = arg
-                .strip_prefix("--file=")
-                .or_else(|| arg.strip_prefix("--makefile="))
-                .or_else(|| arg.strip_prefix("-f").filter(|_| !arg.starts_with("--")))
-            {
-                makefiles.push(v.to_string());
-            } else if matches!(
-                arg,
-                "-C" | "--directory"
-                    | "-I"
-                    | "--include-dir"
-                    | "-o"
-                    | "--old-file"
-                    | "--assume-old"
-                    | "-W"
-                    | "--what-if"
-                    | "--new-file"
-                    | "--assume-new"
-            ) {
-                args.next();
-            } else if !arg.starts_with('-') {
-                if let Some((name, value)) = arg.split_once('=') {
-                    if name.trim_end_matches(':') == "obj" {
-                        objs.push(value.to_string());
-                    }
-                }
-            }
-        }
-        let makefile = match makefiles.as_slice() {
-            [one] => one,
-            [] => return Err("make has no -f <srctree>/scripts/Makefile.build".into()),
-            many => return Err(format!("make reads {} makefiles", many.len())),
-        };
-        let srctree = if makefile == MAKEFILE_BUILD {
-            PathBuf::from(".")
-        } else {
-            match makefile.strip_suffix(MAKEFILE_BUILD) {
-                Some(dir) if dir.ends_with('/') => normalize(Path::new(dir)),
-                _ => {
-                    return Err(format!(
-                        "make -f {makefile} is not kbuild's {MAKEFILE_BUILD}"
-                    ))
-                }
-            }
-        };
-        let obj = match objs.as_slice() {
-            [] => return Err("make has no obj=".into()),
-            [first, rest @ ..] if rest.iter().all(|o| o == first) => first,
-            _ => {
-                return Err(format!(
-                    "make has different obj= values: {}",
-                    objs.join(" ")
-                ))
-            }
-        };
-        let obj = normalize(Path::new(obj));
-        if obj.is_absolute() || obj.components().any(|c| c.as_os_str() == "..") {
-            return Err(format!(
-                "obj={} is not a directory inside the tree",
-                obj.display()
-            ));
-        }
-        Ok(KbuildMake { srctree, obj })
-    }
-
-    /// `$(src)`: kbuild's `$(if $(VPATH),$(VPATH)/)$(obj)`, VPATH being
-    /// srctree when building out of tree.
-    pub fn src(&self) -> PathBuf {
-        normalize(&self.srctree.join(&self.obj))
+    /// Reads `make ... -f <srctree>/scripts/Makefile.build obj=<obj> ...`
+    /// run in `cwd`, and `$(src)` by that Makefile.build's own rule.
+    pub fn from_argv(
+        argv: &[OsString],
+        cwd: &Path,
+        exported: &Exported,
+    ) -> Result<KbuildMake, String> {
+        let (srctree, obj) = parse_argv(argv)?;
+        let makefile_build = srctree.join(MAKEFILE_BUILD);
+        let text = read_makefile(&cwd.join(&makefile_build))
+            .map_err(|e| format!("{}: {e}", makefile_build.display()))?;
+        let src = SrcRule::parse(&text)?.src(&obj, exported)?;
+        Ok(KbuildMake { srctree, obj, src })
     }
 
     /// kbuild's `kbuild-file`: `$(or $(wildcard $(src)/Kbuild),$(src)/Makefile)`,
     /// with `cwd` being make's current directory.
     pub fn kbuild_file(&self, cwd: &Path) -> PathBuf {
-        let kbuild = self.src().join("Kbuild");
+        let kbuild = self.src.join("Kbuild");
         if cwd.join(&kbuild).exists() {
             kbuild
         } else {
-            self.src().join("Makefile")
+            self.src.join("Makefile")
         }
     }
 
@@ -152,6 +88,79 @@ impl KbuildMake {
             _ => path.display().to_string(),
         }
     }
+}
+
+/// `srctree` and `obj` from the command line of kbuild's per-directory make.
+/// Anything else (no such makefile, two of them, two different `obj=`) is
+/// not kbuild's per-directory make.
+pub fn parse_argv(argv: &[OsString]) -> Result<(PathBuf, PathBuf), String> {
+    let mut makefiles = Vec::new();
+    let mut objs = Vec::new();
+    let mut args = argv.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(arg) = args.next() {
+        let arg = arg.as_ref();
+        if matches!(arg, "-f" | "--file" | "--makefile") {
+            makefiles.extend(args.next().map(|v| v.into_owned()));
+        } else if let Some(v) = arg
+            .strip_prefix("--file=")
+            .or_else(|| arg.strip_prefix("--makefile="))
+            .or_else(|| arg.strip_prefix("-f").filter(|_| !arg.starts_with("--")))
+        {
+            makefiles.push(v.to_string());
+        } else if matches!(
+            arg,
+            "-C" | "--directory"
+                | "-I"
+                | "--include-dir"
+                | "-o"
+                | "--old-file"
+                | "--assume-old"
+                | "-W"
+                | "--what-if"
+                | "--new-file"
+                | "--assume-new"
+        ) {
+            args.next();
+        } else if !arg.starts_with('-') {
+            if let Some((name, value)) = arg.split_once('=') {
+                if name.trim_end_matches(':') == "obj" {
+                    objs.push(value.to_string());
+                }
+            }
+        }
+    }
+    let makefile = match makefiles.as_slice() {
+        [one] => one,
+        [] => return Err(format!("make has no -f <srctree>/{MAKEFILE_BUILD}")),
+        many => return Err(format!("make reads {} makefiles", many.len())),
+    };
+    let srctree = if makefile == MAKEFILE_BUILD {
+        PathBuf::from(".")
+    } else {
+        match makefile.strip_suffix(MAKEFILE_BUILD) {
+            Some(dir) if dir.ends_with('/') => normalize(Path::new(dir)),
+            _ => {
+                return Err(format!(
+                    "make -f {makefile} is not kbuild's {MAKEFILE_BUILD}"
+                ))
+            }
+        }
+    };
+    let obj = match objs.as_slice() {
+        [] => return Err("make has no obj=".into()),
+        [first, rest @ ..] if rest.iter().all(|o| o == first) => first,
+        _ => {
+            return Err(format!(
+                "make has different obj= values: {}",
+                objs.join(" ")
+            ))
+        }
+    };
+    let obj = normalize(Path::new(obj));
+    if obj.components().any(|c| c.as_os_str() == "..") {
+        return Err(format!("obj={} climbs out of its tree", obj.display()));
+    }
+    Ok((srctree, obj))
 }
 
 /// One make statement the lists are read from.
@@ -452,8 +461,13 @@ fn composite_of(var: &str) -> Option<&str> {
 /// or `$(srctree)`), then classifies `input` (as the relink names it,
 /// relative to `cwd`) for the module `modname` (KBUILD_MODNAME).
 pub fn listing(make: &KbuildMake, cwd: &Path, input: &Path, modname: &str) -> Listing {
-    let input = normalize(input);
     let obj = normalize(&make.obj);
+    // kbuild names objects `$(obj)/...`: absolute when obj= is (6.12's M=).
+    let input = if obj.is_absolute() {
+        normalize(&cwd.join(input))
+    } else {
+        normalize(input)
+    };
     let rel = if obj == Path::new(".") {
         input.clone()
     } else {
@@ -515,9 +529,13 @@ fn read_with_includes(
     Ok(())
 }
 
-/// An include path whose only expansions are `$(src)` and `$(srctree)`.
+/// An include path whose only expansions are `$(src)` and `$(srctree)`; a
+/// wildcard is never followed (a glob `-include` could add anything).
 fn expand_include(make: &KbuildMake, raw: &str) -> Option<PathBuf> {
-    let src = make.src().display().to_string();
+    if raw.contains(['*', '?', '[']) {
+        return None;
+    }
+    let src = make.src.display().to_string();
     let srctree = normalize(&make.srctree).display().to_string();
     let expanded = raw
         .replace("$(srctree)", &srctree)
@@ -735,6 +753,7 @@ obj-y\t\t\t+= amd/atl/
         let make = KbuildMake {
             srctree: "/nonexistent".into(),
             obj: "lib".into(),
+            src: "/nonexistent/lib".into(),
         };
         assert_eq!(
             listing(&make, Path::new("/"), Path::new("lib/crc16.o"), "crc16"),
@@ -848,28 +867,28 @@ sinclude $(src)/extra.mk
             "need-modorder=1",
         ]);
         assert_eq!(
-            KbuildMake::from_argv(&out_of_tree),
-            Ok(KbuildMake {
-                srctree: "/usr/src/linux".into(),
-                obj: "lib/zstd".into()
-            })
+            parse_argv(&out_of_tree),
+            Ok(("/usr/src/linux".into(), "lib/zstd".into()))
         );
         let in_tree = argv(&[
             "/usr/bin/make",
             "--file=./scripts/Makefile.build",
             "obj=./drivers/ras",
         ]);
+        assert_eq!(parse_argv(&in_tree), Ok((".".into(), "drivers/ras".into())));
         assert_eq!(
-            KbuildMake::from_argv(&in_tree),
-            Ok(KbuildMake {
-                srctree: ".".into(),
-                obj: "drivers/ras".into()
-            })
+            parse_argv(&argv(&["make", "-fscripts/Makefile.build", "obj=."])),
+            Ok((".".into(), ".".into()))
         );
+        // 6.12's external modules: obj= is M= as given.
         assert_eq!(
-            KbuildMake::from_argv(&argv(&["make", "-fscripts/Makefile.build", "obj=."]))
-                .map(|m| m.src()),
-            Ok(PathBuf::from("."))
+            parse_argv(&argv(&[
+                "make",
+                "-f",
+                "/k/scripts/Makefile.build",
+                "obj=/home/u/mod"
+            ])),
+            Ok(("/k".into(), "/home/u/mod".into()))
         );
         for bad in [
             &["make", "-C", "/k", "vmlinux"][..],
@@ -887,7 +906,7 @@ sinclude $(src)/extra.mk
             ],
             &["make", "-f", "/k/scripts/Makefile.build", "obj=../a"],
         ] {
-            assert!(KbuildMake::from_argv(&argv(bad)).is_err(), "{bad:?}");
+            assert!(parse_argv(&argv(bad)).is_err(), "{bad:?}");
         }
     }
 
@@ -902,6 +921,7 @@ sinclude $(src)/extra.mk
         let make = KbuildMake {
             srctree: srctree.clone(),
             obj: "drivers/gpu/drm/i915".into(),
+            src: srctree.join("drivers/gpu/drm/i915"),
         };
         let got = listing(
             &make,
@@ -949,6 +969,7 @@ sinclude $(src)/extra.mk
         let missing = KbuildMake {
             srctree: srctree.clone(),
             obj: "drivers/none".into(),
+            src: srctree.join("drivers/none"),
         };
         assert!(matches!(
             listing(&missing, tree.path(), Path::new("drivers/none/sub/a.o"), "a"),

@@ -4,3 +4,4 @@
 pub mod kconfig;
 pub mod makefile;
 pub mod recipe;
+pub mod tree;
