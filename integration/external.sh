@@ -40,7 +40,10 @@
 # Asserted per module: shim's .o and .ko files are the fixed ones byte for
 # byte; the record has no error decisions and passes through exactly the
 # objects that are bitcode in the fixed build; multi-part modules differ
-# when regressed with plain ld.lld. Both trees pass --shim-verify (0).
+# when regressed with plain ld.lld. Both trees pass --shim-verify (0), and so
+# does each module directory of the shim build (--shim-verify DIR
+# --shim-kernel KOBJ), while the regressed plain build of a module with
+# bitcode parts exits 4 (LTO lost).
 #
 # DKMS (unless --no-dkms): Debian's dkms (3.0.10 on bookworm) builds
 # lime-forensics against the shim tree with its own dkms tree, source tree
@@ -244,9 +247,9 @@ build_module() {
 	(cd "$dir" && find . \( -name '*.o' -o -name '*.ko' \) -type f -printf '%P\n') | while read -r f; do
 		mkdir -p "$dest/$(dirname "$f")"; cp "$dir/$f" "$dest/$f"
 	done
-	if [ "$variant" = shim ]; then
-		vrc=0; "$shim" --shim-verify "$dir" >"$dest.verify.txt" 2>&1 || vrc=$?
-		echo "   shim $name: --shim-verify on the module directory exits $vrc: $(grep -m1 '^verdict' "$dest.verify.txt" || head -n1 "$dest.verify.txt")"
+	if [ "$variant" != fixed ]; then
+		vrc=0; "$shim" --shim-verify "$dir" --shim-kernel "$kobj" >"$dest.verify.txt" 2>&1 || vrc=$?
+		echo "$vrc" >"$dest.verify.rc"
 	fi
 }
 
@@ -285,6 +288,16 @@ compare_module() {
 		jq -r '"    | \(.decision) \(.reason) \(.inputs[0] // "") \(.detail // "")"' "$rec" | head -n 12
 	fi
 	echo "   $name record: $(jq -r '"\(.decision) \(.reason)"' "$rec" | sort | uniq -c | sed 's/^ *//' | paste -sd, | sed 's/,/, /g')"
+	# --shim-verify on the module directory: kept through the shim; lost
+	# with plain ld.lld wherever a part stays bitcode in the fixed build.
+	local want_lost=0 vrc
+	[ ${#bitcode[@]} -gt 0 ] && want_lost=4
+	vrc=$(cat "$results/shim/$name.verify.rc" 2>/dev/null)
+	[ "$vrc" = 0 ] && pass "$name: --shim-verify DIR --shim-kernel KOBJ on the shim build exits 0 (LTO kept)" \
+		|| { fail "$name: --shim-verify on the shim build exits '$vrc', want 0"; sed 's/^/    | /' "$results/shim/$name.verify.txt"; }
+	vrc=$(cat "$results/regressed/$name.verify.rc" 2>/dev/null)
+	[ "$vrc" = "$want_lost" ] && pass "$name: --shim-verify on the regressed plain $lld build exits $vrc" \
+		|| { fail "$name: --shim-verify on the regressed plain $lld build exits '$vrc', want $want_lost"; sed 's/^/    | /' "$results/regressed/$name.verify.txt"; }
 	# What is at stake: the regressed rule with plain ld.lld.
 	if [ -d "$r" ]; then
 		if same_dir "$a" "$r"; then

@@ -67,7 +67,7 @@ pub fn run(argv: Vec<OsString>) -> ExitStatus {
         Action::Inspect { files, json } => commands::inspect(&files, json),
         Action::Report { record, json } => commands::report(&record, json),
         Action::Doctor { tree, json } => crate::doctor::run(argv0, tree.as_deref(), json, &env),
-        Action::Verify { tree, json } => crate::verify::run(&tree, json),
+        Action::Verify { tree, kernel, json } => crate::verify::run(&tree, kernel.as_deref(), json),
         Action::Manpage => commands::manpage(),
         Action::Exit(status) => status,
     }

@@ -68,6 +68,11 @@ pub struct ShimCli {
     /// module object modpost reads is not ELF.
     #[arg(long = "shim-verify", value_name = "OBJTREE", group = "action")]
     verify: Option<PathBuf>,
+    /// With --shim-verify on an external module's build directory (make
+    /// M=DIR): the kernel object tree it was built against, whose
+    /// configuration applies; the module's composite parts are judged.
+    #[arg(long = "shim-kernel", value_name = "KOBJ", requires = "verify")]
+    kernel: Option<PathBuf>,
     /// Print the shim's man page (roff), generated from this interface.
     #[arg(long = "shim-manpage", group = "action")]
     manpage: bool,
@@ -112,6 +117,8 @@ pub enum Action {
     },
     Verify {
         tree: PathBuf,
+        /// `--shim-kernel`: `tree` is an external module's directory.
+        kernel: Option<PathBuf>,
         json: bool,
     },
     Manpage,
@@ -191,8 +198,10 @@ fn shim_action(argv0: &OsString, args: Vec<OsString>) -> Action {
             ..
         } => Action::Report { record, json },
         ShimCli {
-            verify: Some(tree), ..
-        } => Action::Verify { tree, json },
+            verify: Some(tree),
+            kernel,
+            ..
+        } => Action::Verify { tree, kernel, json },
         ShimCli {
             doctor: Some(tree), ..
         } => Action::Doctor {
@@ -256,8 +265,22 @@ mod tests {
             action(&["--shim-verify", "o", "--json"]),
             Action::Verify {
                 tree: "o".into(),
+                kernel: None,
                 json: true
             }
+        );
+        assert_eq!(
+            action(&["--shim-verify", "mod", "--shim-kernel", "kobj"]),
+            Action::Verify {
+                tree: "mod".into(),
+                kernel: Some("kobj".into()),
+                json: false
+            }
+        );
+        // --shim-kernel only qualifies --shim-verify.
+        assert_eq!(
+            action(&["--shim-kernel", "kobj"]),
+            Action::Exit(ExitStatus::Usage)
         );
         assert_eq!(action(&["--shim-manpage"]), Action::Manpage);
         assert_eq!(

@@ -17,23 +17,43 @@ use crate::kbuild::kconfig::Kconfig;
 const MAX_ARCHIVE_DEPTH: usize = 8;
 
 /// Reads everything [`judge`] needs from the object tree `tree`.
-pub fn gather(tree: &Path) -> Facts {
-    Facts {
-        tree: tree.to_path_buf(),
-        config: read_config(tree),
-        vmlinux_a: read_vmlinux_a(tree),
-        modules: read_modules(tree),
-        vmlinux: read_vmlinux(tree),
+/// `kernel`, when given, is the kernel's object tree and `tree` an external
+/// module's build directory.
+pub fn gather(tree: &Path, kernel: Option<&Path>) -> Facts {
+    match kernel {
+        None => Facts {
+            tree: tree.to_path_buf(),
+            kernel: None,
+            config: read_config(tree),
+            vmlinux_a: read_vmlinux_a(tree),
+            modules: read_modules(tree),
+            vmlinux: read_vmlinux(tree),
+        },
+        Some(kernel) => Facts {
+            tree: tree.to_path_buf(),
+            kernel: Some(kernel.to_path_buf()),
+            config: read_config(kernel),
+            vmlinux_a: None,
+            modules: read_modules(tree),
+            vmlinux: None,
+        },
     }
 }
 
 fn read_config(tree: &Path) -> Result<ConfigFacts, String> {
     let path = tree.join(Kconfig::PATH);
     let bytes = read_regular(&path).map_err(|e| {
-        format!(
-            "{}: {e} (not a configured kernel object tree?)",
-            path.display()
-        )
+        if exists(&tree.join("modules.order")) && !exists(&tree.join("vmlinux.a")) {
+            format!(
+                "{}: {e}: an external module's build directory? Name the kernel's object tree with --shim-kernel KOBJ",
+                path.display()
+            )
+        } else {
+            format!(
+                "{}: {e} (not a configured kernel object tree?)",
+                path.display()
+            )
+        }
     })?;
     Ok(config_facts(&Kconfig::parse(&String::from_utf8_lossy(
         &bytes,
@@ -330,7 +350,54 @@ mod tests {
     }
 
     fn verdict_of(t: &Path) -> Judgement {
-        judge(&gather(t))
+        judge(&gather(t, None))
+    }
+
+    /// An external module's build directory as 6.13 leaves it after `make
+    /// M=`: zname.ko of sub/zname.o (bitcode, or ELF: lost) and glue.o, and
+    /// the kernel tree it was built against.
+    fn module_dir(kept: bool) -> (tempfile::TempDir, tempfile::TempDir) {
+        let kernel = tree(true);
+        let d = tempfile::tempdir().unwrap();
+        let m = d.path();
+        let bc = clang_thin_bitcode(m);
+        std::fs::create_dir_all(m.join("sub")).unwrap();
+        std::fs::write(m.join("modules.order"), "zname.o\n").unwrap();
+        std::fs::write(m.join("zname.mod"), "sub/zname.o glue.o\n").unwrap();
+        std::fs::write(m.join("zname.o"), b"\x7fELF\x02\x01\x01").unwrap();
+        std::fs::write(m.join("glue.o"), &bc).unwrap();
+        if kept {
+            std::fs::write(m.join("sub/zname.o"), &bc).unwrap();
+        } else {
+            std::fs::write(m.join("sub/zname.o"), b"\x7fELF\x02\x01\x01").unwrap();
+        }
+        std::fs::write(m.join("sub/.zname.o.cmd"), "savedcmd_sub/zname.o := clang -flto=thin -DMODULE -c -o sub/zname.o sub/zname.c ; ld.lld -r -o sub/.tmp_zname.o sub/zname.o; mv sub/.tmp_zname.o sub/zname.o\n").unwrap();
+        (d, kernel)
+    }
+
+    #[test]
+    fn gathered_external_module_directories() {
+        let (m, kernel) = module_dir(true);
+        let j = judge(&gather(m.path(), Some(kernel.path())));
+        assert_eq!(j.verdict, Verdict::Kept, "{}", j.reason);
+        assert_eq!(j.modules.as_ref().unwrap().parts.bitcode_thin, 2);
+        assert!(j.builtin.is_none());
+
+        let (m, kernel) = module_dir(false);
+        let j = judge(&gather(m.path(), Some(kernel.path())));
+        assert_eq!(j.verdict, Verdict::Lost, "{}", j.reason);
+        assert!(j.reason.contains("sub/zname.o"), "{}", j.reason);
+
+        // Without the kernel tree: one line that says what to add.
+        let j = judge(&gather(m.path(), None));
+        assert_eq!(j.verdict, Verdict::CannotTell);
+        assert!(j.reason.contains("--shim-kernel"), "{}", j.reason);
+
+        // Not built yet.
+        std::fs::remove_file(m.path().join("modules.order")).unwrap();
+        let j = judge(&gather(m.path(), Some(kernel.path())));
+        assert_eq!(j.verdict, Verdict::CannotTell);
+        assert!(j.reason.contains("no modules.order"), "{}", j.reason);
     }
 
     #[test]

@@ -109,6 +109,10 @@ pub struct Module {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Facts {
     pub tree: PathBuf,
+    /// The kernel's object tree when `tree` is an external module's build
+    /// directory (`make M=`): the configuration is the kernel's, and there
+    /// is no vmlinux to judge, only the modules.
+    pub kernel: Option<PathBuf>,
     pub config: Result<ConfigFacts, String>,
     /// `None`: no vmlinux.a; `Err`: unreadable or damaged.
     pub vmlinux_a: Option<Result<Vec<Object>, String>>,
@@ -332,24 +336,33 @@ fn verdict(
                 .into(),
         );
     }
-    let builtin = match (&facts.vmlinux_a, builtin) {
-        (None, _) => {
+    // An external module's directory has no vmlinux.a: its modules are
+    // all there is to judge.
+    let builtin = match (&facts.kernel, &facts.vmlinux_a, builtin) {
+        (Some(_), _, _) if facts.modules.is_none() => {
+            return (
+                CannotTell,
+                "no modules.order: the external module is not built (make M=DIR modules)".into(),
+            )
+        }
+        (Some(_), _, _) => None,
+        (None, None, _) => {
             return (
                 CannotTell,
                 "no vmlinux.a: the tree is not built (make vmlinux)".into(),
             )
         }
-        (Some(Err(why)), _) => return (CannotTell, format!("vmlinux.a: {why}")),
-        (Some(Ok(_)), Some(t)) => t,
-        (Some(Ok(_)), None) => unreachable!("a read vmlinux.a is always tallied"),
+        (None, Some(Err(why)), _) => return (CannotTell, format!("vmlinux.a: {why}")),
+        (None, Some(Ok(_)), Some(t)) => Some(t),
+        (None, Some(Ok(_)), None) => unreachable!("a read vmlinux.a is always tallied"),
     };
-    if builtin.objects == 0 {
+    if builtin.is_some_and(|b| b.objects == 0) {
         return (
             CannotTell,
             "vmlinux.a names no objects (an empty or interrupted build)".into(),
         );
     }
-    let mut unreadable: Vec<&String> = builtin.unreadable_detail.iter().collect();
+    let mut unreadable: Vec<&String> = builtin.iter().flat_map(|b| &b.unreadable_detail).collect();
     match (&facts.modules, modules) {
         (Some(Err(why)), _) => return (CannotTell, format!("modules: {why}")),
         (_, Some(m)) => unreadable.extend(&m.parts.unreadable_detail),
@@ -378,11 +391,10 @@ fn verdict(
             ),
         );
     }
-    let lost = builtin.elf_lost + parts.map_or(0, |p| p.elf_lost);
+    let lost = builtin.map_or(0, |b| b.elf_lost) + parts.map_or(0, |p| p.elf_lost);
     if lost > 0 {
         let first = builtin
-            .lost
-            .first()
+            .and_then(|b| b.lost.first())
             .or_else(|| parts.and_then(|p| p.lost.first()))
             .expect("a lost count has a path");
         return (
@@ -392,6 +404,9 @@ fn verdict(
             ),
         );
     }
+    let Some(builtin) = builtin else {
+        return external_module_verdict(modules);
+    };
     if builtin.bitcode() == 0 {
         return (
             Lost,
@@ -425,6 +440,32 @@ fn verdict(
     )
 }
 
+/// The end of [`verdict`] for an external module's directory: nothing was
+/// lost, so it is kept unless a part has no recipe to judge it by.
+fn external_module_verdict(modules: Option<&ModuleTally>) -> (Verdict, String) {
+    let Some(m) = modules else {
+        unreachable!("an external module's verdict is reached only with modules.order read")
+    };
+    if let Some(first) = m.parts.unexplained.first() {
+        return (
+            Verdict::CannotTell,
+            format!(
+                "{} ELF part(s) have no .cmd recipe to judge by, first {first}",
+                m.parts.elf_unexplained
+            ),
+        );
+    }
+    (
+        Verdict::Kept,
+        format!(
+            "{} of {} parts of the {} module(s) are bitcode; every ELF one is ELF in the fixed kernel too",
+            m.parts.bitcode(),
+            m.parts.objects,
+            m.modules
+        ),
+    )
+}
+
 fn config_symbol(lto: Lto) -> &'static str {
     match lto {
         Lto::Thin => "CONFIG_LTO_CLANG_THIN",
@@ -439,7 +480,7 @@ fn lossy(path: &Path) -> String {
 
 /// `--shim-verify TREE [--json]`: prints the verdict and returns its exit
 /// status. A tree that is not a directory is one error line and 1.
-pub fn run(tree: &Path, json: bool) -> ExitStatus {
+pub fn run(tree: &Path, kernel: Option<&Path>, json: bool) -> ExitStatus {
     let started = Instant::now();
     match std::fs::metadata(tree) {
         Ok(m) if m.is_dir() => {}
@@ -452,7 +493,7 @@ pub fn run(tree: &Path, json: bool) -> ExitStatus {
             return ExitStatus::Failure;
         }
     }
-    let facts = gather(tree);
+    let facts = gather(tree, kernel);
     let judgement = judge(&facts);
     let seconds = started.elapsed().as_secs_f64();
     let text = if json {
@@ -498,6 +539,7 @@ mod tests {
     pub(super) fn facts(members: Vec<Object>) -> Facts {
         Facts {
             tree: PathBuf::from("/o"),
+            kernel: None,
             config: Ok(thin_config()),
             vmlinux_a: Some(Ok(members)),
             modules: None,

@@ -11,6 +11,9 @@ const TEXT_LIST_LIMIT: usize = 5;
 #[derive(Debug, Serialize)]
 struct JsonReport<'a> {
     tree: String,
+    /// The kernel object tree, when `tree` is an external module's directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kernel: Option<String>,
     verdict: Verdict,
     exit: i32,
     reason: &'a str,
@@ -41,6 +44,7 @@ pub fn render_json(facts: &Facts, j: &Judgement, seconds: f64) -> String {
     let (promoted, vmlinux_error) = split(facts.vmlinux.as_ref());
     let report = JsonReport {
         tree: lossy(&facts.tree),
+        kernel: facts.kernel.as_deref().map(lossy),
         verdict: j.verdict,
         exit: j.verdict.exit_code(),
         reason: &j.reason,
@@ -110,6 +114,13 @@ pub fn render_text(facts: &Facts, j: &Judgement, seconds: f64) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(out, "tree      {}", facts.tree.display());
+    if let Some(kernel) = &facts.kernel {
+        let _ = writeln!(
+            out,
+            "kernel    {} (the tree is an external module's)",
+            kernel.display()
+        );
+    }
     let _ = match &facts.config {
         Ok(c) => writeln!(
             out,
@@ -146,6 +157,7 @@ pub fn render_text(facts: &Facts, j: &Judgement, seconds: f64) -> String {
         }
     }
     match &facts.vmlinux_a {
+        None if facts.kernel.is_some() => {}
         None => out.push_str("vmlinux.a missing\n"),
         Some(Err(e)) => {
             let _ = writeln!(out, "vmlinux.a {e}");
@@ -165,6 +177,7 @@ pub fn render_text(facts: &Facts, j: &Judgement, seconds: f64) -> String {
         (Some(Ok(_)), None) => Ok(()),
     };
     let _ = match &facts.vmlinux {
+        None if facts.kernel.is_some() => Ok(()),
         None => writeln!(out, "vmlinux   missing"),
         Some(Ok(n)) => writeln!(out, "vmlinux   {n} ThinLTO-promoted .llvm. symbols"),
         Some(Err(e)) => writeln!(out, "vmlinux   {e}"),
