@@ -24,7 +24,9 @@
 # aside, so no embedded path can differ):
 #   reference   as shipped              LD=ld.lld-N
 #   regressed   objtool-enabled edit    LD=ld.lld-N
-#   shim        objtool-enabled edit    LD=<shim>, KBUILD_LD_SHIM_RECORD set
+#   shim        objtool-enabled edit    LD=<shim>, KBUILD_LD_SHIM_RECORD set,
+#                                       KBUILD_LD_SHIM_MODE=strict (an unproven
+#                                       bitcode relink fails the build)
 # and asserts:
 #   - shim: vmlinux and every .ko byte-identical to reference
 #   - arm64: regressed vmlinux differs from reference (x86_64: reported only)
@@ -184,7 +186,9 @@ make_variant() {
 	cp "$config" "$out/.config"
 	[ -z "$record" ] || rm -f "$record"
 	t0=$(date +%s.%N)
-	( [ -n "$record" ] && export KBUILD_LD_SHIM_RECORD=$record
+	# The shim runs strict: every relink kbuild really emits must be proven
+	# kbuild's, or the build stops here.
+	( [ -n "$record" ] && export KBUILD_LD_SHIM_RECORD=$record KBUILD_LD_SHIM_MODE=strict
 	  kmake LD="$ld" -j"$jobs" "$@" >"$log" 2>&1
 	  rc=$?; times >"$dest/times"; exit $rc ) || rc=$?
 	build_secs[$key]=$(printf '%.0f' "$(echo "$(date +%s.%N) - $t0" | bc)")
@@ -242,6 +246,12 @@ check_record() {
 	if [ "${n_err[$key]}" -eq 0 ]; then pass "$arch shim: record has no error decisions"; else
 		fail "$arch shim: record has ${n_err[$key]} error/unknown decisions:"
 		jq -c 'select(.decision!="forward" and .decision!="passthrough")' "$rec" | head -5 | sed 's/^/    | /'
+	fi
+	local n_unproven
+	n_unproven=$(jq -r 'select(.reason=="unproven-recipe") | .output' "$rec" | wc -l)
+	if [ "$n_unproven" -eq 0 ]; then pass "$arch shim: strict mode, 0 unproven forwards (every relink's recipe proven kbuild's)"; else
+		fail "$arch shim: $n_unproven unproven forwards:"
+		jq -c 'select(.reason=="unproven-recipe")' "$rec" | head -5 | sed 's/^/    | /'
 	fi
 	echo "   $arch shim record reasons:"
 	jq -r '"\(.decision) \(.reason)"' "$rec" | sort | uniq -c | sort -rn | sed 's/^/     /'
