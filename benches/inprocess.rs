@@ -27,10 +27,13 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
-use kbuild_ld_shim::decision::{Decision, Mode};
+use kbuild_ld_shim::bitcode;
+use kbuild_ld_shim::environment::Mode;
 use kbuild_ld_shim::kbuild::recipe;
 use kbuild_ld_shim::kbuild::tree::Exported;
-use kbuild_ld_shim::{bitcode, evaluate, request};
+use kbuild_ld_shim::link::request;
+use kbuild_ld_shim::relink::decision::Decision;
+use kbuild_ld_shim::relink::evaluate;
 
 /// (label, functions, statements per function): the generator's knobs.
 const FILES: &[(&str, usize, usize)] = &[

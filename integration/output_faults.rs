@@ -129,7 +129,7 @@ fn file_size_limit_during_the_copy_fails_cleanly() {
 #[test]
 fn missing_output_directory_fails_cleanly() {
     let (d, _) = thin_object_dir();
-    let err = kbuild_ld_shim::passthrough::copy_atomically(
+    let err = kbuild_ld_shim::relink::passthrough::copy_atomically(
         &d.path().join("x.o"),
         &d.path().join("gone/.tmp_x.o"),
     )

@@ -1,18 +1,18 @@
 //! ld.lld's option table across the LLVM releases the project tests
 //! (`options::TESTED_LLVM_MAJORS`): the committed table is exactly what
-//! src/options/gen.py reads out of ld.lld-19, and every flag Linux 6.13 kbuild
+//! src/link/options/gen.py reads out of ld.lld-19, and every flag Linux 6.13 kbuild
 //! gives `$(LD)` reads the same in each tested ld.lld as in the shim's table,
 //! so the shim's decision does not depend on which of them the kernel uses.
 
-use kbuild_ld_shim::decision::{relink_candidate, Reason};
-use kbuild_ld_shim::options::{self, lookup_in, Dash, Form, OptValue, TESTED_LLVM_MAJORS};
-use kbuild_ld_shim::request::classify_args;
+use kbuild_ld_shim::link::options::{self, lookup_in, Dash, Form, OptValue, TESTED_LLVM_MAJORS};
+use kbuild_ld_shim::link::request::classify_args;
+use kbuild_ld_shim::relink::decision::{relink_candidate, Reason};
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
 
-const GEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/options/gen.py");
-const COMMITTED: &str = include_str!("../src/options/lld.rs");
+const GEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/link/options/gen.py");
+const COMMITTED: &str = include_str!("../src/link/options/lld.rs");
 
 fn require(tool: &str, package: &str) {
     assert!(
@@ -207,7 +207,7 @@ fn generator_reproduces_the_committed_table_from_ld_lld_19() {
     let generated = generate(19);
     assert!(
         generated == COMMITTED,
-        "python3 src/options/gen.py ld.lld-19 differs from src/options/lld.rs:\n{}",
+        "python3 src/link/options/gen.py ld.lld-19 differs from src/link/options/lld.rs:\n{}",
         first_difference(&generated, COMMITTED)
     );
     assert_eq!(rows(COMMITTED).len(), options::LLD_ROWS.len());

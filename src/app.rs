@@ -8,21 +8,21 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::cli::{self, Action, Invocation};
 use crate::commands;
-use crate::decision::Decision;
 use crate::environment::{Environment, MODE};
-use crate::evaluate::{evaluate, Evaluation};
 use crate::exit::ExitStatus;
-use crate::forward;
+use crate::link::forward;
+use crate::link::resolve::{self, ResolveError};
 use crate::logging::{self, error_line};
-use crate::passthrough;
 use crate::record::{self, Outcome, Record};
-use crate::resolve::{self, ResolveError};
+use crate::relink::decision::Decision;
+use crate::relink::evaluate::{evaluate, Evaluation};
+use crate::relink::passthrough;
 
 /// What std's runtime start-up does that the shim relies on, for a `main`
 /// that does without that start-up (see main.rs): descriptors 0, 1 and 2
 /// are open (on /dev/null if they were closed), so no file the shim opens
 /// can become its stdout or stderr; and SIGPIPE is ignored, so a reader
-/// that went away is an error value (`commands::emit`), not a kill.
+/// that went away is an error value (`output::emit`), not a kill.
 /// `forward::exec_linker` puts SIGPIPE back to the default for the linker.
 pub fn prepare_process() {
     let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
@@ -62,13 +62,15 @@ pub fn run(argv: Vec<OsString>) -> ExitStatus {
     logging::init(env.log.as_deref());
     match action {
         Action::Link(args) => link(argv0, &args, &env),
-        Action::Which => commands::which(argv0, &env),
-        Action::Explain(args) => commands::explain(&args, &env),
-        Action::Inspect { files, json } => commands::inspect(&files, json),
-        Action::Report { record, json } => commands::report(&record, json),
-        Action::Doctor { tree, json } => crate::doctor::run(argv0, tree.as_deref(), json, &env),
-        Action::Verify { tree, kernel, json } => crate::verify::run(&tree, kernel.as_deref(), json),
-        Action::Manpage => commands::manpage(),
+        Action::Which => commands::which::run(argv0, &env),
+        Action::Explain(args) => commands::explain::run(&args, &env),
+        Action::Inspect { files, json } => commands::inspect::run(&files, json),
+        Action::Report { record, json } => commands::report::run(&record, json),
+        Action::Doctor { tree, json } => commands::doctor::run(argv0, tree.as_deref(), json, &env),
+        Action::Verify { tree, kernel, json } => {
+            commands::verify::run(&tree, kernel.as_deref(), json)
+        }
+        Action::Manpage => crate::cli::manpage(),
         Action::Exit(status) => status,
     }
 }

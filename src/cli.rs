@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use clap::{ArgGroup, Parser};
 
 use crate::exit::ExitStatus;
+use crate::link::resolve;
 use crate::logging::error_line;
-use crate::resolve;
+use crate::output::emit;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -209,6 +210,18 @@ fn shim_action(argv0: &OsString, args: Vec<OsString>) -> Action {
             json,
         },
         _ => Action::Which,
+    }
+}
+
+/// `--shim-manpage`.
+pub fn manpage() -> ExitStatus {
+    let mut roff = Vec::new();
+    match clap_mangen::Man::new(command()).render(&mut roff) {
+        Ok(()) => emit(&String::from_utf8_lossy(&roff)),
+        Err(e) => {
+            error_line(format!("cannot render the man page: {e}"));
+            ExitStatus::Failure
+        }
     }
 }
 

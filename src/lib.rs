@@ -1,31 +1,34 @@
 //! kbuild-ld-shim: a drop-in `LD` for Linux 6.13 kbuild that passes per-object
 //! bitcode relinks through where the fixed kernel (695ed93bb30e) would not
 //! have relinked, and forwards every other call to the real ld.lld unchanged.
+//!
+//! The folders are layers; each imports only from the ones listed after it
+//! (README, "Architecture"):
+//!
+//! - edges: `main`, [`app`] (one run over the mode), [`cli`], [`record`];
+//! - [`commands`]: the `--shim-*` commands, each in its own file;
+//! - [`relink`]: one relink's facts, the decision and the passthrough;
+//! - [`link`]: the linker call: its arguments, response files, archives,
+//!   finding the real linker and forwarding to it;
+//! - [`environment`]: every variable the shim reads, kbuild's exported
+//!   directories among them, read once;
+//! - [`kbuild`]: the one model of a kbuild tree;
+//! - [`bitcode`]: LLVM bitcode, read without LLVM;
+//! - base: [`exit`], [`logging`], [`output`], [`paths`], [`regular_file`],
+//!   [`lto`].
 
 pub mod app;
-pub mod archive;
 pub mod bitcode;
 pub mod cli;
 pub mod commands;
-pub mod context;
-pub mod decision;
-pub mod doctor;
 pub mod environment;
-pub mod evaluate;
 pub mod exit;
-pub mod forward;
-pub mod inspect;
 pub mod kbuild;
+pub mod link;
 pub mod logging;
 pub mod lto;
-pub mod options;
 pub mod output;
-pub mod passthrough;
 pub mod paths;
 pub mod record;
 pub mod regular_file;
-pub mod report;
-pub mod request;
-pub mod resolve;
-pub mod response_file;
-pub mod verify;
+pub mod relink;

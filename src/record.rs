@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::decision::ReasonTag;
 use crate::lto::Lto;
+use crate::relink::decision::ReasonTag;
 
 /// What the shim did with a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,112 +47,24 @@ pub struct Record {
     pub time: f64,
     pub pid: u32,
     /// Paths are JSON strings when they are UTF-8 and otherwise
-    /// `{"lossy": "...", "hex": "..."}` (see [`json_path`]): a strange
+    /// `{"lossy": "...", "hex": "..."}` (see [`crate::output::json_path`]): a strange
     /// file name never costs the record its line, nor its bytes.
-    #[serde(with = "json_path")]
+    #[serde(with = "crate::output::json_path")]
     pub cwd: PathBuf,
     pub decision: Outcome,
     /// The rule that decided.
     pub reason: ReasonTag,
     /// The rule in words, with its particulars.
     pub detail: String,
-    #[serde(with = "json_path::option")]
+    #[serde(with = "crate::output::json_path::option")]
     pub output: Option<PathBuf>,
-    #[serde(with = "json_path::list")]
+    #[serde(with = "crate::output::json_path::list")]
     pub inputs: Vec<PathBuf>,
     /// For bitcode inputs that were examined.
     pub lto: Option<Lto>,
     pub bytes: u64,
     /// Time spent in the shim before the copy finished or the exec began.
     pub micros: u64,
-}
-
-/// Paths in the shim's JSON (record, report, inspect), losslessly: a UTF-8
-/// path is a string; any other is an object with its text (U+FFFD for the
-/// bytes that are not UTF-8, for people) and all its bytes in hex (for
-/// programs). Serialising never fails, so no path can abort a command.
-pub mod json_path {
-    use std::ffi::OsString;
-    use std::os::unix::ffi::{OsStrExt, OsStringExt};
-    use std::path::{Path, PathBuf};
-
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    #[derive(Serialize, Deserialize)]
-    #[serde(untagged)]
-    enum Form {
-        Text(String),
-        Bytes { lossy: String, hex: String },
-    }
-
-    fn form(path: &Path) -> Form {
-        match path.to_str() {
-            Some(text) => Form::Text(text.to_owned()),
-            None => Form::Bytes {
-                lossy: path.to_string_lossy().into_owned(),
-                hex: path
-                    .as_os_str()
-                    .as_bytes()
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect(),
-            },
-        }
-    }
-
-    fn path<E: serde::de::Error>(form: Form) -> Result<PathBuf, E> {
-        match form {
-            Form::Text(text) => Ok(PathBuf::from(text)),
-            Form::Bytes { hex, .. } => {
-                let digits = hex.as_bytes();
-                if digits.len() % 2 != 0 {
-                    return Err(E::custom("odd number of hex digits in a path"));
-                }
-                digits
-                    .chunks(2)
-                    .map(|pair| {
-                        std::str::from_utf8(pair)
-                            .ok()
-                            .and_then(|p| u8::from_str_radix(p, 16).ok())
-                            .ok_or_else(|| E::custom("bad hex digit in a path"))
-                    })
-                    .collect::<Result<Vec<u8>, E>>()
-                    .map(|bytes| PathBuf::from(OsString::from_vec(bytes)))
-            }
-        }
-    }
-
-    pub fn serialize<S: Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
-        form(p).serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
-        path(Form::deserialize(d)?)
-    }
-
-    pub mod option {
-        use super::*;
-
-        pub fn serialize<S: Serializer>(p: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
-            p.as_deref().map(form).serialize(s)
-        }
-
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
-            Option::<Form>::deserialize(d)?.map(path).transpose()
-        }
-    }
-
-    pub mod list {
-        use super::*;
-
-        pub fn serialize<S: Serializer>(p: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
-            s.collect_seq(p.iter().map(|p| form(p)))
-        }
-
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
-            Vec::<Form>::deserialize(d)?.into_iter().map(path).collect()
-        }
-    }
 }
 
 /// Appends one line with a single write on an O_APPEND descriptor: the

@@ -3,7 +3,8 @@
 //! relink candidate drawn from it must be self-consistent.
 #![no_main]
 
-use kbuild_ld_shim::{decision, request};
+use kbuild_ld_shim::link::request;
+use kbuild_ld_shim::relink::decision;
 use kbuild_ld_shim_fuzz::ArgvInput;
 use libfuzzer_sys::fuzz_target;
 

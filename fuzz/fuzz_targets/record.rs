@@ -4,7 +4,8 @@
 //! a record or a bad line.
 #![no_main]
 
-use kbuild_ld_shim::{record, report};
+use kbuild_ld_shim::commands::report;
+use kbuild_ld_shim::record;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! (format: `src/lib.rs`): cycles, deep nesting, quoting, non-UTF-8.
 #![no_main]
 
-use kbuild_ld_shim::response_file;
+use kbuild_ld_shim::link::response_file;
 use kbuild_ld_shim_fuzz::ArgvInput;
 use libfuzzer_sys::fuzz_target;
 

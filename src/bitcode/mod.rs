@@ -50,6 +50,20 @@ pub enum FileKind {
     Other,
 }
 
+impl FileKind {
+    /// In words, as `--shim-inspect` and the decision's reasons name it.
+    pub fn in_words(&self) -> &'static str {
+        match self {
+            FileKind::Elf => "ELF",
+            FileKind::RawBitcode => "raw bitcode",
+            FileKind::WrappedBitcode => "wrapped bitcode",
+            FileKind::Archive => "archive",
+            FileKind::ThinArchive => "thin archive",
+            FileKind::Other => "other",
+        }
+    }
+}
+
 const RAW_MAGIC: [u8; 4] = [0x42, 0x43, 0xC0, 0xDE];
 const WRAPPER_MAGIC: [u8; 4] = [0xDE, 0xC0, 0x17, 0x0B];
 const ELF_MAGIC: [u8; 4] = [0x7F, b'E', b'L', b'F'];

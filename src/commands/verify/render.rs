@@ -1,8 +1,9 @@
 //! The verdict as text for a person or as one JSON document.
 
 use serde::Serialize;
+use std::path::{Path, PathBuf};
 
-use super::{lossy, ConfigFacts, Facts, Judgement, ModuleTally, Tally, Verdict};
+use super::{ConfigFacts, Facts, Judgement, ModuleTally, Tally, Verdict};
 
 /// Paths listed in the text output per problem; JSON lists all.
 const TEXT_LIST_LIMIT: usize = 5;
@@ -10,10 +11,14 @@ const TEXT_LIST_LIMIT: usize = 5;
 /// The JSON document: the facts and the verdict, paths lossily decoded.
 #[derive(Debug, Serialize)]
 struct JsonReport<'a> {
-    tree: String,
+    #[serde(with = "crate::output::json_path")]
+    tree: &'a Path,
     /// The kernel object tree, when `tree` is an external module's directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kernel: Option<String>,
+    #[serde(
+        with = "crate::output::json_path::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    kernel: Option<PathBuf>,
     verdict: Verdict,
     exit: i32,
     reason: &'a str,
@@ -43,8 +48,8 @@ pub fn render_json(facts: &Facts, j: &Judgement, seconds: f64) -> String {
     let (_, modules_error) = split(facts.modules.as_ref());
     let (promoted, vmlinux_error) = split(facts.vmlinux.as_ref());
     let report = JsonReport {
-        tree: lossy(&facts.tree),
-        kernel: facts.kernel.as_deref().map(lossy),
+        tree: &facts.tree,
+        kernel: facts.kernel.clone(),
         verdict: j.verdict,
         exit: j.verdict.exit_code(),
         reason: &j.reason,
@@ -208,7 +213,7 @@ pub fn render_text(facts: &Facts, j: &Judgement, seconds: f64) -> String {
 mod tests {
     use super::super::tests::{facts, obj, C_LTO};
     use super::*;
-    use crate::verify::{judge, ObjectFacts};
+    use crate::commands::verify::{judge, ObjectFacts};
     use std::path::PathBuf;
 
     #[test]

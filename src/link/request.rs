@@ -10,8 +10,8 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::options::{self, Effect, OptValue};
-use crate::response_file::{self, ResponseFileError};
+use crate::link::options::{self, Effect, OptValue};
+use crate::link::response_file::{self, ResponseFileError};
 
 /// What a linker call asks for, as far as the shim cares.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -224,7 +224,7 @@ fn concat_plugin_opts(args: Vec<OsString>) -> Vec<OsString> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::response_file::in_memory as files;
+    use crate::link::response_file::in_memory as files;
 
     fn os(s: &str) -> Vec<OsString> {
         s.split_whitespace().map(OsString::from).collect()

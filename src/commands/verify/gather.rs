@@ -8,9 +8,9 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::{promoted_symbols, ConfigFacts, Facts, Module, Object, ObjectFacts, Recipe, Source};
-use crate::archive;
 use crate::bitcode::{self, FileKind};
 use crate::kbuild::kconfig::Kconfig;
+use crate::link::archive;
 
 /// Thin archives nested in `vmlinux.a` are followed this deep (llvm-ar
 /// flattens them; the cap only stops a self-referencing archive).
@@ -289,7 +289,7 @@ fn read_vmlinux(tree: &Path) -> Option<Result<u64, String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::{judge, Judgement, Verdict};
+    use crate::commands::verify::{judge, Judgement, Verdict};
     use std::process::Command;
 
     // ---- gathering from real files
@@ -343,7 +343,11 @@ mod tests {
         std::fs::write(t.join("lib/.mix.o.cmd"), "savedcmd_lib/mix.o := clang -flto=thin -c -o lib/mix.o lib/mix.c ; ld.lld -r -o lib/.tmp_mix.o lib/mix.o; mv lib/.tmp_mix.o lib/mix.o\n").unwrap();
         std::fs::write(
             t.join("vmlinux.a"),
-            crate::archive::tests::thin_archive(&["kernel/fork.o", "arch/head.o", "lib/mix.o"]),
+            crate::link::archive::tests::thin_archive(&[
+                "kernel/fork.o",
+                "arch/head.o",
+                "lib/mix.o",
+            ]),
         )
         .unwrap();
         d

@@ -6,14 +6,15 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use crate::bitcode;
-use crate::context::{self, RecipeContext};
-use crate::decision::{self, Candidate, Context, Decision, Input, Mode, Reason};
+use crate::environment::Mode;
 use crate::kbuild::kconfig::Kconfig;
 use crate::kbuild::recipe::Reading;
 use crate::kbuild::tree::Exported;
+use crate::link::request::{self, LinkRequest};
 use crate::lto::Lto;
-use crate::passthrough;
-use crate::request::{self, LinkRequest};
+use crate::relink::context::{self, RecipeContext};
+use crate::relink::decision::{self, Candidate, Context, Decision, Input, Reason};
+use crate::relink::passthrough;
 
 /// Everything that went into a decision, for the audit record, the log and
 /// `--shim-explain`.
@@ -114,7 +115,7 @@ pub fn examine_input(path: &Path) -> Input {
             bitcode: Some(facts),
             ..
         }) => Input::Bitcode { lto: facts.lto },
-        Ok(other) => Input::NotBitcode(crate::inspect::kind_in_words(&other.kind).to_string()),
+        Ok(other) => Input::NotBitcode(other.kind.in_words().to_string()),
         Err(e @ bitcode::BitcodeError::Io(_)) => {
             Input::Unreadable(format!("{}: {e}", path.display()))
         }
@@ -125,7 +126,7 @@ pub fn examine_input(path: &Path) -> Input {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decision::ReasonTag;
+    use crate::relink::decision::ReasonTag;
 
     fn os(line: &str) -> Vec<OsString> {
         line.split_whitespace().map(OsString::from).collect()

@@ -6,12 +6,15 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::bitcode::{self, FileKind};
+use crate::exit::ExitStatus;
+use crate::logging::error_line;
 use crate::lto::Lto;
+use crate::output::emit;
 
 /// One file as the shim sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Inspection {
-    #[serde(with = "crate::record::json_path")]
+    #[serde(with = "crate::output::json_path")]
     pub path: PathBuf,
     pub kind: FileKind,
     pub bytes: u64,
@@ -44,22 +47,9 @@ pub fn inspect(path: &Path) -> Result<Inspection, String> {
     })
 }
 
-/// A file kind in words, as `--shim-inspect` and the decision's reasons
-/// name it.
-pub fn kind_in_words(kind: &FileKind) -> &'static str {
-    match kind {
-        FileKind::Elf => "ELF",
-        FileKind::RawBitcode => "raw bitcode",
-        FileKind::WrappedBitcode => "wrapped bitcode",
-        FileKind::Archive => "archive",
-        FileKind::ThinArchive => "thin archive",
-        FileKind::Other => "other",
-    }
-}
-
 /// One line a person reads at a glance.
 pub fn render_line(i: &Inspection) -> String {
-    let kind = kind_in_words(&i.kind);
+    let kind = i.kind.in_words();
     let mut line = format!("{}: {kind}, {} bytes", i.path.display(), i.bytes);
     if let Some(lto) = i.lto {
         let lto = match lto {
@@ -74,4 +64,31 @@ pub fn render_line(i: &Inspection) -> String {
         ));
     }
     line
+}
+/// `--shim-inspect`: every file that can be read is shown; each that
+/// cannot is one error line and makes the status a failure.
+pub fn run(files: &[PathBuf], json: bool) -> ExitStatus {
+    let mut status = ExitStatus::Success;
+    let mut found = Vec::new();
+    for file in files {
+        match inspect(file) {
+            Ok(i) => found.push(i),
+            Err(e) => {
+                error_line(e);
+                status = ExitStatus::Failure;
+            }
+        }
+    }
+    let text = if json {
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&found).expect("inspection serialises")
+        )
+    } else {
+        found.iter().map(|i| render_line(i) + "\n").collect()
+    };
+    match emit(&text) {
+        ExitStatus::Success => status,
+        failed => failed,
+    }
 }

@@ -3,12 +3,16 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::Path;
 
 use serde::Serialize;
 
-use crate::decision::ReasonTag;
+use crate::exit::ExitStatus;
+use crate::logging::error_line;
 use crate::lto::Lto;
+use crate::output::emit;
 use crate::record::{Outcome, Record};
+use crate::relink::decision::ReasonTag;
 
 /// Totals over a record file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -173,6 +177,27 @@ fn bounded_list(out: &mut String, label: &str, listed: &[String], not_listed: u6
     }
     if not_listed > 0 {
         let _ = writeln!(out, "    ... and {not_listed} more");
+    }
+}
+
+/// `--shim-report`.
+pub fn run(path: &Path, json: bool) -> ExitStatus {
+    let mut summary = Summary::default();
+    let read = crate::record::read_each(path, |r| match r {
+        Ok(record) => summary.add(&record),
+        Err(bad) => summary.add_bad_line(&bad),
+    });
+    if let Err(e) = read {
+        error_line(format!("{}: {e}", path.display()));
+        return ExitStatus::Failure;
+    }
+    if json {
+        emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&summary).expect("summary serialises")
+        ))
+    } else {
+        emit(&render_text(&summary))
     }
 }
 

@@ -12,13 +12,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::environment::Mode;
+use crate::environment::Mode;
 use crate::environment::MODE;
 use crate::kbuild::makefile::{CompositePart, Listing};
 use crate::kbuild::recipe::RecipeFacts;
+use crate::link::request::LinkRequest;
 use crate::lto::Lto;
 use crate::paths::normalize;
-use crate::request::LinkRequest;
 
 /// A call with kbuild's per-object relink shape: `-r -o D/.tmp_N D/N`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -509,7 +509,7 @@ mod tests {
             "-EL -maarch64elf -z norelro -mllvm -import-instr-limit=5 -z noexecstack";
         let shape = |line: &str| {
             let args: Vec<std::ffi::OsString> = line.split_whitespace().map(Into::into).collect();
-            let files = crate::response_file::in_memory(&[
+            let files = crate::link::response_file::in_memory(&[
                 ("drivers/solo.mod", "drivers/solo_core.o\n"),
                 (
                     "drivers/comp.mod",
@@ -518,7 +518,7 @@ mod tests {
                 ("loop.rsp", "@loop.rsp\n"),
                 ("d/a.rsp", "d/a.o\n"),
             ]);
-            match crate::request::classify(&args, files) {
+            match crate::link::request::classify(&args, files) {
                 Ok(request) => relink_candidate(&request).map(|c| c.input),
                 Err(e) => Err(Reason::ResponseFile(e.to_string())),
             }

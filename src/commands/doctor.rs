@@ -12,8 +12,8 @@ use serde::Serialize;
 use crate::environment::{self, Environment, Mode, GUARD};
 use crate::exit::ExitStatus;
 use crate::kbuild::kconfig::Kconfig;
-use crate::options::TESTED_LLVM_MAJORS;
-use crate::resolve::{self, ResolveError, Resolved};
+use crate::link::options::TESTED_LLVM_MAJORS;
+use crate::link::resolve::{self, ResolveError, Resolved};
 
 /// What the tree's kbuild does with freshly compiled bitcode objects.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,98 +1,21 @@
-//! The shim's own `--shim-*` commands other than the doctor: each renders
-//! its answer and hands it to [`crate::output::emit`].
+//! `--shim-explain LD-ARGS`: the decision the shim would take on one
+//! linker call, and each fact behind it, in words.
 
 use std::ffi::OsString;
-use std::path::{Path, PathBuf};
 
-use crate::context::RecipeContext;
-use crate::decision::{Decision, Input};
 use crate::environment::{Environment, Mode};
-use crate::evaluate::{evaluate, Evaluation};
 use crate::exit::ExitStatus;
 use crate::kbuild::recipe::Reading;
+use crate::link::request::LinkRequest;
 use crate::logging::error_line;
 use crate::lto::Lto;
 use crate::output::emit;
-use crate::request::LinkRequest;
-use crate::resolve;
-
-/// `--shim-manpage`.
-pub fn manpage() -> ExitStatus {
-    let mut roff = Vec::new();
-    match clap_mangen::Man::new(crate::cli::command()).render(&mut roff) {
-        Ok(()) => emit(&String::from_utf8_lossy(&roff)),
-        Err(e) => {
-            error_line(format!("cannot render the man page: {e}"));
-            ExitStatus::Failure
-        }
-    }
-}
-
-/// `--shim-report`.
-pub fn report(path: &Path, json: bool) -> ExitStatus {
-    let mut summary = crate::report::Summary::default();
-    let read = crate::record::read_each(path, |r| match r {
-        Ok(record) => summary.add(&record),
-        Err(bad) => summary.add_bad_line(&bad),
-    });
-    if let Err(e) = read {
-        error_line(format!("{}: {e}", path.display()));
-        return ExitStatus::Failure;
-    }
-    if json {
-        emit(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&summary).expect("summary serialises")
-        ))
-    } else {
-        emit(&crate::report::render_text(&summary))
-    }
-}
-
-/// `--shim-inspect`: every file that can be read is shown; each that
-/// cannot is one error line and makes the status a failure.
-pub fn inspect(files: &[PathBuf], json: bool) -> ExitStatus {
-    let mut status = ExitStatus::Success;
-    let mut found = Vec::new();
-    for file in files {
-        match crate::inspect::inspect(file) {
-            Ok(i) => found.push(i),
-            Err(e) => {
-                error_line(e);
-                status = ExitStatus::Failure;
-            }
-        }
-    }
-    let text = if json {
-        format!(
-            "{}\n",
-            serde_json::to_string_pretty(&found).expect("inspection serialises")
-        )
-    } else {
-        found
-            .iter()
-            .map(|i| crate::inspect::render_line(i) + "\n")
-            .collect()
-    };
-    match emit(&text) {
-        ExitStatus::Success => status,
-        failed => failed,
-    }
-}
-
-/// `--shim-which`.
-pub fn which(argv0: OsString, env: &Environment) -> ExitStatus {
-    match resolve::resolve(&resolve::Inputs::of_process(argv0, env)) {
-        Ok(r) => emit(&format!("{}\nrule: {}\n", r.path.display(), r.rule)),
-        Err(e) => {
-            error_line(&e);
-            e.exit_status()
-        }
-    }
-}
+use crate::relink::context::RecipeContext;
+use crate::relink::decision::{Decision, Input};
+use crate::relink::evaluate::{evaluate, Evaluation};
 
 /// `--shim-explain`: the decision and each fact behind it, in words.
-pub fn explain(args: &[OsString], env: &Environment) -> ExitStatus {
+pub fn run(args: &[OsString], env: &Environment) -> ExitStatus {
     let mode = match &env.mode {
         Ok(mode) => *mode,
         Err(e) => {
@@ -235,8 +158,8 @@ fn recipe_in_words(recipe: &RecipeContext) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decision::Reason;
     use crate::kbuild::recipe::{CompileFacts, RecipeFacts};
+    use crate::relink::decision::Reason;
 
     #[test]
     fn explanation_is_in_words() {
@@ -248,7 +171,7 @@ mod tests {
         };
         let eval = Evaluation {
             request: Some(request),
-            candidate: Some(crate::decision::Candidate {
+            candidate: Some(crate::relink::decision::Candidate {
                 input: "lib/a.o".into(),
                 output: "lib/.tmp_a.o".into(),
             }),
