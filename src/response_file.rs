@@ -23,7 +23,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::paths::normalize;
@@ -169,16 +169,15 @@ impl std::error::Error for ResponseFileError {
     }
 }
 
-/// Reads a response file from disk, at most `MAX_FILE_SIZE + 1` bytes so an
+/// Reads a response file from disk, at most `MAX_FILE_SIZE` bytes: an
 /// oversized file is detected without reading it whole. Relative paths are
 /// resolved against the current directory, as lld does for every level.
 pub fn read_from_disk(path: &Path) -> io::Result<Vec<u8>> {
     // A FIFO named as a response file must not block the shim (nor lose
     // the bytes ld.lld will read): it is refused, and the call forwarded.
-    let file = crate::regular_file::open_regular(path)?;
-    let mut buf = Vec::new();
-    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut buf)?;
-    Ok(buf)
+    // Over the cap it is `FileTooLarge`, which `expand_into` reports as
+    // [`ResponseFileError::TooLarge`].
+    crate::regular_file::read_capped(path, crate::regular_file::Kind::ResponseFile)
 }
 
 /// Expands every `@file` in `args`, reading files from disk.
@@ -234,9 +233,12 @@ fn expand_into(
         if chain.len() >= MAX_DEPTH {
             return Err(ResponseFileError::TooDeep { path });
         }
-        let bytes = read(&path).map_err(|source| ResponseFileError::Read {
-            path: path.clone(),
-            source,
+        let bytes = read(&path).map_err(|source| match source.kind() {
+            io::ErrorKind::FileTooLarge => ResponseFileError::TooLarge { path: path.clone() },
+            _ => ResponseFileError::Read {
+                path: path.clone(),
+                source,
+            },
         })?;
         if bytes.len() as u64 > MAX_FILE_SIZE {
             return Err(ResponseFileError::TooLarge { path });
