@@ -3,7 +3,7 @@
 //! modules.order with each module's objects, and vmlinux's promoted symbols.
 
 use std::ffi::OsString;
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -11,10 +11,25 @@ use super::{promoted_symbols, ConfigFacts, Facts, Module, Object, ObjectFacts, R
 use crate::archive;
 use crate::bitcode::{self, FileKind};
 use crate::kbuild::kconfig::Kconfig;
+use crate::regular_file::{read_capped, Kind};
 
 /// Thin archives nested in `vmlinux.a` are followed this deep (llvm-ar
 /// flattens them; the cap only stops a self-referencing archive).
 const MAX_ARCHIVE_DEPTH: usize = 8;
+
+/// The most objects `vmlinux.a` may name, nested archives included
+/// (allyesconfig: some 30,000). Every one is opened and examined, so a
+/// crafted archive of a million names would cost minutes and gigabytes.
+pub const MAX_ARCHIVE_OBJECTS: usize = archive::MAX_MEMBERS;
+
+/// The most lines modules.order may have (allmodconfig: some 6,000).
+pub const MAX_MODULES: usize = 1 << 17;
+
+/// The most parts one `.mod` file may list (amdgpu: some 700).
+pub const MAX_MODULE_PARTS: usize = 1 << 16;
+
+/// The most module parts in all the `.mod` files together.
+pub const MAX_ALL_MODULE_PARTS: usize = 1 << 20;
 
 /// Reads everything [`judge`] needs from the object tree `tree`.
 pub fn gather(tree: &Path) -> Facts {
@@ -29,7 +44,7 @@ pub fn gather(tree: &Path) -> Facts {
 
 fn read_config(tree: &Path) -> Result<ConfigFacts, String> {
     let path = tree.join(Kconfig::PATH);
-    let bytes = read_regular(&path).map_err(|e| {
+    let bytes = read_capped(&path, Kind::Kconfig).map_err(|e| {
         format!(
             "{}: {e} (not a configured kernel object tree?)",
             path.display()
@@ -64,12 +79,6 @@ pub fn config_facts(k: &Kconfig) -> ConfigFacts {
     }
 }
 
-fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    crate::regular_file::open_regular(path)?.read_to_end(&mut bytes)?;
-    Ok(bytes)
-}
-
 fn read_vmlinux_a(tree: &Path) -> Option<Result<Vec<Object>, String>> {
     let path = tree.join("vmlinux.a");
     if !exists(&path) {
@@ -93,8 +102,20 @@ fn archive_objects(
     depth: usize,
     out: &mut Vec<Object>,
 ) -> Result<(), String> {
-    let bytes = read_regular(archive_path).map_err(|e| e.to_string())?;
+    let bytes = read_capped(archive_path, Kind::ThinArchive).map_err(|e| {
+        if archive_path.ends_with("vmlinux.a") {
+            e.to_string()
+        } else {
+            format!("{}: {e}", archive_path.display())
+        }
+    })?;
     let members = archive::thin_members(&bytes).map_err(|e| e.to_string())?;
+    drop(bytes);
+    if out.len() + members.len() > MAX_ARCHIVE_OBJECTS {
+        return Err(format!(
+            "too large: names more than {MAX_ARCHIVE_OBJECTS} objects (nested archives included)"
+        ));
+    }
     for member in members {
         let on_disk = archive::resolve_member(archive_path, &member);
         if sniff_path(&on_disk) == Some(FileKind::ThinArchive) {
@@ -123,11 +144,22 @@ fn sniff_path(path: &Path) -> Option<FileKind> {
 /// process), reported relative to `tree`.
 fn object(tree: &Path, path: &Path) -> Object {
     let shown = path.strip_prefix(tree).unwrap_or(path).to_path_buf();
+    // A missing object, a FIFO or a device in its place cannot be judged:
+    // said in so many words, not as an object of an unknown kind.
+    if let Err(e) = crate::regular_file::open_regular(path) {
+        return Object {
+            path: shown,
+            facts: ObjectFacts::Unreadable(e.to_string()),
+        };
+    }
     let facts = match bitcode::examine_path(path) {
         Err(e) => ObjectFacts::Unreadable(e.to_string()),
         Ok(f) => match (f.kind, f.bitcode) {
             (_, Some(bc)) => ObjectFacts::Bitcode(bc.lto),
-            (FileKind::Elf, None) => ObjectFacts::Elf(read_recipe(path)),
+            (FileKind::Elf, None) => match read_recipe(path) {
+                Ok(recipe) => ObjectFacts::Elf(recipe),
+                Err(why) => ObjectFacts::Unreadable(why),
+            },
             (kind, None) => ObjectFacts::Unreadable(format!(
                 "neither ELF nor LLVM bitcode ({kind:?}, {} bytes)",
                 f.len
@@ -145,9 +177,22 @@ fn cmd_file(object: &Path) -> PathBuf {
     object.with_file_name(name)
 }
 
-fn read_recipe(object: &Path) -> Option<Recipe> {
-    let bytes = read_regular(&cmd_file(object)).ok()?;
-    parse_recipe(&String::from_utf8_lossy(&bytes))
+/// The recipe of `object`; `None` when it has no `.cmd` file (or none
+/// with a saved command), an error when that file cannot be read.
+fn read_recipe(object: &Path) -> Result<Option<Recipe>, String> {
+    let cmd = cmd_file(object);
+    match read_capped(&cmd, Kind::CmdFile) {
+        Ok(bytes) => Ok(parse_recipe(&String::from_utf8_lossy(&bytes))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{}: {e}", file_name(&cmd))),
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// The recipe facts in a `.N.o.cmd` file: `savedcmd_<obj> := <command>`
@@ -214,48 +259,80 @@ fn read_modules(tree: &Path) -> Option<Result<Vec<Module>, String>> {
     if !exists(&order) {
         return None;
     }
-    let bytes = match read_regular(&order) {
+    let bytes = match read_capped(&order, Kind::ModulesOrder) {
         Ok(b) => b,
         Err(e) => return Some(Err(format!("{}: {e}", order.display()))),
     };
     let text = String::from_utf8_lossy(&bytes);
-    let modules = text
+    let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .map(|line| {
-            // 6.2+ lists D/m.o, older kernels D/m.ko
-            let stem = line
-                .strip_suffix(".ko")
-                .or_else(|| line.strip_suffix(".o"))
-                .unwrap_or(line);
-            let object_path = tree.join(format!("{stem}.o"));
-            let parts = read_mod_parts(tree, &tree.join(format!("{stem}.mod")), &object_path);
-            Module {
-                object: object(tree, &object_path),
-                parts,
-            }
-        })
+        .take(MAX_MODULES + 1)
         .collect();
+    if lines.len() > MAX_MODULES {
+        return Some(Err(format!(
+            "{}: too large: more than {MAX_MODULES} modules",
+            order.display()
+        )));
+    }
+    let mut modules = Vec::with_capacity(lines.len());
+    let mut all_parts = 0;
+    for line in lines {
+        // 6.2+ lists D/m.o, older kernels D/m.ko
+        let stem = line
+            .strip_suffix(".ko")
+            .or_else(|| line.strip_suffix(".o"))
+            .unwrap_or(line);
+        let object_path = tree.join(format!("{stem}.o"));
+        let mod_file = tree.join(format!("{stem}.mod"));
+        let names = match mod_part_names(tree, &mod_file, &object_path) {
+            Ok(names) => names,
+            Err(e) => return Some(Err(format!("{}: {e}", mod_file.display()))),
+        };
+        all_parts += names.len();
+        if all_parts > MAX_ALL_MODULE_PARTS {
+            return Some(Err(format!(
+                "too large: the .mod files list more than {MAX_ALL_MODULE_PARTS} parts in all"
+            )));
+        }
+        modules.push(Module {
+            object: object(tree, &object_path),
+            parts: names.iter().map(|p| object(tree, p)).collect(),
+        });
+    }
     Some(Ok(modules))
 }
 
 /// The parts listed in `D/m.mod`, unless it names only `D/m.o` itself (a
 /// single-object module). A missing .mod file gives no parts: the module
-/// object alone is still checked.
-fn read_mod_parts(tree: &Path, mod_file: &Path, module_object: &Path) -> Vec<Object> {
-    let Ok(bytes) = read_regular(mod_file) else {
-        return Vec::new();
+/// object alone is still checked. One that cannot be read, or lists more
+/// than [`MAX_MODULE_PARTS`], is an error.
+fn mod_part_names(
+    tree: &Path,
+    mod_file: &Path,
+    module_object: &Path,
+) -> Result<Vec<PathBuf>, String> {
+    let bytes = match read_capped(mod_file, Kind::ModFile) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e.to_string()),
     };
     let text = String::from_utf8_lossy(&bytes);
     let parts: Vec<PathBuf> = text
         .split_whitespace()
+        .take(MAX_MODULE_PARTS + 1)
         .map(|p| tree.join(p.strip_prefix("./").unwrap_or(p)))
         .collect();
-    if parts.len() == 1 && parts[0] == module_object {
-        return Vec::new();
+    if parts.len() > MAX_MODULE_PARTS {
+        return Err(format!(
+            "too large: lists more than {MAX_MODULE_PARTS} parts"
+        ));
     }
-    parts.iter().map(|p| object(tree, p)).collect()
+    if parts.len() == 1 && parts[0] == module_object {
+        return Ok(Vec::new());
+    }
+    Ok(parts)
 }
 
 fn read_vmlinux(tree: &Path) -> Option<Result<u64, String>> {
