@@ -125,6 +125,9 @@ pub fn promoted_symbols(path: &Path) -> Result<u64, String> {
             return Err(format!("symbol entries of {entsize} bytes"));
         }
         let symbols = size / entsize;
+        // Inside the file first (a crafted size says so), then the caps.
+        check_range(file_len, "the symbol table", offset, symbols * entsize)?;
+        check_range(file_len, "the string table", str_offset, str_size)?;
         if symbols > MAX_SYMBOLS {
             return Err(format!(
                 "too large: {symbols} symbols in one table, more than {MAX_SYMBOLS}"
@@ -135,8 +138,6 @@ pub fn promoted_symbols(path: &Path) -> Result<u64, String> {
                 "too large: a string table of {str_size} bytes, more than {MAX_STRING_TABLE}"
             ));
         }
-        // Both are inside the file before either is read.
-        check_range(file_len, "the symbol table", offset, symbols * entsize)?;
         let strings = read_at("the string table", str_offset, str_size)?;
         let promoted = names_with_llvm_suffix(&strings);
         let entsize = entsize as usize;
