@@ -453,6 +453,41 @@ fn a_record_at_the_file_size_limit_costs_a_warning_not_the_link() {
     assert_eq!(fs::metadata(&record).unwrap().len(), 1 << 20);
 }
 
+/// The record on a full file system (a 64 KiB tmpfs, filled): ENOSPC is
+/// one warning and ld.lld-19's link runs and writes its output.
+#[test]
+fn a_record_on_a_full_file_system_costs_a_warning_not_the_link() {
+    require_toolchain();
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    compile(
+        p,
+        "y",
+        "int y(void) { return 2; }\n",
+        &["--target=aarch64-linux-gnu", "-O2"],
+    );
+    let script = "mkdir m && mount -t tmpfs -o size=64k tmpfs m && \
+        { head -c 1048576 /dev/zero > m/fill 2>/dev/null; : > m/record.jsonl; } && \
+        \"$0\" -r -o out.o y.o; echo \"rc=$?\"";
+    let out = output_within(
+        private_mount_namespace(p)
+            .env("KBUILD_LD_SHIM_REAL_LD", LLD)
+            .env("KBUILD_LD_SHIM_RECORD", "m/record.jsonl")
+            .args(["/bin/sh", "-c", script])
+            .arg(shim()),
+        Duration::from_secs(30),
+    );
+    let (stdout, err) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(stdout, "rc=0\n", "{err}");
+    assert!(is_elf(&fs::read(p.join("out.o")).unwrap()));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("kbuild-ld-shim: warn: cannot write record")
+            && err.contains("No space left on device"),
+        "{err}"
+    );
+}
+
 /// A call with 12,000 long input names made a 1.3 MB record line, which
 /// the shim wrote and its own report then rejected. Now the line is held
 /// to the reader's limit and the report reads it.
