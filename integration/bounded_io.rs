@@ -350,7 +350,10 @@ fn verify_a_vmlinux_with_a_sparse_huge_symbol_table_is_too_large() {
         .unwrap()
         .set_len(end + (1 << 30))
         .unwrap();
-    assert_cannot_tell(d.path(), &["vmlinux", "too large", "symbols in one table"]);
+    assert_cannot_tell(
+        d.path(),
+        &["vmlinux", "too large", "symbols in the symbol tables"],
+    );
 }
 
 /// A thin archive of 300,000 members (a million cost 407 MB): over the

@@ -9,11 +9,12 @@ use std::path::Path;
 /// object built with -ffunction-sections some 100,000).
 pub const MAX_SECTIONS: usize = 1 << 20;
 
-/// The most symbols read from one symbol table (allyesconfig's vmlinux:
-/// about a million).
+/// The most symbols read, all symbol tables together (allyesconfig's
+/// vmlinux: about a million).
 pub const MAX_SYMBOLS: u64 = 1 << 24;
 
-/// The largest string table read (allyesconfig's vmlinux: some 40 MB).
+/// The most string table bytes read, all symbol tables' together
+/// (allyesconfig's vmlinux: some 40 MB).
 pub const MAX_STRING_TABLE: u64 = 128 << 20;
 
 /// Symbols read per positioned read of the symbol table.
@@ -112,6 +113,8 @@ pub fn promoted_symbols(path: &Path) -> Result<u64, String> {
         })
     };
     let mut count = 0;
+    // Over all symbol tables: a crafted file may have a million of them.
+    let (mut all_symbols, mut all_strings) = (0u64, 0u64);
     for i in 0..shnum {
         let Some((kind, offset, size, link, entsize)) = section(i) else {
             break;
@@ -128,14 +131,16 @@ pub fn promoted_symbols(path: &Path) -> Result<u64, String> {
         // Inside the file first (a crafted size says so), then the caps.
         check_range(file_len, "the symbol table", offset, symbols * entsize)?;
         check_range(file_len, "the string table", str_offset, str_size)?;
-        if symbols > MAX_SYMBOLS {
+        all_symbols += symbols;
+        all_strings += str_size;
+        if all_symbols > MAX_SYMBOLS {
             return Err(format!(
-                "too large: {symbols} symbols in one table, more than {MAX_SYMBOLS}"
+                "too large: {all_symbols} symbols in the symbol tables, more than {MAX_SYMBOLS}"
             ));
         }
-        if str_size > MAX_STRING_TABLE {
+        if all_strings > MAX_STRING_TABLE {
             return Err(format!(
-                "too large: a string table of {str_size} bytes, more than {MAX_STRING_TABLE}"
+                "too large: string tables of {all_strings} bytes, more than {MAX_STRING_TABLE}"
             ));
         }
         let strings = read_at("the string table", str_offset, str_size)?;
@@ -238,6 +243,21 @@ fn read_exact_at(
 mod tests {
     use super::*;
     use std::process::Command;
+
+    #[test]
+    fn names_are_matched_from_any_offset_in_one_pass() {
+        let strings = b"\0foo.llvm.12\0bar\0x.llvm\0";
+        let got = names_with_llvm_suffix(strings);
+        assert_eq!(got.len(), strings.len() + 1);
+        let at = |s: &[u8]| strings.windows(s.len()).position(|w| w == s).unwrap();
+        assert!(got[at(b"foo.llvm")]);
+        // A name sharing the tail of another (as linkers pack them).
+        assert!(got[at(b"o.llvm")]);
+        assert!(got[at(b".llvm.12")]);
+        assert!(!got[at(b"llvm.12")]);
+        assert!(!got[0] && !got[at(b"bar")] && !got[at(b"x.llvm")]);
+        assert!(!got[strings.len()]);
+    }
 
     #[test]
     fn promoted_symbols_counted_from_a_real_link() {
