@@ -31,6 +31,10 @@ pub const MAX_MODULE_PARTS: usize = 1 << 16;
 /// The most module parts in all the `.mod` files together.
 pub const MAX_ALL_MODULE_PARTS: usize = 1 << 20;
 
+/// The most bytes of `.mod` files read in all (allmodconfig: well under
+/// 1 MB): modules.order may name one large `.mod` many times over.
+pub const MAX_ALL_MOD_BYTES: u64 = 64 << 20;
+
 /// Reads everything [`judge`] needs from the object tree `tree`.
 pub fn gather(tree: &Path) -> Facts {
     Facts {
@@ -86,7 +90,7 @@ fn read_vmlinux_a(tree: &Path) -> Option<Result<Vec<Object>, String>> {
     }
     let mut objects = Vec::new();
     Some(
-        archive_objects(tree, &path, 0, &mut objects)
+        archive_objects(tree, &path, 0, &mut 0, &mut objects)
             .map(|()| objects)
             .map_err(|e| format!("{}: {e}", path.display())),
     )
@@ -96,14 +100,19 @@ fn exists(path: &Path) -> bool {
     path.symlink_metadata().is_ok()
 }
 
+/// Appends the objects of the thin archive `archive_path` to `out`,
+/// following nested thin archives. `visited` counts every member of every
+/// archive read, nested archives included, so an archive that names
+/// itself or another many times over stops at the cap like a long one.
 fn archive_objects(
     tree: &Path,
     archive_path: &Path,
     depth: usize,
+    visited: &mut usize,
     out: &mut Vec<Object>,
 ) -> Result<(), String> {
     let bytes = read_capped(archive_path, Kind::ThinArchive).map_err(|e| {
-        if archive_path.ends_with("vmlinux.a") {
+        if depth == 0 {
             e.to_string()
         } else {
             format!("{}: {e}", archive_path.display())
@@ -111,7 +120,8 @@ fn archive_objects(
     })?;
     let members = archive::thin_members(&bytes).map_err(|e| e.to_string())?;
     drop(bytes);
-    if out.len() + members.len() > MAX_ARCHIVE_OBJECTS {
+    *visited += members.len();
+    if *visited > MAX_ARCHIVE_OBJECTS {
         return Err(format!(
             "too large: names more than {MAX_ARCHIVE_OBJECTS} objects (nested archives included)"
         ));
@@ -125,7 +135,7 @@ fn archive_objects(
                     on_disk.display()
                 ));
             }
-            archive_objects(tree, &on_disk, depth + 1, out)?;
+            archive_objects(tree, &on_disk, depth + 1, visited, out)?;
         } else {
             out.push(object(tree, &on_disk));
         }
@@ -278,6 +288,7 @@ fn read_modules(tree: &Path) -> Option<Result<Vec<Module>, String>> {
     }
     let mut modules = Vec::with_capacity(lines.len());
     let mut all_parts = 0;
+    let mut mod_bytes = 0;
     for line in lines {
         // 6.2+ lists D/m.o, older kernels D/m.ko
         let stem = line
@@ -286,7 +297,7 @@ fn read_modules(tree: &Path) -> Option<Result<Vec<Module>, String>> {
             .unwrap_or(line);
         let object_path = tree.join(format!("{stem}.o"));
         let mod_file = tree.join(format!("{stem}.mod"));
-        let names = match mod_part_names(tree, &mod_file, &object_path) {
+        let names = match mod_part_names(tree, &mod_file, &object_path, &mut mod_bytes) {
             Ok(names) => names,
             Err(e) => return Some(Err(format!("{}: {e}", mod_file.display()))),
         };
@@ -312,12 +323,19 @@ fn mod_part_names(
     tree: &Path,
     mod_file: &Path,
     module_object: &Path,
+    read_so_far: &mut u64,
 ) -> Result<Vec<PathBuf>, String> {
     let bytes = match read_capped(mod_file, Kind::ModFile) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e.to_string()),
     };
+    *read_so_far += bytes.len() as u64;
+    if *read_so_far > MAX_ALL_MOD_BYTES {
+        return Err(format!(
+            "too large: the .mod files hold more than {MAX_ALL_MOD_BYTES} bytes in all"
+        ));
+    }
     let text = String::from_utf8_lossy(&bytes);
     let parts: Vec<PathBuf> = text
         .split_whitespace()
@@ -460,6 +478,56 @@ mod tests {
         let j = verdict_of(t.path());
         assert_eq!(j.verdict, Verdict::CannotTell);
         assert!(j.reason.contains("auto.conf"), "{}", j.reason);
+    }
+
+    /// A nested thin archive naming itself 100,000 times: depth alone
+    /// would allow 100,000^8 reads; the member count stops it at once.
+    #[test]
+    fn an_archive_naming_an_archive_over_and_over_is_too_large() {
+        let t = tree(true);
+        let p = t.path();
+        std::fs::create_dir(p.join("sub")).unwrap();
+        let names = vec!["loop.a"; 100_000];
+        std::fs::write(
+            p.join("sub/loop.a"),
+            crate::archive::tests::thin_archive(&names),
+        )
+        .unwrap();
+        std::fs::write(
+            p.join("vmlinux.a"),
+            crate::archive::tests::thin_archive(&["kernel/fork.o", "sub/loop.a"]),
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let j = verdict_of(p);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(j.verdict, Verdict::CannotTell);
+        assert!(
+            j.reason
+                .contains("too large: names more than 262144 objects"),
+            "{}",
+            j.reason
+        );
+    }
+
+    /// modules.order naming one 2 MiB `.mod` forty times: each read is
+    /// under the per-file cap, the total is not.
+    #[test]
+    fn one_large_mod_file_named_many_times_is_too_large() {
+        let t = tree(true);
+        let p = t.path();
+        let mut text = " ".repeat(2 << 20);
+        text.push_str("lib/part.o\n");
+        std::fs::write(p.join("lib/m.mod"), text).unwrap();
+        std::fs::write(p.join("modules.order"), "lib/m.o\n".repeat(40)).unwrap();
+        let j = verdict_of(p);
+        assert_eq!(j.verdict, Verdict::CannotTell);
+        assert!(
+            j.reason
+                .contains("too large: the .mod files hold more than 67108864 bytes in all"),
+            "{}",
+            j.reason
+        );
     }
 
     #[test]
