@@ -286,7 +286,9 @@ pub fn bounded_output(
             events: libc::POLLIN,
             revents: 0,
         };
-        let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
+        // In slices, to notice a child that has ended while something it
+        // started (a daemon) still holds its output open.
+        let ms = left.as_millis().clamp(1, 50) as i32;
         // SAFETY: poll on one local pollfd.
         let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
         if ready == -1 {
@@ -296,6 +298,10 @@ pub fn bounded_output(
             return stop(&mut child, Bounded::Io(io::Error::last_os_error()));
         }
         if ready == 0 {
+            // Nothing left unread of what it wrote before it ended.
+            if let Ok(Some(_)) = child.try_wait() {
+                return Ok(out);
+            }
             continue;
         }
         match stdout.read(&mut chunk) {
@@ -893,6 +899,15 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(5));
         let got = bounded_output(&mut sh("echo 'LLD 19.1.7'"), Duration::from_secs(10), 64);
         assert_eq!(got.unwrap(), b"LLD 19.1.7\n");
+        // Ended, with a process it started still holding its output open.
+        let started = Instant::now();
+        let got = bounded_output(
+            &mut sh("sleep 8 & echo 'LLD 19.1.7'"),
+            Duration::from_secs(10),
+            64,
+        );
+        assert_eq!(got.unwrap(), b"LLD 19.1.7\n");
+        assert!(started.elapsed() < Duration::from_secs(5));
         let got = bounded_output(
             &mut Command::new("/nonexistent/ld.lld"),
             Duration::from_secs(10),
