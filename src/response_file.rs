@@ -656,7 +656,7 @@ mod tests {
     #[test]
     fn large_files_named_many_times_stop_at_the_byte_cap() {
         let big = vec![b' '; MAX_FILE_SIZE as usize];
-        let names = vec!["@big"; 5].join(" ");
+        let names = ["@big"; 5].join(" ");
         let err = expand_with(&os(&["@names"]), |p: &Path| {
             Ok(if p == Path::new("names") {
                 names.clone().into_bytes()
