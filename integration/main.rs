@@ -9,6 +9,7 @@
 
 mod common;
 
+mod bounded_io;
 mod cli_output;
 mod fixture_tree;
 mod forward;

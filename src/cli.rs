@@ -65,8 +65,8 @@ pub struct ShimCli {
     /// ELF (compiled with -flto, no objtool, not assembly), or when no
     /// object in vmlinux.a is bitcode: no ratio, so no tree is too small.
     /// Exit 0: LTO kept; 4: LTO lost; 3: not a Clang LTO build; 1: cannot
-    /// tell (a file missing or unreadable, the reason is printed); 5: a
-    /// module object modpost reads is not ELF.
+    /// tell (a file missing, unreadable or too large, the reason is
+    /// printed); 5: a module object modpost reads is bitcode, not ELF.
     #[arg(long = "shim-verify", value_name = "OBJTREE", group = "action")]
     verify: Option<PathBuf>,
     /// With --shim-verify on an external module's build directory (make

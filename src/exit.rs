@@ -20,7 +20,8 @@ pub enum ExitStatus {
     /// `--shim-verify`: a C object the fixed kernel keeps as bitcode is ELF,
     /// or no built-in object is bitcode.
     LtoLost,
-    /// `--shim-verify`: a module object that modpost reads is not ELF.
+    /// `--shim-verify`: a module object that modpost reads is bitcode, not
+    /// ELF (one that cannot be read is `Failure`: cannot tell).
     ModulesNotElf,
     /// The real linker exists but cannot be executed (a shell's 126).
     CannotExecute,

@@ -75,11 +75,17 @@ pub struct Record {
 /// with O_NOFOLLOW (a symlink planted at the path is an error, ELOOP, not
 /// followed) and O_NONBLOCK (a FIFO without a reader is an error, ENXIO,
 /// instead of a build that hangs), and anything but a regular file is
-/// refused before a byte is written. The caller turns any error into one
-/// warning; the build goes on.
+/// refused before a byte is written.
+///
+/// The record never fails a link: SIGXFSZ is ignored for the write (a
+/// record at the `ulimit -f` limit would otherwise kill the shim before
+/// the link runs), so the limit, a full disk or a failing one is an error
+/// (EFBIG, ENOSPC, EIO), which the caller turns into one warning while
+/// the build goes on. A line that would pass the limit is not begun, so
+/// the file does not end in half a line. The line is at most
+/// [`MAX_LINE_BYTES`], the reader's own bound ([`record_line`]).
 pub fn append(path: &Path, record: &Record) -> io::Result<()> {
-    let mut line = serde_json::to_vec(record)?;
-    line.push(b'\n');
+    let line = record_line(record)?;
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .create(true)
@@ -89,12 +95,17 @@ pub fn append(path: &Path, record: &Record) -> io::Result<()> {
             Some(libc::ELOOP) => io::Error::new(e.kind(), "is a symlink, not followed"),
             _ => e,
         })?;
-    if !file.metadata()?.is_file() {
+    let meta = file.metadata()?;
+    if !meta.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "not a regular file",
         ));
     }
+    if meta.len().saturating_add(line.len() as u64) > file_size_limit() {
+        return Err(io::Error::from_raw_os_error(libc::EFBIG));
+    }
+    let _xfsz = IgnoreXfsz::new();
     let written = file.write(&line)?;
     if written != line.len() {
         return Err(io::Error::new(
@@ -105,13 +116,94 @@ pub fn append(path: &Path, record: &Record) -> io::Result<()> {
     Ok(())
 }
 
+/// The record line of `record`, newline included, at most
+/// [`MAX_LINE_BYTES`] before the newline: the limit the reader holds every
+/// line to, so whatever the shim writes, `--shim-report` reads. A record
+/// too long for it (tens of thousands of inputs, a detail quoting a huge
+/// recipe) keeps its decision and reason and loses its input list and the
+/// tail of its detail, saying so in the detail; one still too long (paths
+/// of a megabyte) is an error.
+pub fn record_line(record: &Record) -> io::Result<Vec<u8>> {
+    let mut line = serde_json::to_vec(record)?;
+    if line.len() > MAX_LINE_BYTES {
+        const KEPT_DETAIL: usize = 4096;
+        let mut short = record.clone();
+        let mut cut = short.detail.len().min(KEPT_DETAIL);
+        while !short.detail.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        short.detail.truncate(cut);
+        short.detail.push_str(&format!(
+            " [record line cut to {MAX_LINE_BYTES} bytes: detail shortened, {} inputs not listed]",
+            short.inputs.len()
+        ));
+        short.inputs.clear();
+        line = serde_json::to_vec(&short)?;
+        if line.len() > MAX_LINE_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "a record line of more than {MAX_LINE_BYTES} bytes even without its inputs"
+                ),
+            ));
+        }
+    }
+    line.push(b'\n');
+    Ok(line)
+}
+
+/// The process's file size limit (`ulimit -f`), in bytes.
+fn file_size_limit() -> u64 {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit fills a local struct.
+    if unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut lim) } != 0
+        || lim.rlim_cur == libc::RLIM_INFINITY
+    {
+        return u64::MAX;
+    }
+    lim.rlim_cur
+}
+
+/// SIGXFSZ ignored while it lives, then back to what it was: what the
+/// real linker inherits at exec is the caller's own disposition.
+struct IgnoreXfsz {
+    old: libc::sigaction,
+}
+
+impl IgnoreXfsz {
+    fn new() -> IgnoreXfsz {
+        // SAFETY: sigaction with local, initialised structs.
+        unsafe {
+            let mut ignore: libc::sigaction = std::mem::zeroed();
+            ignore.sa_sigaction = libc::SIG_IGN;
+            libc::sigemptyset(&mut ignore.sa_mask);
+            let mut old: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(libc::SIGXFSZ, &ignore, &mut old);
+            IgnoreXfsz { old }
+        }
+    }
+}
+
+impl Drop for IgnoreXfsz {
+    fn drop(&mut self) {
+        // SAFETY: restores the disposition saved in `new`.
+        unsafe {
+            libc::sigaction(libc::SIGXFSZ, &self.old, std::ptr::null_mut());
+        }
+    }
+}
+
 /// The largest record file the shim reads: some 700,000 records, many
 /// full kernel builds. A larger file (or /dev/zero's endless one) is one
 /// error, found before reading it.
-pub const MAX_FILE_BYTES: u64 = 256 << 20;
+pub const MAX_FILE_BYTES: u64 = crate::regular_file::Kind::Record.max_bytes();
 
-/// The longest record line read; a record is a few hundred bytes, and
-/// even PATH_MAX-long paths fit many times over. A longer line is a bad
+/// The longest record line, without its newline, that the shim writes
+/// ([`record_line`]) and reads; a record is a few hundred bytes, and even
+/// PATH_MAX-long paths fit many times over. A longer line read is a bad
 /// line, skipped without being held in memory.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
@@ -347,6 +439,42 @@ mod tests {
         let lines: Vec<u64> = bad.iter().map(|b| b.line).collect();
         assert_eq!(lines, [2, 5, 7, 8], "{bad:?}");
         assert!(bad[1].why.contains("longer than"), "{}", bad[1]);
+    }
+
+    /// What the shim writes, its reader reads: a record of 30,000 inputs
+    /// (a 3 MB line before) is cut to the shared line limit and read back.
+    #[test]
+    fn a_record_too_long_for_a_line_is_cut_to_the_limit_the_reader_holds() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("r.jsonl");
+        let mut r = sample();
+        r.inputs = (0..30_000)
+            .map(|i| PathBuf::from(format!("drivers/{}/{i}.o", "x".repeat(80))))
+            .collect();
+        r.detail = "é".repeat(MAX_LINE_BYTES);
+        append(&path, &sample()).unwrap();
+        append(&path, &r).unwrap();
+        append(&path, &sample()).unwrap();
+        let text = std::fs::read(&path).unwrap();
+        let longest = text.split(|&b| b == b'\n').map(<[u8]>::len).max().unwrap();
+        assert!(longest <= MAX_LINE_BYTES, "{longest}");
+        let back = read_all(&path).unwrap();
+        assert_eq!(back.len(), 3);
+        assert_eq!(back[1].decision, r.decision);
+        assert_eq!(back[1].reason, r.reason);
+        assert!(back[1].inputs.is_empty());
+        assert!(
+            back[1].detail.ends_with(&format!(
+                "[record line cut to {MAX_LINE_BYTES} bytes: detail shortened, 30000 inputs not listed]"
+            )),
+            "{}",
+            &back[1].detail[back[1].detail.len() - 100..]
+        );
+        // Nothing left to cut: an error, and nothing written.
+        r.cwd = PathBuf::from("/".repeat(MAX_LINE_BYTES));
+        let err = append(&path, &r).unwrap_err();
+        assert!(err.to_string().contains("1048576 bytes"), "{err}");
+        assert_eq!(read_all(&path).unwrap().len(), 3);
     }
 
     #[test]

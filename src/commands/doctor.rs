@@ -5,7 +5,11 @@
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
+use std::io::{self, Read};
+use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -14,6 +18,15 @@ use crate::exit::ExitStatus;
 use crate::kbuild::kconfig::Kconfig;
 use crate::link::options::TESTED_LLVM_MAJORS;
 use crate::link::resolve::{self, ResolveError, Resolved};
+use crate::regular_file::{self, Kind};
+
+/// How long the real linker may take to answer `--version` (ld.lld takes
+/// a few milliseconds) before it is killed.
+pub const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most output of the real linker's `--version` that is kept (ld.lld
+/// prints one line); past it the linker is stopped.
+pub const VERSION_MAX_BYTES: usize = 64 << 10;
 
 /// What the tree's kbuild does with freshly compiled bitcode objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,21 +180,36 @@ pub fn source_tree(tree: &Path) -> Option<PathBuf> {
         .find(|t| t.join("scripts/Makefile.build").is_file())
 }
 
-fn read_kbuild(src: &Path) -> Vec<(&'static str, String)> {
-    RELINK_FILES
-        .iter()
-        .filter_map(|f| std::fs::read_to_string(src.join(f)).ok().map(|t| (*f, t)))
-        .collect()
+/// The relink files that exist, as text; one that exists but cannot be
+/// read (a FIFO, a device, over its cap) is an error naming it.
+fn read_kbuild(src: &Path, unreadable: &mut Vec<String>) -> Vec<(&'static str, String)> {
+    let mut texts = Vec::new();
+    for f in RELINK_FILES {
+        let path = src.join(f);
+        match regular_file::read_capped_lossy(&path, Kind::KbuildMakefile) {
+            Ok(text) => texts.push((*f, text)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => unreadable.push(format!("{}: {e}", path.display())),
+        }
+    }
+    texts
 }
 
 /// The configuration of an object tree: auto.conf once configured,
-/// otherwise .config.
-fn read_config(tree: &Path) -> Option<Kconfig> {
-    Kconfig::read(tree).or_else(|| {
-        std::fs::read_to_string(tree.join(".config"))
-            .ok()
-            .map(|t| Kconfig::parse(&t))
-    })
+/// otherwise .config; `None` when it has neither. One that exists but
+/// cannot be read is an error naming it.
+fn read_config(tree: &Path, unreadable: &mut Vec<String>) -> Option<Kconfig> {
+    for path in [tree.join(Kconfig::PATH), tree.join(".config")] {
+        match Kconfig::load(&path) {
+            Ok(k) => return Some(k),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => {
+                unreadable.push(format!("{}: {e}", path.display()));
+                return None;
+            }
+        }
+    }
+    None
 }
 
 /// Major version in `LLD 19.1.7` / `Debian LLD 19.1.7 (...)`.
@@ -190,16 +218,112 @@ pub fn lld_major(version_line: &str) -> Option<u32> {
     after.split('.').next()?.trim().parse().ok()
 }
 
-fn linker_version(resolved: &Resolved) -> Option<String> {
-    let out = std::process::Command::new(&resolved.path)
-        .arg("--version")
-        .env(GUARD, "1")
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&out.stdout)
+/// The first line of the real linker's `--version`, or why there is none.
+fn linker_version(resolved: &Resolved) -> Result<String, String> {
+    let mut cmd = Command::new(&resolved.path);
+    cmd.arg("--version").env(GUARD, "1");
+    let stdout =
+        bounded_output(&mut cmd, VERSION_TIMEOUT, VERSION_MAX_BYTES).map_err(|e| match e {
+            Bounded::TimedOut => format!(
+                "the real linker did not answer --version within {} s (killed)",
+                VERSION_TIMEOUT.as_secs()
+            ),
+            Bounded::TooLarge => format!(
+            "the real linker printed more than {VERSION_MAX_BYTES} bytes for --version (stopped)"
+        ),
+            Bounded::Io(e) => format!("cannot read the real linker's --version: {e}"),
+        })?;
+    String::from_utf8_lossy(&stdout)
         .lines()
         .next()
         .map(str::to_string)
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| "it prints no version for --version".to_string())
+}
+
+/// Why [`bounded_output`] stopped a child.
+#[derive(Debug)]
+pub enum Bounded {
+    /// Still running, or its output still open, at the deadline.
+    TimedOut,
+    /// More output than the cap.
+    TooLarge,
+    /// Its output could not be read.
+    Io(io::Error),
+}
+
+/// The standard output of `cmd` (stdin and stderr at /dev/null), with a
+/// deadline and a size cap: a child still writing or running at either is
+/// killed and reaped. A child that cannot start prints nothing.
+pub fn bounded_output(
+    cmd: &mut Command,
+    timeout: Duration,
+    max: usize,
+) -> Result<Vec<u8>, Bounded> {
+    let started = Instant::now();
+    let Ok(mut child) = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
+        return Ok(Vec::new());
+    };
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let stop = |child: &mut std::process::Child, why: Bounded| {
+        let _ = child.kill();
+        let _ = child.wait();
+        Err(why)
+    };
+    loop {
+        let Some(left) = timeout.checked_sub(started.elapsed()) else {
+            return stop(&mut child, Bounded::TimedOut);
+        };
+        let mut pfd = libc::pollfd {
+            fd: stdout.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // In slices, to notice a child that has ended while something it
+        // started (a daemon) still holds its output open.
+        let ms = left.as_millis().clamp(1, 50) as i32;
+        // SAFETY: poll on one local pollfd.
+        let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if ready == -1 {
+            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return stop(&mut child, Bounded::Io(io::Error::last_os_error()));
+        }
+        if ready == 0 {
+            // Nothing left unread of what it wrote before it ended.
+            if let Ok(Some(_)) = child.try_wait() {
+                return Ok(out);
+            }
+            continue;
+        }
+        match stdout.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                out.extend_from_slice(&chunk[..n]);
+                if out.len() > max {
+                    return stop(&mut child, Bounded::TooLarge);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return stop(&mut child, Bounded::Io(e)),
+        }
+    }
+    // Its output is complete; it still has to end within the deadline.
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => return Ok(out),
+            Ok(None) if started.elapsed() < timeout => std::thread::sleep(Duration::from_millis(5)),
+            _ => return stop(&mut child, Bounded::TimedOut),
+        }
+    }
 }
 
 /// How a check came out.
@@ -233,8 +357,9 @@ impl Check {
 /// by [`gather`] so that [`diagnose`] is a pure function of it.
 #[derive(Debug, Clone)]
 pub struct Findings {
-    /// The real linker and the first line of its `--version`.
-    pub linker: Result<(Resolved, Option<String>), ResolveError>,
+    /// The real linker and the first line of its `--version`, or why it
+    /// has none (no output, no answer in time, too much output).
+    pub linker: Result<(Resolved, Result<String, String>), ResolveError>,
     pub guard: bool,
     pub settings: Vec<(&'static str, Option<String>)>,
     pub mode: Result<Mode, String>,
@@ -248,8 +373,11 @@ pub enum TreeFindings {
     Kbuild {
         tree: PathBuf,
         config: Option<Kconfig>,
-        /// Makefile.lib and Makefile.build, as far as they could be read.
+        /// Makefile.lib and Makefile.build, as far as they exist.
         texts: Vec<(&'static str, String)>,
+        /// Files of the tree that exist but cannot be read (a FIFO, a
+        /// device, over their size cap), each `path: why`.
+        unreadable: Vec<String>,
     },
 }
 
@@ -269,11 +397,17 @@ pub fn gather(argv0: OsString, tree: Option<&Path>, env: &Environment) -> Findin
     });
     let tree = tree.map(|tree| match source_tree(tree) {
         None => TreeFindings::NoKbuild(tree.to_path_buf()),
-        Some(src) => TreeFindings::Kbuild {
-            tree: tree.to_path_buf(),
-            config: read_config(tree),
-            texts: read_kbuild(&src),
-        },
+        Some(src) => {
+            let mut unreadable = Vec::new();
+            let config = read_config(tree, &mut unreadable);
+            let texts = read_kbuild(&src, &mut unreadable);
+            TreeFindings::Kbuild {
+                tree: tree.to_path_buf(),
+                config,
+                texts,
+                unreadable,
+            }
+        }
     });
     Findings {
         linker,
@@ -298,15 +432,15 @@ pub fn diagnose(f: &Findings) -> Diagnosis {
             ));
             checks.push(Check::new("chosen by", Ok, resolved.rule.to_string()));
             match version.as_deref().map(|v| (v, lld_major(v))) {
-                Some((v, Some(major))) => {
+                Result::Ok((v, Some(major))) => {
                     lld_version = Some(major);
                     checks.push(Check::new("version", Ok, v));
                     checks.push(tested_llvm(major));
                 }
                 other => {
-                    let what = match other.map(|(v, _)| v).filter(|v| !v.trim().is_empty()) {
-                        Some(v) => format!("'{v}' is not LLD"),
-                        None => "it prints no version for --version".to_string(),
+                    let what = match other {
+                        Result::Ok((v, _)) => format!("'{v}' is not LLD"),
+                        Err(why) => why.to_string(),
                     };
                     checks.push(Check::new(
                         "version",
@@ -352,8 +486,12 @@ pub fn diagnose(f: &Findings) -> Diagnosis {
             tree,
             config,
             texts,
+            unreadable,
         }) => {
             checks.push(Check::new("tree", Ok, tree.display().to_string()));
+            for why in unreadable {
+                checks.push(Check::new("unreadable", Fail, why.clone()));
+            }
             match config {
                 Some(k) => {
                     checks.push(Check::new(
@@ -370,11 +508,23 @@ pub fn diagnose(f: &Findings) -> Diagnosis {
                         checks.push(Check::new("warning", Warn, warning));
                     }
                 }
+                None if !unreadable.is_empty() => {}
                 None => checks.push(Check::new(
                     "config",
                     Ok,
                     "not configured (no include/config/auto.conf or .config)",
                 )),
+            }
+            if unreadable
+                .iter()
+                .any(|why| why.contains("scripts/Makefile."))
+            {
+                checks.push(Check::new(
+                    "verdict",
+                    Fail,
+                    "cannot judge: kbuild's relink definition cannot be read",
+                ));
+                return finish(checks, false);
             }
             let detail = match judge(texts) {
                 Verdict::Affected(why) => {
@@ -388,7 +538,11 @@ pub fn diagnose(f: &Findings) -> Diagnosis {
             checks.push(Check::new("verdict", Ok, detail));
         }
     }
-    let exit = if checks.iter().any(|c| c.status == Fail) {
+    finish(checks, not_affected)
+}
+
+fn finish(checks: Vec<Check>, not_affected: bool) -> Diagnosis {
+    let exit = if checks.iter().any(|c| c.status == Status::Fail) {
         ExitStatus::Failure
     } else if not_affected {
         ExitStatus::NotAffected
@@ -560,7 +714,7 @@ mod tests {
             rule: resolve::Rule::DefaultPath,
         };
         Findings {
-            linker: Ok((resolved, Some("Debian LLD 19.1.7".into()))),
+            linker: Ok((resolved, Ok("Debian LLD 19.1.7".into()))),
             guard: false,
             settings: vec![("LLVM", None)],
             mode: Ok(Mode::Auto),
@@ -573,6 +727,7 @@ mod tests {
             tree: PathBuf::from("/k"),
             config: Some(Kconfig::parse(config)),
             texts: texts(lib, ""),
+            unreadable: vec![],
         })
     }
 
@@ -623,7 +778,7 @@ mod tests {
     fn with_linker_version(version: &str) -> Findings {
         let mut f = findings(None);
         if let Result::Ok((_, v)) = &mut f.linker {
-            *v = Some(version.to_string());
+            *v = Ok(version.to_string());
         }
         f
     }
@@ -704,6 +859,61 @@ mod tests {
         let d = diagnose(&with_linker_version("GNU ld (GNU Binutils) 2.40"));
         assert!(d.checks.iter().all(|c| c.name != "llvm tested"), "{d:?}");
         assert_eq!(d.exit, ExitStatus::Failure);
+    }
+
+    fn sh(script: &str) -> Command {
+        let mut cmd = Command::new("/bin/sh");
+        cmd.args(["-c", script]);
+        cmd
+    }
+
+    #[test]
+    fn a_child_that_hangs_is_killed_at_the_deadline() {
+        let started = Instant::now();
+        let got = bounded_output(
+            &mut sh("echo partial; exec sleep 30"),
+            Duration::from_millis(300),
+            1024,
+        );
+        assert!(matches!(got, Err(Bounded::TimedOut)), "{got:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // Output closed, process still running: the same.
+        let got = bounded_output(
+            &mut sh("exec >&-; exec sleep 30"),
+            Duration::from_millis(300),
+            1024,
+        );
+        assert!(matches!(got, Err(Bounded::TimedOut)), "{got:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_child_that_prints_without_end_is_stopped_at_the_cap() {
+        let started = Instant::now();
+        let got = bounded_output(
+            &mut sh("exec yes 'LLD 19.1.7'"),
+            Duration::from_secs(10),
+            VERSION_MAX_BYTES,
+        );
+        assert!(matches!(got, Err(Bounded::TooLarge)), "{got:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let got = bounded_output(&mut sh("echo 'LLD 19.1.7'"), Duration::from_secs(10), 64);
+        assert_eq!(got.unwrap(), b"LLD 19.1.7\n");
+        // Ended, with a process it started still holding its output open.
+        let started = Instant::now();
+        let got = bounded_output(
+            &mut sh("sleep 8 & echo 'LLD 19.1.7'"),
+            Duration::from_secs(10),
+            64,
+        );
+        assert_eq!(got.unwrap(), b"LLD 19.1.7\n");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let got = bounded_output(
+            &mut Command::new("/nonexistent/ld.lld"),
+            Duration::from_secs(10),
+            64,
+        );
+        assert_eq!(got.unwrap(), b"");
     }
 
     #[test]

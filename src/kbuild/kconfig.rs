@@ -2,7 +2,7 @@
 //! (what kbuild's Makefiles read) and `.config`, both `CONFIG_X=value` lines.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io;
 use std::path::Path;
 
 use crate::lto::Lto;
@@ -17,14 +17,19 @@ pub struct Kconfig {
 impl Kconfig {
     pub const PATH: &'static str = "include/config/auto.conf";
 
-    /// `None` when the tree has no auto.conf (not a configured kernel tree).
+    /// `None` when the tree has no auto.conf (not a configured kernel tree)
+    /// or it cannot be read (see [`Kconfig::load`]).
     pub fn read(objtree: &Path) -> Option<Kconfig> {
-        let mut text = String::new();
-        crate::regular_file::open_regular(&objtree.join(Self::PATH))
-            .ok()?
-            .read_to_string(&mut text)
-            .ok()?;
-        Some(Kconfig::parse(&text))
+        Kconfig::load(&objtree.join(Self::PATH)).ok()
+    }
+
+    /// The configuration file `path` (auto.conf or .config): a regular file
+    /// of at most [`Kind::Kconfig`](crate::regular_file::Kind)'s cap, read
+    /// without blocking; the error does not name the path.
+    pub fn load(path: &Path) -> io::Result<Kconfig> {
+        let text =
+            crate::regular_file::read_capped_lossy(path, crate::regular_file::Kind::Kconfig)?;
+        Ok(Kconfig::parse(&text))
     }
 
     pub fn parse(text: &str) -> Kconfig {
@@ -64,5 +69,35 @@ mod tests {
         assert_eq!(k.lto(), Lto::Thin);
         assert!(k.enabled("CONFIG_MODULES"));
         assert!(!k.enabled("CONFIG_OBJTOOL"));
+    }
+
+    /// LD mode reads auto.conf on every relink: a FIFO there must not hang
+    /// the build, nor /dev/zero fill its memory, nor a huge file be read.
+    #[test]
+    fn an_auto_conf_that_is_not_a_small_regular_file_is_not_read() {
+        let d = tempfile::tempdir().unwrap();
+        let conf = d.path().join(Kconfig::PATH);
+        std::fs::create_dir_all(conf.parent().unwrap()).unwrap();
+        let started = std::time::Instant::now();
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&conf)
+            .status()
+            .unwrap()
+            .success());
+        assert_eq!(Kconfig::read(d.path()), None);
+        std::fs::remove_file(&conf).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &conf).unwrap();
+        assert_eq!(Kconfig::read(d.path()), None);
+        std::fs::remove_file(&conf).unwrap();
+        let f = std::fs::File::create(&conf).unwrap();
+        f.set_len(1 << 40).unwrap();
+        let err = Kconfig::load(&conf).unwrap_err();
+        assert!(
+            err.to_string().contains("larger than 16777216 bytes"),
+            "{err}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        std::fs::write(&conf, "CONFIG_LTO_CLANG_FULL=y\n").unwrap();
+        assert_eq!(Kconfig::read(d.path()).unwrap().lto(), Lto::Full);
     }
 }

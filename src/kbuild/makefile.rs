@@ -26,7 +26,6 @@
 
 use std::ffi::OsString;
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::kbuild::tree::{Exported, SrcRule, MAKEFILE_BUILD};
@@ -34,7 +33,7 @@ use crate::paths::normalize;
 
 /// Upper bound on a kbuild file the shim reads; the largest in 6.13 is
 /// about 40 KB.
-pub const MAX_MAKEFILE_BYTES: u64 = 1 << 20;
+pub const MAX_MAKEFILE_BYTES: u64 = crate::regular_file::Kind::KbuildMakefile.max_bytes();
 /// How deep `include $(src)/...` is followed (i915 includes gvt/Makefile).
 pub const MAX_INCLUDE_DEPTH: usize = 4;
 
@@ -546,14 +545,8 @@ fn expand_include(make: &KbuildMake, raw: &str) -> Option<PathBuf> {
 }
 
 fn read_makefile(path: &Path) -> Result<String, String> {
-    let file = crate::regular_file::open_regular(path).map_err(|e| e.to_string())?;
-    let mut bytes = Vec::new();
-    file.take(MAX_MAKEFILE_BYTES + 1)
-        .read_to_end(&mut bytes)
+    let bytes = crate::regular_file::read_capped(path, crate::regular_file::Kind::KbuildMakefile)
         .map_err(|e| e.to_string())?;
-    if bytes.len() as u64 > MAX_MAKEFILE_BYTES {
-        return Err(format!("larger than {MAX_MAKEFILE_BYTES} bytes"));
-    }
     String::from_utf8(bytes).map_err(|_| "not UTF-8".to_string())
 }
 

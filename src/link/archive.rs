@@ -20,6 +20,11 @@ use crate::bitcode::{sniff, FileKind};
 const HEADER_LEN: usize = 60;
 const THIN_MAGIC: &[u8; 8] = b"!<thin>\n";
 
+/// The most members [`thin_members`] lists (allyesconfig's vmlinux.a has
+/// some 30,000): a crafted archive is 60 bytes a member, so without a cap
+/// the list, and every reader's work per member, grows with the file.
+pub const MAX_MEMBERS: usize = 1 << 18;
+
 /// Why a member list could not be read; the offset is the header's byte
 /// position in the archive, so a person can look at it with `od`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +33,8 @@ pub enum ArchiveError {
     NotThin(FileKind),
     /// A header or name breaks the format.
     Malformed { offset: usize, reason: &'static str },
+    /// More than [`MAX_MEMBERS`] members.
+    TooManyMembers,
 }
 
 impl fmt::Display for ArchiveError {
@@ -41,6 +48,9 @@ impl fmt::Display for ArchiveError {
             }
             ArchiveError::Malformed { offset, reason } => {
                 write!(f, "damaged thin archive at byte {offset}: {reason}")
+            }
+            ArchiveError::TooManyMembers => {
+                write!(f, "too large: more than {MAX_MEMBERS} members")
             }
         }
     }
@@ -102,6 +112,9 @@ pub fn thin_members(bytes: &[u8]) -> Result<Vec<PathBuf>, ArchiveError> {
         };
         if member.is_empty() {
             return Err(malformed("empty member name"));
+        }
+        if members.len() == MAX_MEMBERS {
+            return Err(ArchiveError::TooManyMembers);
         }
         members.push(PathBuf::from(OsStr::from_bytes(member)));
         pos = data_start;
@@ -234,6 +247,24 @@ pub(crate) mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn a_million_members_is_too_large_and_stops_at_the_cap() {
+        let names: Vec<String> = (0..MAX_MEMBERS + 1).map(|i| format!("{i:x}.o")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let bytes = thin_archive(&names);
+        assert_eq!(thin_members(&bytes), Err(ArchiveError::TooManyMembers));
+        assert_eq!(
+            ArchiveError::TooManyMembers.to_string(),
+            "too large: more than 262144 members"
+        );
+        assert_eq!(
+            thin_members(&thin_archive(&names[..MAX_MEMBERS]))
+                .unwrap()
+                .len(),
+            MAX_MEMBERS
+        );
     }
 
     #[test]

@@ -18,7 +18,11 @@ use crate::exit::ExitStatus;
 /// not `Command::exec`: Command copies the whole environment into a map
 /// and back into a fresh array (kbuild's environment is large) to add one
 /// variable; setenv does it in place. The linker starts with SIGPIPE at its
-/// default, as `Command` would give it.
+/// default, as `Command` would give it. SIGXFSZ is the caller's own
+/// disposition: the shim ignores it only while it writes its record
+/// (`record::append`), so a record at the `ulimit -f` limit cannot kill the
+/// shim before the link, and a linker's own output over the limit meets
+/// the limit as it would without the shim.
 pub fn exec_linker(linker: &Path, args: &[OsString]) -> io::Error {
     let nul = || {
         io::Error::new(

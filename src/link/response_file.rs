@@ -23,7 +23,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::paths::normalize;
@@ -33,11 +33,22 @@ use crate::paths::normalize;
 pub const MAX_DEPTH: usize = 64;
 
 /// Largest response file we read; kbuild's `.mod` files are a few lines.
-pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+pub const MAX_FILE_SIZE: u64 = crate::regular_file::Kind::ResponseFile.max_bytes();
 
 /// Largest expanded argument list; guards against files that name other
 /// files many times over (exponential growth without any cycle).
 pub const MAX_ARGS: usize = 1 << 20;
+
+/// Most `@file` expansions in one argument list, counted per visit (a
+/// file named twice is read twice, as lld does). [`MAX_ARGS`] alone does
+/// not bound the work: files that name files over and over, down to an
+/// empty leaf, produce no argument at all while the visits double with
+/// every level (40 levels: 2^40 reads). A real build expands one or two.
+pub const MAX_EXPANSIONS: usize = 4096;
+
+/// Most bytes read from response files in one argument list, all visits
+/// together; the same guard for large files named many times.
+pub const MAX_TOTAL_BYTES: u64 = 4 * MAX_FILE_SIZE;
 
 /// The arguments after expansion.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +96,10 @@ pub enum ResponseFileError {
     },
     /// The expansion grew past [`MAX_ARGS`] arguments.
     TooManyArgs,
+    /// More than [`MAX_EXPANSIONS`] `@file` expansions.
+    TooManyExpansions,
+    /// More than [`MAX_TOTAL_BYTES`] read in all.
+    TooMuchText,
     /// The file is not UTF-8.
     NonUtf8Content {
         /// The file.
@@ -141,6 +156,14 @@ impl fmt::Display for ResponseFileError {
             Self::TooManyArgs => {
                 write!(f, "response files expand to more than {MAX_ARGS} arguments")
             }
+            Self::TooManyExpansions => write!(
+                f,
+                "response files are expanded more than {MAX_EXPANSIONS} times (files naming files over and over)"
+            ),
+            Self::TooMuchText => write!(
+                f,
+                "response files hold more than {MAX_TOTAL_BYTES} bytes in all their expansions"
+            ),
             Self::NonUtf8Content { path } => {
                 write!(f, "response file '{}' is not UTF-8", path.display())
             }
@@ -169,16 +192,15 @@ impl std::error::Error for ResponseFileError {
     }
 }
 
-/// Reads a response file from disk, at most `MAX_FILE_SIZE + 1` bytes so an
+/// Reads a response file from disk, at most `MAX_FILE_SIZE` bytes: an
 /// oversized file is detected without reading it whole. Relative paths are
 /// resolved against the current directory, as lld does for every level.
 pub fn read_from_disk(path: &Path) -> io::Result<Vec<u8>> {
     // A FIFO named as a response file must not block the shim (nor lose
     // the bytes ld.lld will read): it is refused, and the call forwarded.
-    let file = crate::regular_file::open_regular(path)?;
-    let mut buf = Vec::new();
-    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut buf)?;
-    Ok(buf)
+    // Over the cap it is `FileTooLarge`, which `expand_into` reports as
+    // [`ResponseFileError::TooLarge`].
+    crate::regular_file::read_capped(path, crate::regular_file::Kind::ResponseFile)
 }
 
 /// Expands every `@file` in `args`, reading files from disk.
@@ -194,11 +216,20 @@ pub fn expand_with(
 ) -> Result<Expanded, ResponseFileError> {
     let mut out = Vec::with_capacity(args.len());
     let mut chain = Vec::new();
-    let used = expand_into(args, &mut read, &mut chain, &mut out)?;
+    let mut budget = Budget::default();
+    let used = expand_into(args, &mut read, &mut chain, &mut budget, &mut out)?;
     Ok(Expanded {
         args: out,
         used_response_file: used,
     })
+}
+
+/// What one expansion has spent so far, against [`MAX_EXPANSIONS`] and
+/// [`MAX_TOTAL_BYTES`].
+#[derive(Default)]
+struct Budget {
+    expansions: usize,
+    bytes: u64,
 }
 
 /// Appends the expansion of `args` to `out`; `chain` holds the files being
@@ -207,6 +238,7 @@ fn expand_into(
     args: &[OsString],
     read: &mut dyn FnMut(&Path) -> io::Result<Vec<u8>>,
     chain: &mut Vec<PathBuf>,
+    budget: &mut Budget,
     out: &mut Vec<OsString>,
 ) -> Result<bool, ResponseFileError> {
     let mut used = false;
@@ -234,17 +266,34 @@ fn expand_into(
         if chain.len() >= MAX_DEPTH {
             return Err(ResponseFileError::TooDeep { path });
         }
-        let bytes = read(&path).map_err(|source| ResponseFileError::Read {
-            path: path.clone(),
-            source,
+        budget.expansions += 1;
+        if budget.expansions > MAX_EXPANSIONS {
+            return Err(ResponseFileError::TooManyExpansions);
+        }
+        let bytes = read(&path).map_err(|source| match source.kind() {
+            io::ErrorKind::FileTooLarge => ResponseFileError::TooLarge { path: path.clone() },
+            _ => ResponseFileError::Read {
+                path: path.clone(),
+                source,
+            },
         })?;
         if bytes.len() as u64 > MAX_FILE_SIZE {
             return Err(ResponseFileError::TooLarge { path });
         }
+        budget.bytes += bytes.len() as u64;
+        if budget.bytes > MAX_TOTAL_BYTES {
+            return Err(ResponseFileError::TooMuchText);
+        }
         let tokens = tokenize_gnu(&path, &bytes)?;
+        drop(bytes);
+        if out.len().saturating_add(tokens.len()) > MAX_ARGS
+            && !tokens.iter().any(|t| t.starts_with('@'))
+        {
+            return Err(ResponseFileError::TooManyArgs);
+        }
         let tokens: Vec<OsString> = tokens.into_iter().map(OsString::from).collect();
         chain.push(key);
-        expand_into(&tokens, read, chain, out)?;
+        expand_into(&tokens, read, chain, budget, out)?;
         chain.pop();
     }
     Ok(used)
@@ -559,6 +608,64 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, ResponseFileError::TooManyArgs));
+    }
+
+    /// 40 levels of files each naming the next twice, down to an empty
+    /// leaf: no argument is ever produced, so only a count of the
+    /// expansions stops the 2^40 reads.
+    #[test]
+    fn files_naming_files_over_and_over_stop_at_the_expansion_cap() {
+        let names: Vec<String> = (0..=40).map(|i| format!("f{i}")).collect();
+        let contents: Vec<String> = (0..=40)
+            .map(|i| {
+                if i == 40 {
+                    String::new()
+                } else {
+                    format!("@f{} @f{}", i + 1, i + 1)
+                }
+            })
+            .collect();
+        let map: Vec<(&str, &str)> = names
+            .iter()
+            .map(String::as_str)
+            .zip(contents.iter().map(String::as_str))
+            .collect();
+        let mut reads = 0usize;
+        let mut reader = files(&map);
+        let started = std::time::Instant::now();
+        let err = expand_with(&os(&["-r", "@f0"]), |p: &Path| {
+            reads += 1;
+            reader(p)
+        })
+        .unwrap_err();
+        assert!(
+            matches!(err, ResponseFileError::TooManyExpansions),
+            "{err:?}"
+        );
+        assert_eq!(reads, MAX_EXPANSIONS);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert_eq!(
+            err.to_string(),
+            "response files are expanded more than 4096 times (files naming files over and over)"
+        );
+        // The same shape, shallow enough, is expanded as lld would.
+        let got = expand_with(&os(&["@f34"]), files(&map)).unwrap();
+        assert!(got.args.is_empty() && got.used_response_file);
+    }
+
+    #[test]
+    fn large_files_named_many_times_stop_at_the_byte_cap() {
+        let big = vec![b' '; MAX_FILE_SIZE as usize];
+        let names = ["@big"; 5].join(" ");
+        let err = expand_with(&os(&["@names"]), |p: &Path| {
+            Ok(if p == Path::new("names") {
+                names.clone().into_bytes()
+            } else {
+                big.clone()
+            })
+        })
+        .unwrap_err();
+        assert!(matches!(err, ResponseFileError::TooMuchText), "{err:?}");
     }
 
     #[test]

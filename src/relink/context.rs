@@ -90,7 +90,11 @@ pub fn module_listing(
 }
 
 fn read_cmdline(pid: u32) -> Option<Vec<OsString>> {
-    let bytes = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let bytes = crate::regular_file::read_capped(
+        Path::new(&format!("/proc/{pid}/cmdline")),
+        crate::regular_file::Kind::ProcFile,
+    )
+    .ok()?;
     Some(
         bytes
             .split(|&b| b == 0)
@@ -120,7 +124,11 @@ pub fn shell_script(argv: &[OsString]) -> Option<String> {
 /// The parent pid from /proc/<pid>/stat; the command name field can hold
 /// spaces and parentheses, so fields are counted after its last ')'.
 fn parent_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let stat = crate::regular_file::read_capped_lossy(
+        Path::new(&format!("/proc/{pid}/stat")),
+        crate::regular_file::Kind::ProcFile,
+    )
+    .ok()?;
     let after_comm = &stat[stat.rfind(')')? + 1..];
     after_comm.split_whitespace().nth(1)?.parse().ok()
 }

@@ -5,14 +5,36 @@ use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
+/// The most section headers read (a linked vmlinux has about 50; an
+/// object built with -ffunction-sections some 100,000).
+pub const MAX_SECTIONS: usize = 1 << 20;
+
+/// The most symbols read, all symbol tables together (allyesconfig's
+/// vmlinux: about a million).
+pub const MAX_SYMBOLS: u64 = 1 << 24;
+
+/// The most string table bytes read, all symbol tables' together
+/// (allyesconfig's vmlinux: some 40 MB).
+pub const MAX_STRING_TABLE: u64 = 128 << 20;
+
+/// Symbols read per positioned read of the symbol table.
+const SYMBOLS_PER_READ: usize = 4096;
+
 /// Number of symbols in `path`'s ELF symbol table whose name contains
 /// `.llvm.`: the suffix ThinLTO gives a local symbol it promotes so another
 /// module can import it (`foo.llvm.1234`). Reads only the section headers,
-/// the symbol table and its string table, so a large vmlinux costs a few
-/// MB of reads. Hand-written: 60 lines against a new crate for one count.
+/// the symbol table (a piece at a time) and its string table, so a large
+/// vmlinux costs a few MB of reads. Every size and offset in the file is
+/// checked against the file's own size and the caps above before anything
+/// is allocated: a crafted header is an error, never an allocation the
+/// file does not justify. Hand-written: 60 lines against a new crate for
+/// one count.
 pub fn promoted_symbols(path: &Path) -> Result<u64, String> {
     const SHT_SYMTAB: u32 = 2;
     let file = crate::regular_file::open_regular(path).map_err(|e| e.to_string())?;
+    let file_len = file.metadata().map_err(|e| e.to_string())?.len();
+    let read_at =
+        |what: &str, offset: u64, len: u64| read_exact_at(&file, file_len, what, offset, len);
     let mut ident = [0u8; 64];
     let got = file.read_at(&mut ident, 0).map_err(|e| e.to_string())?;
     if got < 52 || &ident[..4] != b"\x7fELF" {
@@ -53,18 +75,23 @@ pub fn promoted_symbols(path: &Path) -> Result<u64, String> {
     if shentsize < if elf.wide { 64 } else { 40 } {
         return Err("section header entries too small".into());
     }
-    let first = read_exact_at(&file, shoff, shentsize)?;
+    if shentsize > 128 {
+        return Err(format!("section header entries of {shentsize} bytes"));
+    }
+    let first = read_at("the first section header", shoff, shentsize as u64)?;
     // More than 0xff00 sections: the count is in section 0's sh_size.
     let shnum = if shnum == 0 {
-        elf.word(&first, if elf.wide { 0x20 } else { 0x14 }) as usize
+        elf.word(&first, if elf.wide { 0x20 } else { 0x14 })
     } else {
-        shnum as usize
+        shnum as u64
     };
-    let table = read_exact_at(
-        &file,
-        shoff,
-        shnum.checked_mul(shentsize).ok_or("bad section count")?,
-    )?;
+    if shnum > MAX_SECTIONS as u64 {
+        return Err(format!(
+            "too large: {shnum} sections, more than {MAX_SECTIONS}"
+        ));
+    }
+    let shnum = shnum as usize;
+    let table = read_at("the section headers", shoff, (shnum * shentsize) as u64)?;
     let section = |i: usize| -> Option<(u32, u64, u64, u32, u64)> {
         let h = table.get(i * shentsize..(i + 1) * shentsize)?;
         Some(if elf.wide {
@@ -86,6 +113,8 @@ pub fn promoted_symbols(path: &Path) -> Result<u64, String> {
         })
     };
     let mut count = 0;
+    // Over all symbol tables: a crafted file may have a million of them.
+    let (mut all_symbols, mut all_strings) = (0u64, 0u64);
     for i in 0..shnum {
         let Some((kind, offset, size, link, entsize)) = section(i) else {
             break;
@@ -95,24 +124,60 @@ pub fn promoted_symbols(path: &Path) -> Result<u64, String> {
         }
         let (_, str_offset, str_size, _, _) =
             section(link as usize).ok_or("symbol table links to a missing string table")?;
-        let symbols = read_exact_at(&file, offset, to_usize(size)?)?;
-        let strings = read_exact_at(&file, str_offset, to_usize(str_size)?)?;
-        let entsize = to_usize(entsize)?;
-        if entsize < 4 {
-            return Err("symbol entries too small".into());
+        if !(4..=4096).contains(&entsize) {
+            return Err(format!("symbol entries of {entsize} bytes"));
         }
-        for sym in symbols.chunks_exact(entsize) {
-            let name_at = elf.u32(sym, 0) as usize;
-            let Some(rest) = strings.get(name_at..) else {
-                return Err("symbol name outside the string table".into());
-            };
-            let name = &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())];
-            if name.windows(6).any(|w| w == b".llvm.") {
-                count += 1;
+        let symbols = size / entsize;
+        // Inside the file first (a crafted size says so), then the caps.
+        check_range(file_len, "the symbol table", offset, symbols * entsize)?;
+        check_range(file_len, "the string table", str_offset, str_size)?;
+        all_symbols += symbols;
+        all_strings += str_size;
+        if all_symbols > MAX_SYMBOLS {
+            return Err(format!(
+                "too large: {all_symbols} symbols in the symbol tables, more than {MAX_SYMBOLS}"
+            ));
+        }
+        if all_strings > MAX_STRING_TABLE {
+            return Err(format!(
+                "too large: string tables of {all_strings} bytes, more than {MAX_STRING_TABLE}"
+            ));
+        }
+        let strings = read_at("the string table", str_offset, str_size)?;
+        let promoted = names_with_llvm_suffix(&strings);
+        let entsize = entsize as usize;
+        let mut at = offset;
+        let mut left = symbols;
+        while left > 0 {
+            let n = left.min(SYMBOLS_PER_READ as u64);
+            let chunk = read_at("the symbol table", at, n * entsize as u64)?;
+            for sym in chunk.chunks_exact(entsize) {
+                let name_at = elf.u32(sym, 0) as usize;
+                if name_at > strings.len() {
+                    return Err("symbol name outside the string table".into());
+                }
+                if promoted.get(name_at).copied().unwrap_or(false) {
+                    count += 1;
+                }
             }
+            at += n * entsize as u64;
+            left -= n;
         }
     }
     Ok(count)
+}
+
+/// For every offset into `strings`, whether the NUL-terminated name that
+/// starts there contains `.llvm.`; one backward pass, so a crafted table
+/// whose symbols all point into one long name costs linear time, not
+/// quadratic.
+fn names_with_llvm_suffix(strings: &[u8]) -> Vec<bool> {
+    const NEEDLE: &[u8] = b".llvm.";
+    let mut contains = vec![false; strings.len() + 1];
+    for i in (0..strings.len()).rev() {
+        contains[i] = strings[i] != 0 && (strings[i..].starts_with(NEEDLE) || contains[i + 1]);
+    }
+    contains
 }
 
 struct Elf {
@@ -148,14 +213,29 @@ impl Elf {
     }
 }
 
-fn to_usize(v: u64) -> Result<usize, String> {
-    usize::try_from(v).map_err(|_| "section too large".to_string())
+/// `len` bytes at `offset` lie inside a file of `file_len` bytes.
+fn check_range(file_len: u64, what: &str, offset: u64, len: u64) -> Result<(), String> {
+    match offset.checked_add(len) {
+        Some(end) if end <= file_len => Ok(()),
+        _ => Err(format!(
+            "{what} ({len} bytes at byte {offset}) runs past the end of the file ({file_len} bytes)"
+        )),
+    }
 }
 
-fn read_exact_at(file: &File, offset: u64, len: usize) -> Result<Vec<u8>, String> {
-    let mut buf = vec![0u8; len];
+/// Reads `len` bytes at `offset`, after checking they are in the file: the
+/// buffer is never larger than the file.
+fn read_exact_at(
+    file: &File,
+    file_len: u64,
+    what: &str,
+    offset: u64,
+    len: u64,
+) -> Result<Vec<u8>, String> {
+    check_range(file_len, what, offset, len)?;
+    let mut buf = vec![0u8; len as usize];
     file.read_exact_at(&mut buf, offset)
-        .map_err(|e| format!("reading {len} bytes at {offset}: {e}"))?;
+        .map_err(|e| format!("reading {what} ({len} bytes at byte {offset}): {e}"))?;
     Ok(buf)
 }
 
@@ -163,6 +243,21 @@ fn read_exact_at(file: &File, offset: u64, len: usize) -> Result<Vec<u8>, String
 mod tests {
     use super::*;
     use std::process::Command;
+
+    #[test]
+    fn names_are_matched_from_any_offset_in_one_pass() {
+        let strings = b"\0foo.llvm.12\0bar\0x.llvm\0";
+        let got = names_with_llvm_suffix(strings);
+        assert_eq!(got.len(), strings.len() + 1);
+        let at = |s: &[u8]| strings.windows(s.len()).position(|w| w == s).unwrap();
+        assert!(got[at(b"foo.llvm")]);
+        // A name sharing the tail of another (as linkers pack them).
+        assert!(got[at(b"o.llvm")]);
+        assert!(got[at(b".llvm.12")]);
+        assert!(!got[at(b"llvm.12")]);
+        assert!(!got[0] && !got[at(b"bar")] && !got[at(b"x.llvm")]);
+        assert!(!got[strings.len()]);
+    }
 
     #[test]
     fn promoted_symbols_counted_from_a_real_link() {

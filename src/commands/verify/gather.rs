@@ -3,7 +3,7 @@
 //! modules.order with each module's objects, and vmlinux's promoted symbols.
 
 use std::ffi::OsString;
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -11,10 +11,29 @@ use super::{promoted_symbols, ConfigFacts, Facts, Module, Object, ObjectFacts, R
 use crate::bitcode::{self, FileKind};
 use crate::kbuild::kconfig::Kconfig;
 use crate::link::archive;
+use crate::regular_file::{read_capped, Kind};
 
 /// Thin archives nested in `vmlinux.a` are followed this deep (llvm-ar
 /// flattens them; the cap only stops a self-referencing archive).
 const MAX_ARCHIVE_DEPTH: usize = 8;
+
+/// The most objects `vmlinux.a` may name, nested archives included
+/// (allyesconfig: some 30,000). Every one is opened and examined, so a
+/// crafted archive of a million names would cost minutes and gigabytes.
+pub const MAX_ARCHIVE_OBJECTS: usize = archive::MAX_MEMBERS;
+
+/// The most lines modules.order may have (allmodconfig: some 6,000).
+pub const MAX_MODULES: usize = 1 << 17;
+
+/// The most parts one `.mod` file may list (amdgpu: some 700).
+pub const MAX_MODULE_PARTS: usize = 1 << 16;
+
+/// The most module parts in all the `.mod` files together.
+pub const MAX_ALL_MODULE_PARTS: usize = 1 << 20;
+
+/// The most bytes of `.mod` files read in all (allmodconfig: well under
+/// 1 MB): modules.order may name one large `.mod` many times over.
+pub const MAX_ALL_MOD_BYTES: u64 = 64 << 20;
 
 /// Reads everything [`judge`] needs from the object tree `tree`.
 /// `kernel`, when given, is the kernel's object tree and `tree` an external
@@ -42,7 +61,7 @@ pub fn gather(tree: &Path, kernel: Option<&Path>) -> Facts {
 
 fn read_config(tree: &Path) -> Result<ConfigFacts, String> {
     let path = tree.join(Kconfig::PATH);
-    let bytes = read_regular(&path).map_err(|e| {
+    let bytes = read_capped(&path, Kind::Kconfig).map_err(|e| {
         if exists(&tree.join("modules.order")) && !exists(&tree.join("vmlinux.a")) {
             format!(
                 "{}: {e}: an external module's build directory? Name the kernel's object tree with --shim-kernel KOBJ",
@@ -84,12 +103,6 @@ pub fn config_facts(k: &Kconfig) -> ConfigFacts {
     }
 }
 
-fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    crate::regular_file::open_regular(path)?.read_to_end(&mut bytes)?;
-    Ok(bytes)
-}
-
 fn read_vmlinux_a(tree: &Path) -> Option<Result<Vec<Object>, String>> {
     let path = tree.join("vmlinux.a");
     if !exists(&path) {
@@ -97,7 +110,7 @@ fn read_vmlinux_a(tree: &Path) -> Option<Result<Vec<Object>, String>> {
     }
     let mut objects = Vec::new();
     Some(
-        archive_objects(tree, &path, 0, &mut objects)
+        archive_objects(tree, &path, 0, &mut 0, &mut objects)
             .map(|()| objects)
             .map_err(|e| format!("{}: {e}", path.display())),
     )
@@ -107,14 +120,32 @@ fn exists(path: &Path) -> bool {
     path.symlink_metadata().is_ok()
 }
 
+/// Appends the objects of the thin archive `archive_path` to `out`,
+/// following nested thin archives. `visited` counts every member of every
+/// archive read, nested archives included, so an archive that names
+/// itself or another many times over stops at the cap like a long one.
 fn archive_objects(
     tree: &Path,
     archive_path: &Path,
     depth: usize,
+    visited: &mut usize,
     out: &mut Vec<Object>,
 ) -> Result<(), String> {
-    let bytes = read_regular(archive_path).map_err(|e| e.to_string())?;
+    let bytes = read_capped(archive_path, Kind::ThinArchive).map_err(|e| {
+        if depth == 0 {
+            e.to_string()
+        } else {
+            format!("{}: {e}", archive_path.display())
+        }
+    })?;
     let members = archive::thin_members(&bytes).map_err(|e| e.to_string())?;
+    drop(bytes);
+    *visited += members.len();
+    if *visited > MAX_ARCHIVE_OBJECTS {
+        return Err(format!(
+            "too large: names more than {MAX_ARCHIVE_OBJECTS} objects (nested archives included)"
+        ));
+    }
     for member in members {
         let on_disk = archive::resolve_member(archive_path, &member);
         if sniff_path(&on_disk) == Some(FileKind::ThinArchive) {
@@ -124,7 +155,7 @@ fn archive_objects(
                     on_disk.display()
                 ));
             }
-            archive_objects(tree, &on_disk, depth + 1, out)?;
+            archive_objects(tree, &on_disk, depth + 1, visited, out)?;
         } else {
             out.push(object(tree, &on_disk));
         }
@@ -143,11 +174,22 @@ fn sniff_path(path: &Path) -> Option<FileKind> {
 /// process), reported relative to `tree`.
 fn object(tree: &Path, path: &Path) -> Object {
     let shown = path.strip_prefix(tree).unwrap_or(path).to_path_buf();
+    // A missing object, a FIFO or a device in its place cannot be judged:
+    // said in so many words, not as an object of an unknown kind.
+    if let Err(e) = crate::regular_file::open_regular(path) {
+        return Object {
+            path: shown,
+            facts: ObjectFacts::Unreadable(e.to_string()),
+        };
+    }
     let facts = match bitcode::examine_path(path) {
         Err(e) => ObjectFacts::Unreadable(e.to_string()),
         Ok(f) => match (f.kind, f.bitcode) {
             (_, Some(bc)) => ObjectFacts::Bitcode(bc.lto),
-            (FileKind::Elf, None) => ObjectFacts::Elf(read_recipe(path)),
+            (FileKind::Elf, None) => match read_recipe(path) {
+                Ok(recipe) => ObjectFacts::Elf(recipe),
+                Err(why) => ObjectFacts::Unreadable(why),
+            },
             (kind, None) => ObjectFacts::Unreadable(format!(
                 "neither ELF nor LLVM bitcode ({kind:?}, {} bytes)",
                 f.len
@@ -165,9 +207,22 @@ fn cmd_file(object: &Path) -> PathBuf {
     object.with_file_name(name)
 }
 
-fn read_recipe(object: &Path) -> Option<Recipe> {
-    let bytes = read_regular(&cmd_file(object)).ok()?;
-    parse_recipe(&String::from_utf8_lossy(&bytes))
+/// The recipe of `object`; `None` when it has no `.cmd` file (or none
+/// with a saved command), an error when that file cannot be read.
+fn read_recipe(object: &Path) -> Result<Option<Recipe>, String> {
+    let cmd = cmd_file(object);
+    match read_capped(&cmd, Kind::CmdFile) {
+        Ok(bytes) => Ok(parse_recipe(&String::from_utf8_lossy(&bytes))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{}: {e}", file_name(&cmd))),
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// The recipe facts in a `.N.o.cmd` file: `savedcmd_<obj> := <command>`
@@ -234,48 +289,88 @@ fn read_modules(tree: &Path) -> Option<Result<Vec<Module>, String>> {
     if !exists(&order) {
         return None;
     }
-    let bytes = match read_regular(&order) {
+    let bytes = match read_capped(&order, Kind::ModulesOrder) {
         Ok(b) => b,
         Err(e) => return Some(Err(format!("{}: {e}", order.display()))),
     };
     let text = String::from_utf8_lossy(&bytes);
-    let modules = text
+    let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .map(|line| {
-            // 6.2+ lists D/m.o, older kernels D/m.ko
-            let stem = line
-                .strip_suffix(".ko")
-                .or_else(|| line.strip_suffix(".o"))
-                .unwrap_or(line);
-            let object_path = tree.join(format!("{stem}.o"));
-            let parts = read_mod_parts(tree, &tree.join(format!("{stem}.mod")), &object_path);
-            Module {
-                object: object(tree, &object_path),
-                parts,
-            }
-        })
+        .take(MAX_MODULES + 1)
         .collect();
+    if lines.len() > MAX_MODULES {
+        return Some(Err(format!(
+            "{}: too large: more than {MAX_MODULES} modules",
+            order.display()
+        )));
+    }
+    let mut modules = Vec::with_capacity(lines.len());
+    let mut all_parts = 0;
+    let mut mod_bytes = 0;
+    for line in lines {
+        // 6.2+ lists D/m.o, older kernels D/m.ko
+        let stem = line
+            .strip_suffix(".ko")
+            .or_else(|| line.strip_suffix(".o"))
+            .unwrap_or(line);
+        let object_path = tree.join(format!("{stem}.o"));
+        let mod_file = tree.join(format!("{stem}.mod"));
+        let names = match mod_part_names(tree, &mod_file, &object_path, &mut mod_bytes) {
+            Ok(names) => names,
+            Err(e) => return Some(Err(format!("{}: {e}", mod_file.display()))),
+        };
+        all_parts += names.len();
+        if all_parts > MAX_ALL_MODULE_PARTS {
+            return Some(Err(format!(
+                "too large: the .mod files list more than {MAX_ALL_MODULE_PARTS} parts in all"
+            )));
+        }
+        modules.push(Module {
+            object: object(tree, &object_path),
+            parts: names.iter().map(|p| object(tree, p)).collect(),
+        });
+    }
     Some(Ok(modules))
 }
 
 /// The parts listed in `D/m.mod`, unless it names only `D/m.o` itself (a
 /// single-object module). A missing .mod file gives no parts: the module
-/// object alone is still checked.
-fn read_mod_parts(tree: &Path, mod_file: &Path, module_object: &Path) -> Vec<Object> {
-    let Ok(bytes) = read_regular(mod_file) else {
-        return Vec::new();
+/// object alone is still checked. One that cannot be read, or lists more
+/// than [`MAX_MODULE_PARTS`], is an error.
+fn mod_part_names(
+    tree: &Path,
+    mod_file: &Path,
+    module_object: &Path,
+    read_so_far: &mut u64,
+) -> Result<Vec<PathBuf>, String> {
+    let bytes = match read_capped(mod_file, Kind::ModFile) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e.to_string()),
     };
+    *read_so_far += bytes.len() as u64;
+    if *read_so_far > MAX_ALL_MOD_BYTES {
+        return Err(format!(
+            "too large: the .mod files hold more than {MAX_ALL_MOD_BYTES} bytes in all"
+        ));
+    }
     let text = String::from_utf8_lossy(&bytes);
     let parts: Vec<PathBuf> = text
         .split_whitespace()
+        .take(MAX_MODULE_PARTS + 1)
         .map(|p| tree.join(p.strip_prefix("./").unwrap_or(p)))
         .collect();
-    if parts.len() == 1 && parts[0] == module_object {
-        return Vec::new();
+    if parts.len() > MAX_MODULE_PARTS {
+        return Err(format!(
+            "too large: lists more than {MAX_MODULE_PARTS} parts"
+        ));
     }
-    parts.iter().map(|p| object(tree, p)).collect()
+    if parts.len() == 1 && parts[0] == module_object {
+        return Ok(Vec::new());
+    }
+    Ok(parts)
 }
 
 fn read_vmlinux(tree: &Path) -> Option<Result<u64, String>> {
@@ -454,6 +549,56 @@ mod tests {
         let j = verdict_of(t.path());
         assert_eq!(j.verdict, Verdict::CannotTell);
         assert!(j.reason.contains("auto.conf"), "{}", j.reason);
+    }
+
+    /// A nested thin archive naming itself 100,000 times: depth alone
+    /// would allow 100,000^8 reads; the member count stops it at once.
+    #[test]
+    fn an_archive_naming_an_archive_over_and_over_is_too_large() {
+        let t = tree(true);
+        let p = t.path();
+        std::fs::create_dir(p.join("sub")).unwrap();
+        let names = vec!["loop.a"; 100_000];
+        std::fs::write(
+            p.join("sub/loop.a"),
+            crate::link::archive::tests::thin_archive(&names),
+        )
+        .unwrap();
+        std::fs::write(
+            p.join("vmlinux.a"),
+            crate::link::archive::tests::thin_archive(&["kernel/fork.o", "sub/loop.a"]),
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let j = verdict_of(p);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert_eq!(j.verdict, Verdict::CannotTell);
+        assert!(
+            j.reason
+                .contains("too large: names more than 262144 objects"),
+            "{}",
+            j.reason
+        );
+    }
+
+    /// modules.order naming one 2 MiB `.mod` forty times: each read is
+    /// under the per-file cap, the total is not.
+    #[test]
+    fn one_large_mod_file_named_many_times_is_too_large() {
+        let t = tree(true);
+        let p = t.path();
+        let mut text = " ".repeat(2 << 20);
+        text.push_str("lib/part.o\n");
+        std::fs::write(p.join("lib/m.mod"), text).unwrap();
+        std::fs::write(p.join("modules.order"), "lib/m.o\n".repeat(40)).unwrap();
+        let j = verdict_of(p);
+        assert_eq!(j.verdict, Verdict::CannotTell);
+        assert!(
+            j.reason
+                .contains("too large: the .mod files hold more than 67108864 bytes in all"),
+            "{}",
+            j.reason
+        );
     }
 
     #[test]

@@ -263,8 +263,11 @@ pub struct ModuleTally {
     pub modules: usize,
     /// Module objects (what modpost reads) that are ELF.
     pub objects_elf: usize,
-    /// Module objects that are bitcode or unreadable, by path and kind.
+    /// Module objects that are bitcode, by path and kind.
     pub objects_not_elf: Vec<String>,
+    /// Module objects that cannot be read (missing, not a regular file,
+    /// damaged, neither ELF nor bitcode), by path and why: cannot tell.
+    pub objects_unreadable: Vec<String>,
     /// The parts of composite modules.
     pub parts: Tally,
 }
@@ -299,7 +302,7 @@ pub fn judge(facts: &Facts) -> Judgement {
                         lto.describe()
                     )),
                     ObjectFacts::Unreadable(why) => m
-                        .objects_not_elf
+                        .objects_unreadable
                         .push(format!("{}: {why}", lossy(&module.object.path))),
                 }
                 for part in &module.parts {
@@ -365,7 +368,10 @@ fn verdict(
     let mut unreadable: Vec<&String> = builtin.iter().flat_map(|b| &b.unreadable_detail).collect();
     match (&facts.modules, modules) {
         (Some(Err(why)), _) => return (CannotTell, format!("modules: {why}")),
-        (_, Some(m)) => unreadable.extend(&m.parts.unreadable_detail),
+        (_, Some(m)) => {
+            unreadable.extend(&m.objects_unreadable);
+            unreadable.extend(&m.parts.unreadable_detail);
+        }
         _ => {}
     }
     if let Some(first) = unreadable.first() {
@@ -686,6 +692,35 @@ mod tests {
         let m = j.modules.unwrap();
         assert_eq!((m.modules, m.objects_elf), (2, 1));
         assert!(m.objects_not_elf[0].starts_with("lib/crc-a.o"));
+    }
+
+    /// Cannot tell is 1 whatever the object: a module object that is gone
+    /// or cannot be read is not proof of a wrong build (5).
+    #[test]
+    fn an_unreadable_module_object_cannot_tell() {
+        let mut f = facts(kept_members());
+        f.modules = Some(Ok(vec![
+            Module {
+                object: obj("drivers/m.o", ObjectFacts::Elf(Some(C_LTO))),
+                parts: vec![],
+            },
+            Module {
+                object: obj(
+                    "lib/gone.o",
+                    ObjectFacts::Unreadable("No such file or directory (os error 2)".into()),
+                ),
+                parts: vec![],
+            },
+        ]));
+        let j = judge(&f);
+        assert_eq!(j.verdict, Verdict::CannotTell, "{}", j.reason);
+        assert_eq!(j.verdict.exit_code(), 1);
+        assert!(
+            j.reason.contains("lib/gone.o: No such file"),
+            "{}",
+            j.reason
+        );
+        assert!(j.modules.unwrap().objects_not_elf.is_empty());
     }
 
     #[test]

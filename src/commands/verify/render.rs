@@ -174,10 +174,14 @@ pub fn render_text(facts: &Facts, j: &Judgement, seconds: f64) -> String {
         (Some(Err(e)), _) => writeln!(out, "modules   {e}"),
         (Some(Ok(_)), Some(m)) => writeln!(
             out,
-            "modules   {} in modules.order; module objects (modpost reads them): {} ELF, {} not ELF",
+            "modules   {} in modules.order; module objects (modpost reads them): {} ELF, {} not ELF{}",
             m.modules,
             m.objects_elf,
-            m.objects_not_elf.len()
+            m.objects_not_elf.len(),
+            match m.objects_unreadable.len() {
+                0 => String::new(),
+                n => format!(", {n} unreadable"),
+            }
         ),
         (Some(Ok(_)), None) => Ok(()),
     };
@@ -195,6 +199,7 @@ pub fn render_text(facts: &Facts, j: &Judgement, seconds: f64) -> String {
     }
     if let Some(m) = &j.modules {
         problems.push(("not ELF", m.objects_not_elf.clone()));
+        problems.push(("broken", m.objects_unreadable.clone()));
     }
     for (label, paths) in problems.into_iter().filter(|(_, p)| !p.is_empty()) {
         let _ = writeln!(out, "{label:<9} {}", listed(&paths));
