@@ -69,7 +69,13 @@ fn find_recipe_from(mut pid: u32, input: &Path, output: &Path) -> RecipeContext 
 /// Where kbuild's lists put `input`, read from the make that runs the
 /// recipe shell `shell_pid` (its parent: `make -f <srctree>/scripts/Makefile.build
 /// obj=<obj>`) and that directory's kbuild file; `cwd` is make's directory.
-pub fn module_listing(shell_pid: u32, cwd: &Path, input: &Path, modname: &str) -> Listing {
+pub fn module_listing(
+    shell_pid: u32,
+    cwd: &Path,
+    input: &Path,
+    modname: &str,
+    kconfig: Option<&std::collections::HashMap<String, String>>,
+) -> Listing {
     let make = parent_of(shell_pid)
         .ok_or_else(|| format!("recipe shell {shell_pid} has no readable parent"))
         .and_then(|pid| {
@@ -77,7 +83,7 @@ pub fn module_listing(shell_pid: u32, cwd: &Path, input: &Path, modname: &str) -
             KbuildMake::from_argv(&argv).map_err(|e| format!("parent {pid}: {e}"))
         });
     match make {
-        Ok(make) => makefile::listing(&make, cwd, input, modname),
+        Ok(make) => makefile::listing(&make, cwd, input, modname, kconfig),
         Err(why) => Listing::NotProvable(why),
     }
 }

@@ -81,7 +81,10 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path) -> Evaluation {
                 let listing = Some(&facts.compile)
                     .filter(|c| c.is_single_object_module())
                     .and_then(|c| c.modname.as_deref())
-                    .map(|modname| context::module_listing(*pid, cwd, &candidate.input, modname));
+                    .map(|modname| {
+                        let values = kconfig.as_ref().map(|k| &k.values);
+                        context::module_listing(*pid, cwd, &candidate.input, modname, values)
+                    });
                 Context::Recipe(facts.clone(), listing)
             }
             RecipeContext::Visible {

@@ -22,11 +22,13 @@
 //! `$(obj)` and `srctree` come from the command line of the make that runs
 //! the recipe: kbuild's `build := -f $(srctree)/scripts/Makefile.build obj`.
 
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use super::make_lexer::{self, Kind, Line};
 use crate::paths::normalize;
 
 /// Upper bound on a kbuild file the shim reads; the largest in 6.13 is
@@ -154,157 +156,26 @@ impl KbuildMake {
     }
 }
 
-/// One make statement the lists are read from.
+/// One make statement of a kbuild file, as the lexer reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Statement {
-    /// `var op value` (op one of `=`, `:=`, `::=`, `:::=`, `+=`, `?=`, `!=`).
-    Assign { var: String, value: Vec<String> },
-    /// `include`, `-include`, `sinclude`.
+    /// `include`, `-include`, `sinclude`: the reader follows them.
     Include { optional: bool, paths: Vec<String> },
-    /// A line that calls `$(eval ...)`: it can assign anything.
-    Eval,
+    /// Every other logical line (or `define` block) with its line number.
+    Line(Line),
 }
 
-/// The make statements of a kbuild file that can matter: assignments,
-/// includes, evals. Backslash-newline continues a line (also a comment);
-/// `#` starts a comment; `define ... endef` bodies and the recipe lines of
-/// rules are not statements. Conditionals are ignored, so both branches
-/// count: a superset, which only ever makes more objects unprovable.
+/// The statements of a kbuild file, in order: GNU make's reading of its
+/// lines (see `make_lexer`). Conditionals are kept, to be evaluated by
+/// [`classify`] against the configuration.
 pub fn statements(text: &str) -> Vec<Statement> {
-    let mut out = Vec::new();
-    let mut in_define = 0usize;
-    let mut in_recipe = false;
-    for line in logical_lines(text) {
-        if in_recipe && line.starts_with('\t') {
-            if line.contains("$(eval") || line.contains("${eval") {
-                out.push(Statement::Eval);
-            }
-            continue;
-        }
-        let line = strip_comment(&line);
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        in_recipe = false;
-        let first = line.split_whitespace().next().unwrap_or("");
-        if in_define > 0 {
-            match first {
-                "endef" => in_define -= 1,
-                "define" => in_define += 1,
-                _ => {}
-            }
-            continue;
-        }
-        if line.contains("$(eval") || line.contains("${eval") {
-            out.push(Statement::Eval);
-        }
-        let rest = line[first.len()..].trim_start();
-        match first {
-            "define" => {
-                in_define = 1;
-                continue;
-            }
-            "ifeq" | "ifneq" | "ifdef" | "ifndef" | "else" | "endif" | "vpath" | "unexport" => {
-                continue
-            }
-            "include" | "-include" | "sinclude" => {
-                out.push(Statement::Include {
-                    optional: first != "include",
-                    paths: rest.split_whitespace().map(String::from).collect(),
-                });
-                continue;
-            }
-            _ => {}
-        }
-        let mut body = line;
-        loop {
-            let word = body.split_whitespace().next().unwrap_or("");
-            if matches!(word, "export" | "override" | "private") && body.len() > word.len() {
-                body = body[word.len()..].trim_start();
-            } else {
-                break;
-            }
-        }
-        match split_assignment(body) {
-            Some((var, value)) => out.push(Statement::Assign {
-                var: var.to_string(),
-                value: value.split_whitespace().map(String::from).collect(),
-            }),
-            // A rule: its tab-led lines are recipe, not make syntax.
-            None => in_recipe = true,
-        }
-    }
-    out
-}
-
-/// Lines with backslash-newline continuations joined (an odd number of
-/// trailing backslashes continues the line).
-fn logical_lines(text: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    for raw in text.split('\n') {
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        let backslashes = raw.len() - raw.trim_end_matches('\\').len();
-        if backslashes % 2 == 1 {
-            current.push_str(&raw[..raw.len() - 1]);
-            current.push(' ');
-        } else {
-            current.push_str(raw);
-            lines.push(std::mem::take(&mut current));
-        }
-    }
-    if !current.is_empty() {
-        lines.push(current);
-    }
-    lines
-}
-
-/// The line up to its first `#` not escaped by a backslash.
-fn strip_comment(line: &str) -> &str {
-    let bytes = line.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'#' {
-            let escapes = bytes[..i].iter().rev().take_while(|&&c| c == b'\\').count();
-            if escapes % 2 == 0 {
-                return &line[..i];
-            }
-        }
-    }
-    line
-}
-
-/// Make's own test: the first `=` or `:` outside a variable reference
-/// decides. `=` (after `+`, `?`, `!`, or `:`s) is an assignment; a `:`
-/// that does not lead to `=` is a rule.
-fn split_assignment(line: &str) -> Option<(&str, &str)> {
-    let bytes = line.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'$' if matches!(bytes.get(i + 1), Some(b'(' | b'{')) => {
-                depth += 1;
-                i += 1;
-            }
-            b'(' | b'{' if depth > 0 => depth += 1,
-            b')' | b'}' if depth > 0 => depth -= 1,
-            b'=' if depth == 0 => {
-                let var = line[..i].trim_end_matches(['+', '?', '!']).trim_end();
-                return Some((var, &line[i + 1..]));
-            }
-            b':' if depth == 0 => {
-                let colons = bytes[i..].iter().take_while(|&&c| c == b':').count();
-                if colons <= 3 && bytes.get(i + colons) == Some(&b'=') {
-                    return Some((line[..i].trim_end(), &line[i + colons + 1..]));
-                }
-                return None;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
+    make_lexer::lex(text)
+        .into_iter()
+        .map(|line| match line.kind {
+            Kind::Include { optional, paths } => Statement::Include { optional, paths },
+            _ => Statement::Line(line),
+        })
+        .collect()
 }
 
 /// kbuild's `name-fix-token`: `-` and `,` become `_`.
@@ -360,59 +231,49 @@ impl fmt::Display for Listing {
 
 /// The kbuild lists that could name a module object, from the statements
 /// of each file read (file shown relative to srctree, its statements).
-pub fn classify(files: &[(String, Vec<Statement>)], rel: &Path, modname: &str) -> Listing {
+/// `kconfig` holds the tree's `CONFIG_` values (auto.conf: a symbol not in
+/// it is unset); `None` when they are unknown, and then every
+/// `$(CONFIG_...)` may be `y`, `m` or empty.
+///
+/// Passthrough needs positive proof that no `obj-` list holds the object
+/// (kbuild's `is-single-obj-m`). The directory is unproven at the first
+/// construct the reader cannot evaluate that could touch `obj-*` or the
+/// module's own `<module>-y/-objs/-m` lists: `$(eval)` anywhere, a computed
+/// variable name that could be one of them, an expansion in an `obj-`
+/// value, `override`, `undefine`, `!=`, a target-specific assignment, an
+/// expansion-only line other than `$(info/warning/error)`, a tab-led line
+/// whose reading depends on conditionals, unknown words, a conditional it
+/// cannot evaluate around a list assignment.
+pub fn classify(
+    files: &[(String, Vec<Statement>)],
+    rel: &Path,
+    modname: &str,
+    kconfig: Option<&HashMap<String, String>>,
+) -> Listing {
     let rel = normalize(rel);
     if rel.parent().is_none_or(|p| p.as_os_str().is_empty()) {
         return Listing::InObjDir;
     }
-    let lists = |word: &str, target: &Path| normalize(Path::new(word)) == target;
-    let mut composite_names = Vec::new();
-    let mut parts = Vec::new();
+    let mut reader = Reader {
+        rel: &rel,
+        modname,
+        kconfig,
+        config_assigned: Vec::new(),
+        any_config_assigned: false,
+        composite_names: Vec::new(),
+        parts: Vec::new(),
+    };
     for (file, statements) in files {
-        for statement in statements {
-            let (var, value) = match statement {
-                Statement::Eval => {
-                    return Listing::NotProvable(format!("{file} calls $(eval ...)"));
-                }
-                Statement::Include { .. } => continue,
-                Statement::Assign { var, value } => (var, value),
-            };
-            if var.starts_with('$') {
-                if value.iter().any(|w| lists(w, &rel) || w.contains('$')) {
-                    return Listing::NotProvable(format!(
-                        "{file}: {var} is a variable name built from expansions"
-                    ));
-                }
-                continue;
-            }
-            if var.starts_with("obj-") {
-                if value.iter().any(|w| lists(w, &rel)) {
-                    return Listing::ObjList {
-                        file: file.clone(),
-                        variable: var.clone(),
-                    };
-                }
-                if let Some(w) = value.iter().find(|w| w.contains('$')) {
-                    return Listing::NotProvable(format!("{file}: {var} holds an expansion ({w})"));
-                }
-                composite_names.extend(value.iter().cloned());
-                continue;
-            }
-            if let Some(module) = composite_of(var) {
-                if name_fix(module) == modname && value.iter().any(|w| lists(w, &rel)) {
-                    parts.push(CompositePart {
-                        module: module.to_string(),
-                        file: file.clone(),
-                        variable: var.clone(),
-                    });
-                }
-            }
+        if let Err(listing) = reader.file(file, statements) {
+            return listing;
         }
     }
+    let lists = |word: &str, target: &Path| normalize(Path::new(word)) == target;
     let listed = |part: &CompositePart| {
         let object = PathBuf::from(format!("{}.o", part.module));
-        composite_names.iter().any(|w| lists(w, &object))
+        reader.composite_names.iter().any(|w| lists(w, &object))
     };
+    let parts = &reader.parts;
     match parts.iter().find(|part| listed(part)) {
         Some(part) => Listing::CompositePart(part.clone()),
         None if parts.is_empty() => Listing::NotProvable(format!(
@@ -424,6 +285,625 @@ pub fn classify(files: &[(String, Vec<Statement>)], rel: &Path, modname: &str) -
             parts[0].variable, parts[0].module
         )),
     }
+}
+
+/// A conditional being read: the truth of its current branch and whether
+/// an earlier branch was taken (`None`: cannot tell), and where it is.
+struct Conditional {
+    current: Option<bool>,
+    taken: Option<bool>,
+    at: String,
+}
+
+/// What a variable name (after `$(CONFIG_...)` substitution) is.
+enum Name {
+    /// No expansion left.
+    Known(String),
+    /// `<plain>-$(CONFIG_X)` with the value unknown: `y`, `m` or nothing.
+    ConfigSuffix(String),
+    /// Anything else built from expansions: the name as a glob.
+    Computed(Vec<Option<char>>),
+}
+
+/// What an assignment to a name means for the object.
+enum Target {
+    /// `obj-...`; `builds` when it is (or may be) `obj-y`/`obj-m`.
+    ObjList {
+        builds: bool,
+    },
+    /// This module's `<module>-y/-objs/-m` (or `-$(CONFIG_...)` unknown).
+    ModuleList(String),
+    /// A computed name that could be either.
+    Unknowable,
+    Unrelated,
+}
+
+struct Reader<'a> {
+    rel: &'a Path,
+    modname: &'a str,
+    kconfig: Option<&'a HashMap<String, String>>,
+    /// `CONFIG_` symbols the Makefiles assign: their values are unknown.
+    config_assigned: Vec<String>,
+    /// A computed name could have assigned any `CONFIG_` symbol.
+    any_config_assigned: bool,
+    composite_names: Vec<String>,
+    parts: Vec<CompositePart>,
+}
+
+type Step = Result<(), Listing>;
+
+fn unproven<T>(why: String) -> Result<T, Listing> {
+    Err(Listing::NotProvable(why))
+}
+
+impl Reader<'_> {
+    fn file(&mut self, file: &str, statements: &[Statement]) -> Step {
+        let mut conditionals: Vec<Conditional> = Vec::new();
+        for statement in statements {
+            let Statement::Line(line) = statement else {
+                continue;
+            };
+            let at = format!("{file}:{}", line.number);
+            let outer_active = conditionals.iter().all(|c| c.current != Some(false));
+            match &line.kind {
+                Kind::If { directive, args } => {
+                    let value = if outer_active {
+                        self.condition(directive, args)
+                    } else {
+                        Some(false)
+                    };
+                    conditionals.push(Conditional {
+                        current: value,
+                        taken: value,
+                        at: format!("{at}: {directive} {args}"),
+                    });
+                    continue;
+                }
+                Kind::Else { condition } => {
+                    let Some(c) = conditionals.pop() else {
+                        return unproven(format!("{at}: else without ifeq/ifdef"));
+                    };
+                    let outer_active = conditionals.iter().all(|c| c.current != Some(false));
+                    let own = match condition {
+                        None => Some(true),
+                        Some((directive, args)) if outer_active => self.condition(directive, args),
+                        Some(_) => Some(false),
+                    };
+                    let current = match (c.taken, own) {
+                        (Some(true), _) | (_, Some(false)) => Some(false),
+                        (Some(false), own) => own,
+                        (None, _) => None,
+                    };
+                    let taken = match (c.taken, current) {
+                        (Some(true), _) | (_, Some(true)) => Some(true),
+                        (Some(false), Some(false)) => Some(false),
+                        _ => None,
+                    };
+                    conditionals.push(Conditional {
+                        current,
+                        taken,
+                        at: match condition {
+                            Some((d, a)) => format!("{at}: else {d} {a}"),
+                            None => c.at,
+                        },
+                    });
+                    continue;
+                }
+                Kind::Endif => {
+                    if conditionals.pop().is_none() {
+                        return unproven(format!("{at}: endif without ifeq/ifdef"));
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            if !outer_active {
+                continue;
+            }
+            let unsure = conditionals
+                .iter()
+                .find(|c| c.current.is_none())
+                .map(|c| c.at.as_str());
+            self.line(&at, &line.kind, unsure)?;
+        }
+        match conditionals.first() {
+            Some(c) => unproven(format!("{file}: {} has no endif", c.at)),
+            None => Ok(()),
+        }
+    }
+
+    /// One active statement; `unsure` names the conditional the reader
+    /// could not evaluate around it, if any.
+    fn line(&mut self, at: &str, kind: &Kind, unsure: Option<&str>) -> Step {
+        if let Some(text) = calls_eval(kind) {
+            return unproven(format!(
+                "{at}: $(eval ...) can assign any list: {}",
+                shorten(text)
+            ));
+        }
+        let touches = |target: &Target| !matches!(target, Target::Unrelated);
+        let when_unsure = |what: &str| match unsure {
+            Some(cond) => unproven(format!(
+                "{at}: {what} under a condition the reader cannot evaluate ({cond})"
+            )),
+            None => Ok(()),
+        };
+        match kind {
+            Kind::Assign {
+                modifiers,
+                var,
+                op,
+                value,
+            } => self.assign(at, modifiers, var, op, value, unsure),
+            Kind::Define {
+                modifiers,
+                var,
+                op,
+                body,
+                closed,
+            } => {
+                if !closed {
+                    return unproven(format!("{at}: define {var} has no endef"));
+                }
+                self.assign(at, modifiers, var, op, body, unsure)
+            }
+            Kind::Directive { word, rest } => match word.as_str() {
+                "export" | "unexport" | "vpath" => Ok(()),
+                "undefine" | "override" | "private" => {
+                    let name = rest.trim_start_matches("override").trim();
+                    let name = name.strip_prefix("undefine").unwrap_or(name).trim();
+                    if touches(&self.target(name)) {
+                        return unproven(format!("{at}: {word} {rest}"));
+                    }
+                    when_unsure(&format!("{word} {rest}")).and(Ok(()))
+                }
+                _ => unproven(format!("{at}: {word} {rest} cannot be evaluated")),
+            },
+            Kind::Rule { text } => {
+                // A target-specific assignment applies while the target's
+                // recipe is expanded, where kbuild tests obj-m.
+                if let Some(var) = target_specific(text) {
+                    if touches(&self.target(var)) {
+                        return unproven(format!(
+                            "{at}: target-specific assignment to {var}: {}",
+                            shorten(text)
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            Kind::Recipe { .. } | Kind::Include { .. } => Ok(()),
+            Kind::Ambiguous { text } => {
+                let line = make_lexer::strip_comment(text).trim();
+                let var = make_lexer::split_assignment(line)
+                    .map(|(v, _, _)| v)
+                    .or_else(|| line.split_whitespace().nth(1));
+                match var {
+                    Some(var) if touches(&self.target(var)) || line.contains("define") => {
+                        unproven(format!(
+                            "{at}: a tab-led line that is a recipe on some paths through the conditionals and a statement on others: {}",
+                            shorten(line)
+                        ))
+                    }
+                    _ => Ok(()),
+                }
+            }
+            Kind::Other { text } => {
+                if only_messages(text) {
+                    Ok(())
+                } else {
+                    unproven(format!("{at}: cannot evaluate `{}`", shorten(text)))
+                }
+            }
+            Kind::Unreadable { why } => unproven(format!("{at}: {why}")),
+            Kind::If { .. } | Kind::Else { .. } | Kind::Endif => Ok(()),
+        }
+    }
+
+    fn assign(
+        &mut self,
+        at: &str,
+        modifiers: &[String],
+        var: &str,
+        op: &str,
+        value: &str,
+        unsure: Option<&str>,
+    ) -> Step {
+        let name = self.name(var);
+        match &name {
+            Name::Known(n) if n.starts_with("CONFIG_") => self.config_assigned.push(n.clone()),
+            Name::Computed(glob) if could_match(glob, "CONFIG_", true) => {
+                self.any_config_assigned = true
+            }
+            _ => {}
+        }
+        let target = self.target_of(&name);
+        if matches!(target, Target::Unrelated) {
+            return Ok(());
+        }
+        if let Some(cond) = unsure {
+            return unproven(format!(
+                "{at}: {var} is assigned under a condition the reader cannot evaluate ({cond})"
+            ));
+        }
+        if modifiers.iter().any(|m| m == "override") {
+            return unproven(format!("{at}: override {var}"));
+        }
+        if op == "!=" {
+            return unproven(format!("{at}: {var} != runs a shell command"));
+        }
+        let words: Vec<&str> = value.split_whitespace().collect();
+        let names_rel = words.iter().any(|w| normalize(Path::new(w)) == self.rel);
+        match target {
+            Target::Unrelated => Ok(()),
+            Target::Unknowable => unproven(format!(
+                "{at}: variable name {var} is built from expansions and could be a list"
+            )),
+            Target::ObjList { builds } => {
+                if names_rel {
+                    return Err(Listing::ObjList {
+                        file: at.rsplit_once(':').map_or(at, |(f, _)| f).to_string(),
+                        variable: var.to_string(),
+                    });
+                }
+                if let Some(w) = words.iter().find(|w| w.contains('$')) {
+                    return unproven(format!("{at}: {var} holds an expansion ({w})"));
+                }
+                if builds {
+                    self.composite_names
+                        .extend(words.iter().map(|w| w.to_string()));
+                }
+                Ok(())
+            }
+            Target::ModuleList(module) => {
+                if names_rel {
+                    self.parts.push(CompositePart {
+                        module,
+                        file: at.rsplit_once(':').map_or(at, |(f, _)| f).to_string(),
+                        variable: var.to_string(),
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `ifdef`/`ifndef`/`ifeq`/`ifneq` when they test only `CONFIG_`
+    /// values against literals; `None` otherwise.
+    fn condition(&self, directive: &str, args: &str) -> Option<bool> {
+        match directive {
+            "ifdef" | "ifndef" => {
+                let symbol = args.trim();
+                if !is_config_symbol(symbol) {
+                    return None;
+                }
+                let set = !self.config(symbol)?.is_empty();
+                Some(set == (directive == "ifdef"))
+            }
+            "ifeq" | "ifneq" => {
+                let (a, b) = condition_args(args)?;
+                let equal = self.operand(a)? == self.operand(b)?;
+                Some(equal == (directive == "ifeq"))
+            }
+            _ => None,
+        }
+    }
+
+    fn operand(&self, text: &str) -> Option<String> {
+        let text = text.trim();
+        if !text.contains('$') {
+            return Some(text.to_string());
+        }
+        let symbol = text
+            .strip_prefix("$(")
+            .and_then(|t| t.strip_suffix(')'))
+            .or_else(|| text.strip_prefix("${").and_then(|t| t.strip_suffix('}')))?;
+        if !is_config_symbol(symbol) {
+            return None;
+        }
+        self.config(symbol)
+    }
+
+    /// A symbol's value (`""` when unset), when it is known.
+    fn config(&self, symbol: &str) -> Option<String> {
+        let values = self.kconfig?;
+        if self.any_config_assigned || self.config_assigned.iter().any(|s| s == symbol) {
+            return None;
+        }
+        Some(values.get(symbol).cloned().unwrap_or_default())
+    }
+
+    /// A variable name with its `$(CONFIG_...)` references substituted
+    /// where the values are known.
+    fn name(&self, var: &str) -> Name {
+        let mut out = String::new();
+        let mut glob: Vec<Option<char>> = Vec::new();
+        let mut rest = var;
+        let mut computed = false;
+        let mut unknown_config: Option<String> = None;
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            glob.extend(rest[..at].chars().map(Some));
+            let after = &rest[at..];
+            let reference = reference_len(after);
+            let inner =
+                &after[2.min(after.len())..reference.saturating_sub(1).max(2.min(after.len()))];
+            let is_config = reference > 3
+                && matches!(after.as_bytes()[1], b'(' | b'{')
+                && is_config_symbol(inner);
+            match is_config.then(|| self.config(inner)).flatten() {
+                Some(value) => {
+                    out.push_str(&value);
+                    glob.extend(value.chars().map(Some));
+                }
+                None => {
+                    if is_config && unknown_config.is_none() && !computed {
+                        unknown_config = Some(after[..reference].to_string());
+                    } else {
+                        computed = true;
+                    }
+                    out.push_str(&after[..reference]);
+                    glob.push(None);
+                }
+            }
+            rest = &after[reference..];
+        }
+        out.push_str(rest);
+        glob.extend(rest.chars().map(Some));
+        match unknown_config {
+            None if !computed => Name::Known(out),
+            Some(reference) if !computed && out.ends_with(&format!("-{reference}")) => {
+                let plain = &out[..out.len() - reference.len() - 1];
+                if plain.contains('$') {
+                    Name::Computed(glob)
+                } else {
+                    Name::ConfigSuffix(plain.to_string())
+                }
+            }
+            _ => Name::Computed(glob),
+        }
+    }
+
+    fn target(&self, var: &str) -> Target {
+        let name = self.name(var);
+        self.target_of(&name)
+    }
+
+    fn target_of(&self, name: &Name) -> Target {
+        let own_module = |module: &str| name_fix(module) == self.modname;
+        match name {
+            Name::Known(n) => {
+                if let Some(suffix) = n.strip_prefix("obj-") {
+                    return Target::ObjList {
+                        builds: matches!(suffix, "y" | "m"),
+                    };
+                }
+                match composite_of(n) {
+                    Some(module) if own_module(module) => Target::ModuleList(module.to_string()),
+                    _ => Target::Unrelated,
+                }
+            }
+            Name::ConfigSuffix(plain) if plain == "obj" => Target::ObjList { builds: true },
+            Name::ConfigSuffix(plain) => {
+                if composite_of(&format!("{plain}-y")).is_some() && own_module(plain) {
+                    Target::ModuleList(plain.clone())
+                } else {
+                    Target::Unrelated
+                }
+            }
+            Name::Computed(glob) => {
+                let fuzzy = fuzzy_module(self.modname);
+                if could_match(glob, "obj-", true)
+                    || ["-y", "-m", "-objs"]
+                        .iter()
+                        .any(|s| could_match_fuzzy(glob, &format!("{fuzzy}{s}")))
+                {
+                    Target::Unknowable
+                } else {
+                    Target::Unrelated
+                }
+            }
+        }
+    }
+}
+
+fn is_config_symbol(s: &str) -> bool {
+    s.len() > "CONFIG_".len()
+        && s.starts_with("CONFIG_")
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// The length of the variable reference at the start of `text` (a `$`):
+/// `$(...)`/`${...}` with nesting, or `$x`.
+fn reference_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    match bytes.get(1) {
+        Some(&open @ (b'(' | b'{')) => {
+            let close = if open == b'(' { b')' } else { b'}' };
+            let mut depth = 0usize;
+            for (i, &b) in bytes.iter().enumerate().skip(1) {
+                if b == open {
+                    depth += 1;
+                } else if b == close {
+                    depth -= 1;
+                    if depth == 0 {
+                        return i + 1;
+                    }
+                }
+            }
+            bytes.len()
+        }
+        Some(_) => 1 + text[1..].chars().next().map_or(0, char::len_utf8),
+        None => 1,
+    }
+}
+
+/// `(a,b)`, `"a" "b"`, `'a' 'b'` (and mixed quotes): the two operands.
+fn condition_args(args: &str) -> Option<(&str, &str)> {
+    let args = args.trim();
+    if let Some(inner) = args.strip_prefix('(').and_then(|a| a.strip_suffix(')')) {
+        let mut depth = 0usize;
+        for (i, b) in inner.bytes().enumerate() {
+            match b {
+                b'(' | b'{' => depth += 1,
+                b')' | b'}' => depth = depth.checked_sub(1)?,
+                b',' if depth == 0 => return Some((&inner[..i], &inner[i + 1..])),
+                _ => {}
+            }
+        }
+        return None;
+    }
+    let quoted = |s: &str| -> Option<(usize, usize)> {
+        let q = s.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+        let end = s[1..].find(q)? + 1;
+        Some((1, end))
+    };
+    let (s1, e1) = quoted(args)?;
+    let rest = args[e1 + 1..].trim_start();
+    let (s2, e2) = quoted(rest)?;
+    if !rest[e2 + 1..].trim().is_empty() {
+        return None;
+    }
+    Some((&args[s1..e1], &rest[s2..e2]))
+}
+
+/// The text of a statement that calls `$(eval ...)` anywhere (recipes too:
+/// make expands another target's recipe before this one's).
+fn calls_eval(kind: &Kind) -> Option<&str> {
+    let texts: Vec<&str> = match kind {
+        Kind::Assign { var, value, .. } => vec![var, value],
+        Kind::Define { var, body, .. } => vec![var, body],
+        Kind::If { args, .. } => vec![args],
+        Kind::Else {
+            condition: Some((_, args)),
+        } => vec![args],
+        Kind::Directive { rest, .. } => vec![rest],
+        Kind::Rule { text }
+        | Kind::Recipe { text }
+        | Kind::Ambiguous { text }
+        | Kind::Other { text } => vec![text],
+        Kind::Include { .. } | Kind::Else { condition: None } | Kind::Endif => vec![],
+        Kind::Unreadable { .. } => vec![],
+    };
+    texts.into_iter().find(|t| has_function(t, "eval"))
+}
+
+/// Whether `text` calls make function `name` (`$(name ...`, `${name ...`).
+fn has_function(text: &str, name: &str) -> bool {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).any(|i| {
+        bytes[i] == b'$'
+            && matches!(bytes.get(i + 1), Some(b'(' | b'{'))
+            && text[i + 2..].starts_with(name)
+            && text[i + 2 + name.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| c.is_whitespace() || c == ')' || c == '}')
+    })
+}
+
+/// A line made only of `$(info ...)`, `$(warning ...)`, `$(error ...)`
+/// calls: they expand to nothing, so make reads nothing from the line.
+fn only_messages(text: &str) -> bool {
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        if !rest.starts_with('$') {
+            return false;
+        }
+        let len = reference_len(rest);
+        let inner = &rest[2.min(rest.len())..len.saturating_sub(1).max(2.min(rest.len()))];
+        let word = inner.split(char::is_whitespace).next().unwrap_or("");
+        if len < 4 || !matches!(word, "info" | "warning" | "error") || rest.len() < len {
+            return false;
+        }
+        rest = rest[len..].trim_start();
+    }
+    true
+}
+
+/// The variable of a rule line's target-specific assignment
+/// (`targets: [export|override|private] var op value`).
+fn target_specific(text: &str) -> Option<&str> {
+    let mut depth = 0usize;
+    let bytes = text.as_bytes();
+    let mut colon = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'(' | b'{' => depth += 1,
+            b')' | b'}' => depth = depth.saturating_sub(1),
+            b':' if depth == 0 => {
+                colon = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let mut rest = text[colon? + 1..].trim_start_matches(':').trim_start();
+    loop {
+        let word = rest.split_whitespace().next().unwrap_or("");
+        if matches!(word, "export" | "override" | "private") {
+            rest = rest[word.len()..].trim_start();
+        } else {
+            break;
+        }
+    }
+    make_lexer::split_assignment(rest).map(|(var, _, _)| var)
+}
+
+fn shorten(text: &str) -> String {
+    const MAX: usize = 120;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+/// `modname` with each `_` standing for `_`, `-` or `,` (name-fix-token),
+/// spelled with `\u{1}` for that class.
+fn fuzzy_module(modname: &str) -> String {
+    modname.replace('_', "\u{1}")
+}
+
+fn could_match_fuzzy(glob: &[Option<char>], target: &str) -> bool {
+    glob_match(glob, &target.chars().collect::<Vec<_>>(), false)
+}
+
+/// Whether some expansion of `glob` (`None` matching any text) equals
+/// `target`, or starts with it when `open_end`.
+fn could_match(glob: &[Option<char>], target: &str, open_end: bool) -> bool {
+    glob_match(glob, &target.chars().collect::<Vec<_>>(), open_end)
+}
+
+fn glob_match(glob: &[Option<char>], target: &[char], open_end: bool) -> bool {
+    let same = |g: char, t: char| g == t || (t == '\u{1}' && matches!(g, '_' | '-' | ','));
+    // reachable[j]: the glob read so far can produce target[..j].
+    let mut reachable = vec![false; target.len() + 1];
+    reachable[0] = true;
+    for g in glob {
+        let mut next = vec![false; target.len() + 1];
+        match g {
+            None => {
+                let mut any = false;
+                for j in 0..=target.len() {
+                    any |= reachable[j];
+                    next[j] = any;
+                }
+            }
+            Some(c) => {
+                for j in 0..target.len() {
+                    if reachable[j] && same(*c, target[j]) {
+                        next[j + 1] = true;
+                    }
+                }
+                // Past the end of an open target anything matches.
+                if open_end && reachable[target.len()] {
+                    next[target.len()] = true;
+                }
+            }
+        }
+        reachable = next;
+    }
+    reachable[target.len()]
 }
 
 /// The module of a composite definition `<module>-y`, `-objs`, `-m` or
@@ -451,7 +931,13 @@ fn composite_of(var: &str) -> Option<&str> {
 /// Reads the kbuild file of `make` (and what it includes through `$(src)`
 /// or `$(srctree)`), then classifies `input` (as the relink names it,
 /// relative to `cwd`) for the module `modname` (KBUILD_MODNAME).
-pub fn listing(make: &KbuildMake, cwd: &Path, input: &Path, modname: &str) -> Listing {
+pub fn listing(
+    make: &KbuildMake,
+    cwd: &Path,
+    input: &Path,
+    modname: &str,
+    kconfig: Option<&HashMap<String, String>>,
+) -> Listing {
     let input = normalize(input);
     let obj = normalize(&make.obj);
     let rel = if obj == Path::new(".") {
@@ -475,7 +961,7 @@ pub fn listing(make: &KbuildMake, cwd: &Path, input: &Path, modname: &str) -> Li
     if let Err(why) = read_with_includes(make, cwd, &make.kbuild_file(cwd), 0, &mut files) {
         return Listing::NotProvable(why);
     }
-    classify(&files, &rel, modname)
+    classify(&files, &rel, modname, kconfig)
 }
 
 fn read_with_includes(
@@ -629,7 +1115,7 @@ obj-y\t\t\t+= amd/atl/
             ("decompress/zstd_decompress.o", "zstd_decompress"),
             ("common/zstd_common.o", "zstd_common"),
         ] {
-            let got = classify(&files, Path::new(rel), module);
+            let got = classify(&files, Path::new(rel), module, None);
             assert_eq!(
                 got,
                 part(module, "lib/zstd/Makefile", &format!("{module}-y")),
@@ -646,7 +1132,12 @@ obj-y\t\t\t+= amd/atl/
     fn icssg_parts_are_found_through_name_fixing() {
         let files = one("drivers/net/ethernet/ti/Makefile", TI);
         assert_eq!(
-            classify(&files, Path::new("icssg/icssg_prueth.o"), "icssg_prueth"),
+            classify(
+                &files,
+                Path::new("icssg/icssg_prueth.o"),
+                "icssg_prueth",
+                None
+            ),
             part(
                 "icssg-prueth",
                 "drivers/net/ethernet/ti/Makefile",
@@ -657,7 +1148,8 @@ obj-y\t\t\t+= amd/atl/
             classify(
                 &files,
                 Path::new("icssg/icssg_prueth_sr1.o"),
-                "icssg_prueth_sr1"
+                "icssg_prueth_sr1",
+                None
             ),
             part(
                 "icssg-prueth-sr1",
@@ -680,7 +1172,7 @@ obj-y\t\t\t+= amd/atl/
             ),
         ];
         assert_eq!(
-            classify(&files, Path::new("gvt/kvmgt.o"), "kvmgt"),
+            classify(&files, Path::new("gvt/kvmgt.o"), "kvmgt", None),
             part(
                 "kvmgt",
                 "drivers/gpu/drm/i915/gvt/Makefile",
@@ -695,7 +1187,8 @@ obj-y\t\t\t+= amd/atl/
             classify(
                 &one("drivers/ras/Makefile", RAS),
                 Path::new("amd/fmpm.o"),
-                "fmpm"
+                "fmpm",
+                None
             ),
             Listing::ObjList {
                 file: "drivers/ras/Makefile".into(),
@@ -706,7 +1199,8 @@ obj-y\t\t\t+= amd/atl/
             classify(
                 &one("drivers/net/ethernet/ti/Makefile", TI),
                 Path::new("icssg/icss_iep.o"),
-                "icss_iep"
+                "icss_iep",
+                None
             ),
             Listing::ObjList {
                 file: "drivers/net/ethernet/ti/Makefile".into(),
@@ -719,7 +1213,8 @@ obj-y\t\t\t+= amd/atl/
             classify(
                 &one("m", &both),
                 Path::new("compress/zstd_compress.o"),
-                "zstd_compress"
+                "zstd_compress",
+                None
             ),
             Listing::ObjList { .. }
         ));
@@ -729,7 +1224,7 @@ obj-y\t\t\t+= amd/atl/
     fn directly_in_obj_is_always_a_single_object_module() {
         let files = one("lib/zstd/Makefile", ZSTD);
         assert_eq!(
-            classify(&files, Path::new("zstd_compress.o"), "zstd_compress"),
+            classify(&files, Path::new("zstd_compress.o"), "zstd_compress", None),
             Listing::InObjDir
         );
         let make = KbuildMake {
@@ -737,7 +1232,13 @@ obj-y\t\t\t+= amd/atl/
             obj: "lib".into(),
         };
         assert_eq!(
-            listing(&make, Path::new("/"), Path::new("lib/crc16.o"), "crc16"),
+            listing(
+                &make,
+                Path::new("/"),
+                Path::new("lib/crc16.o"),
+                "crc16",
+                None
+            ),
             Listing::InObjDir
         );
     }
@@ -746,7 +1247,7 @@ obj-y\t\t\t+= amd/atl/
     fn anything_unsure_is_not_provable() {
         let not_provable = |text: &str, rel: &str, modname: &str| {
             matches!(
-                classify(&one("m", text), Path::new(rel), modname),
+                classify(&one("m", text), Path::new(rel), modname, None),
                 Listing::NotProvable(_)
             )
         };
@@ -786,6 +1287,10 @@ obj-y\t\t\t+= amd/atl/
 
     #[test]
     fn statements_follow_make_syntax() {
+        // GNU make 4.3 reads a tab-led line after a rule as its recipe even
+        // across a blank line and a conditional (`make -p` lists
+        // `qux-objs = q.o` in x.o's recipe), so only the unindented
+        // assignment inside the conditional is a statement.
         let text = "\
 # a comment \\
 foo-y += not/seen.o
@@ -799,37 +1304,44 @@ $(obj)/x.o: $(src)/x.c
 
 ifdef CONFIG_X
 \tqux-objs = q.o
+quux-objs = q.o
 endif
 esc := a\\#b
 sinclude $(src)/extra.mk
 ";
+        let read: Vec<String> = statements(text)
+            .into_iter()
+            .map(|s| match s {
+                Statement::Include { optional, paths } => format!("include {optional} {paths:?}"),
+                Statement::Line(Line { number, kind }) => match kind {
+                    Kind::Assign { var, value, .. } => format!(
+                        "{number}: {var} = {:?}",
+                        value.split_whitespace().collect::<Vec<_>>()
+                    ),
+                    Kind::Define { var, .. } => format!("{number}: define {var}"),
+                    Kind::Rule { .. } => format!("{number}: rule"),
+                    Kind::Recipe { text } => format!("{number}: recipe {text}"),
+                    Kind::If { directive, .. } => format!("{number}: {directive}"),
+                    Kind::Endif => format!("{number}: endif"),
+                    other => format!("{number}: {other:?}"),
+                },
+            })
+            .collect();
         assert_eq!(
-            statements(text),
-            vec![
-                Statement::Assign {
-                    var: "bar-y".into(),
-                    value: vec!["a.o".into(), "b.o".into()]
-                },
-                Statement::Assign {
-                    var: "qux-objs".into(),
-                    value: vec!["q.o".into()]
-                },
-                Statement::Assign {
-                    var: "esc".into(),
-                    value: vec!["a\\#b".into()]
-                },
-                Statement::Include {
-                    optional: true,
-                    paths: vec!["$(src)/extra.mk".into()]
-                },
+            read,
+            [
+                "3: bar-y = [\"a.o\", \"b.o\"]",
+                "5: define body",
+                "8: rule",
+                "9: recipe fake-y += recipe.o",
+                "11: ifdef",
+                "12: recipe qux-objs = q.o",
+                "13: quux-objs = [\"q.o\"]",
+                "14: endif",
+                "15: esc = [\"a\\\\#b\"]",
+                "include true [\"$(src)/extra.mk\"]",
             ]
         );
-        assert_eq!(split_assignment("a ::= b"), Some(("a", " b")));
-        assert_eq!(
-            split_assignment("x-$(CONFIG_A:y=m) ?= c"),
-            Some(("x-$(CONFIG_A:y=m)", " c"))
-        );
-        assert_eq!(split_assignment("$(obj)/a.o: CFLAGS += -O0"), None);
         assert_eq!(name_fix("icssg-prueth,sr1"), "icssg_prueth_sr1");
     }
 
@@ -908,6 +1420,7 @@ sinclude $(src)/extra.mk
             tree.path(),
             Path::new("drivers/gpu/drm/i915/gvt/kvmgt.o"),
             "kvmgt",
+            None,
         );
         assert_eq!(
             got,
@@ -924,7 +1437,8 @@ sinclude $(src)/extra.mk
                 &make,
                 tree.path(),
                 Path::new("drivers/gpu/drm/i915/gvt/kvmgt.o"),
-                "kvmgt"
+                "kvmgt",
+                None
             ),
             Listing::NotProvable(_)
         ));
@@ -940,6 +1454,7 @@ sinclude $(src)/extra.mk
             tree.path(),
             Path::new("drivers/gpu/drm/i915/gvt/kvmgt.o"),
             "kvmgt",
+            None,
         );
         assert!(
             matches!(&got, Listing::NotProvable(why) if why.contains("cannot be followed")),
@@ -951,12 +1466,12 @@ sinclude $(src)/extra.mk
             obj: "drivers/none".into(),
         };
         assert!(matches!(
-            listing(&missing, tree.path(), Path::new("drivers/none/sub/a.o"), "a"),
+            listing(&missing, tree.path(), Path::new("drivers/none/sub/a.o"), "a", None),
             Listing::NotProvable(why) if why.contains("drivers/none/Makefile")
         ));
         // Not under obj.
         assert!(matches!(
-            listing(&make, tree.path(), Path::new("lib/sub/a.o"), "a"),
+            listing(&make, tree.path(), Path::new("lib/sub/a.o"), "a", None),
             Listing::NotProvable(_)
         ));
     }
