@@ -589,19 +589,23 @@ impl Reader<'_> {
         }
     }
 
+    /// An operand of `ifeq`: a literal or one `$(CONFIG_...)`, with the
+    /// whitespace around it kept (make compares it).
     fn operand(&self, text: &str) -> Option<String> {
-        let text = text.trim();
-        if !text.contains('$') {
+        let core = text.trim();
+        if !core.contains('$') {
             return Some(text.to_string());
         }
-        let symbol = text
+        let symbol = core
             .strip_prefix("$(")
             .and_then(|t| t.strip_suffix(')'))
-            .or_else(|| text.strip_prefix("${").and_then(|t| t.strip_suffix('}')))?;
+            .or_else(|| core.strip_prefix("${").and_then(|t| t.strip_suffix('}')))?;
         if !is_config_symbol(symbol) {
             return None;
         }
-        self.config(symbol)
+        let lead = &text[..text.len() - text.trim_start().len()];
+        let trail = &text[text.trim_end().len()..];
+        Some(format!("{lead}{}{trail}", self.config(symbol)?))
     }
 
     /// A symbol's value (`""` when unset), when it is known.
@@ -747,7 +751,11 @@ fn condition_args(args: &str) -> Option<(&str, &str)> {
             match b {
                 b'(' | b'{' => depth += 1,
                 b')' | b'}' => depth = depth.checked_sub(1)?,
-                b',' if depth == 0 => return Some((&inner[..i], &inner[i + 1..])),
+                // GNU make 4.3 drops the whitespace before the comma and
+                // after it, and keeps the rest.
+                b',' if depth == 0 => {
+                    return Some((inner[..i].trim_end(), inner[i + 1..].trim_start()))
+                }
                 _ => {}
             }
         }
@@ -1094,6 +1102,256 @@ obj-$(CONFIG_RAS)\t+= ras.o
 obj-$(CONFIG_RAS_FMPM)\t+= amd/fmpm.o
 obj-y\t\t\t+= amd/atl/
 ";
+
+    /// Additions to `obj-m` (and other constructs) a line scanner misses:
+    /// each appended to lib/zstd's Makefile must keep
+    /// compress/zstd_compress.o from passing as a composite part.
+    const HIDDEN_OBJ_M: &[(&str, &str)] = &[
+        (
+            "tab-led assignment after $(info)",
+            "$(info building zstd)\n\tobj-m += compress/zstd_compress.o\n",
+        ),
+        (
+            "tab-led assignment after a rule closed by $(info)",
+            "$(obj)/x.o: $(src)/x.c\n\techo x\n$(info building zstd)\n\tobj-m += compress/zstd_compress.o\n",
+        ),
+        (
+            "tab-led assignment after export",
+            "export ZSTD_FLAGS\n\tobj-m += compress/zstd_compress.o\n",
+        ),
+        (
+            "define of obj-m itself",
+            "define obj-m\ncompress/zstd_compress.o\nendef\n",
+        ),
+        (
+            "define with $(eval) in its body, called",
+            "define add-module\n$(eval obj-m += $(1))\nendef\n$(call add-module,compress/zstd_compress.o)\n",
+        ),
+        (
+            "define with $(eval) in its body, expanded",
+            "define add\n$(eval obj-m += compress/zstd_compress.o)\nendef\n$(add)\n",
+        ),
+        (
+            "variable name with an expansion inside obj",
+            "o$(empty)bj-m += compress/zstd_compress.o\n",
+        ),
+        (
+            "variable name obj$(suffix)",
+            "obj$(dash)m += compress/zstd_compress.o\n",
+        ),
+        (
+            "$(foreach) on the left side",
+            "o$(foreach v,bj-m,$(v)) += compress/zstd_compress.o\n",
+        ),
+        (
+            "$(call) on the left side",
+            "o$(call tail,bj-m) += compress/zstd_compress.o\n",
+        ),
+        (
+            "$(shell) on the left side",
+            "ob$(shell echo j-m) += compress/zstd_compress.o\n",
+        ),
+        (
+            "target-specific obj-m",
+            "$(obj)/compress/zstd_compress.o: obj-m += $(obj)/compress/zstd_compress.o\n",
+        ),
+        ("unknown directive", "load $(src)/obj-m-plugin.so\n"),
+        (
+            "unknown word at line start",
+            "frobnicate obj-m += compress/zstd_compress.o\n",
+        ),
+        (
+            ".RECIPEPREFIX",
+            ".RECIPEPREFIX = >\n$(obj)/x.o: $(src)/x.c\n>echo x\n\tobj-m += compress/zstd_compress.o\n",
+        ),
+        (
+            "expansion-only line",
+            "$(call add-modules,compress/zstd_compress.o)\n",
+        ),
+    ];
+
+    /// Each construct of HIDDEN_OBJ_M, which a line scanner read as a
+    /// composite part (a passthrough where kbuild relinks), is unproven or
+    /// an obj- listing.
+    #[test]
+    fn hidden_additions_to_obj_m_are_never_composite_parts() {
+        let files = one("lib/zstd/Makefile", ZSTD);
+        let rel = Path::new("compress/zstd_compress.o");
+        assert!(matches!(
+            classify(&files, rel, "zstd_compress", None),
+            Listing::CompositePart(_)
+        ));
+        for (what, extra) in HIDDEN_OBJ_M {
+            // The blank line ends ZSTD's last continuation.
+            let text = format!("{ZSTD}\n{extra}");
+            let got = classify(&one("lib/zstd/Makefile", &text), rel, "zstd_compress", None);
+            assert!(
+                matches!(got, Listing::NotProvable(_) | Listing::ObjList { .. }),
+                "{what}: {got:?}"
+            );
+            // The reason names the file and the line of the construct.
+            if let Listing::NotProvable(why) = &got {
+                let line = ZSTD.lines().count() + 1;
+                let lines = line..line + extra.lines().count() + 1;
+                assert!(
+                    lines
+                        .clone()
+                        .any(|n| why.starts_with(&format!("lib/zstd/Makefile:{n}: "))),
+                    "{what}: {why}"
+                );
+            }
+        }
+    }
+
+    fn config(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// Conditionals on CONFIG_ values are evaluated against the tree's
+    /// configuration: a list assignment in a branch make skips is not
+    /// seen, one in a branch make reads is; with the values unknown, a list
+    /// assignment under a conditional is unproven, an unrelated one is not.
+    #[test]
+    fn conditionals_are_evaluated_on_the_configuration() {
+        let rel = Path::new("compress/zstd_compress.o");
+        let guarded = |cond: &str| {
+            format!("{ZSTD}\n{cond}\nobj-m += compress/zstd_compress.o\nelse\nFLAGS := 1\nendif\n")
+        };
+        let classify_with = |text: &str, values: Option<&HashMap<String, String>>| {
+            classify(
+                &one("lib/zstd/Makefile", text),
+                rel,
+                "zstd_compress",
+                values,
+            )
+        };
+        let zstd = ("CONFIG_ZSTD_COMPRESS", "m");
+        let set = config(&[zstd, ("CONFIG_EXTRA", "y"), ("CONFIG_MODE", "m")]);
+        let unset = config(&[zstd, ("CONFIG_MODE", "y")]);
+        for cond in [
+            "ifdef CONFIG_EXTRA",
+            "ifeq ($(CONFIG_EXTRA),y)",
+            "ifneq ($(CONFIG_EXTRA),)",
+            "ifeq \"$(CONFIG_MODE)\" 'm'",
+            "ifneq (${CONFIG_EXTRA}, )",
+        ] {
+            let text = guarded(cond);
+            assert!(
+                matches!(classify_with(&text, Some(&set)), Listing::ObjList { .. }),
+                "{cond} taken"
+            );
+            assert!(
+                matches!(
+                    classify_with(&text, Some(&unset)),
+                    Listing::CompositePart(_)
+                ),
+                "{cond} skipped"
+            );
+            let why = match classify_with(&text, None) {
+                Listing::NotProvable(why) => why,
+                other => panic!("{cond} unknown: {other:?}"),
+            };
+            assert!(
+                why.contains("cannot evaluate") && why.contains(cond),
+                "{why}"
+            );
+        }
+        // else ifeq chains: the first true branch only.
+        let chain = format!(
+            "{ZSTD}\nifdef CONFIG_MODE\nX := 1\nelse ifdef CONFIG_EXTRA\nobj-m += compress/zstd_compress.o\nendif\n"
+        );
+        let both = config(&[zstd, ("CONFIG_EXTRA", "y"), ("CONFIG_MODE", "y")]);
+        assert!(matches!(
+            classify_with(&chain, Some(&both)),
+            Listing::CompositePart(_)
+        ));
+        assert!(matches!(
+            classify_with(&chain, Some(&config(&[zstd, ("CONFIG_EXTRA", "y")]))),
+            Listing::ObjList { .. }
+        ));
+        // A condition on anything but CONFIG_ values is unknown even with
+        // the configuration; it is harmless around unrelated assignments.
+        let shell = format!("{ZSTD}\nifeq ($(shell uname),Linux)\nccflags-y += -DX\nendif\n");
+        assert!(matches!(
+            classify_with(&shell, Some(&set)),
+            Listing::CompositePart(_)
+        ));
+        let shell = format!(
+            "{ZSTD}\nifeq ($(shell uname),Linux)\nzstd_compress-y += compress/zstd_opt.o\nendif\n"
+        );
+        assert!(matches!(
+            classify_with(&shell, Some(&set)),
+            Listing::NotProvable(_)
+        ));
+        // obj-$(CONFIG_...) is read with the value: unset builds nothing.
+        let ti = |values: &HashMap<String, String>| {
+            classify(
+                &one("drivers/net/ethernet/ti/Makefile", TI),
+                Path::new("icssg/icssg_prueth.o"),
+                "icssg_prueth",
+                Some(values),
+            )
+        };
+        assert!(matches!(
+            ti(&config(&[("CONFIG_TI_ICSSG_PRUETH", "m")])),
+            Listing::CompositePart(_)
+        ));
+        assert!(matches!(ti(&config(&[])), Listing::NotProvable(_)));
+        // A Makefile that assigns a CONFIG_ symbol makes its value unknown.
+        let assigned = format!("CONFIG_EXTRA :=\n{}", guarded("ifdef CONFIG_EXTRA"));
+        assert!(matches!(
+            classify_with(&assigned, Some(&set)),
+            Listing::NotProvable(_)
+        ));
+        // Unbalanced conditionals are no Makefile make reads.
+        assert!(matches!(
+            classify_with(&format!("{ZSTD}\nifdef CONFIG_MODE\n"), Some(&set)),
+            Listing::NotProvable(_)
+        ));
+        assert!(matches!(
+            classify_with(&format!("{ZSTD}\nendif\n"), Some(&set)),
+            Listing::NotProvable(_)
+        ));
+    }
+
+    /// An object in obj-m and in a composite's list (KBUILD_BASENAME
+    /// fmpm, KBUILD_MODNAME ras): kbuild's obj-m wins, so the listing is
+    /// obj-m's, in whatever spelling. Other constructs that touch the lists
+    /// in ways the reader does not model are unproven.
+    #[test]
+    fn obj_m_wins_and_unmodelled_list_changes_are_unproven() {
+        let both =
+            "obj-m += ras.o\nras-y := core.o amd/fmpm.o\nobj-$(CONFIG_RAS) += ./amd//fmpm.o\n";
+        assert!(matches!(
+            classify(&one("m", both), Path::new("amd/fmpm.o"), "ras", None),
+            Listing::ObjList { .. }
+        ));
+        let rel = Path::new("compress/zstd_compress.o");
+        for extra in [
+            "override obj-m += other.o",
+            "undefine obj-m",
+            "obj-m != echo other.o",
+            "zstd_compress-y != echo",
+            "obj-y += $(extra-objs)",
+            "x.o: y\nifdef CONFIG_A\nFOO = 1\nendif\n\tobj-m += other.o",
+            "define obj-y\nother.o\n",
+        ] {
+            let text = format!("{ZSTD}\n{extra}\n");
+            let got = classify(&one("m", &text), rel, "zstd_compress", None);
+            assert!(matches!(got, Listing::NotProvable(_)), "{extra}: {got:?}");
+        }
+        // Harmless: messages, exports, vpath, unrelated computed names,
+        // a real recipe, a target-specific flag.
+        let harmless = "$(info a) $(warning b)\nexport KCFLAGS\nvpath %.c $(src)\nCFLAGS_$(x).o += -O2\n$(obj)/x.o: CFLAGS += -O0\n$(obj)/y.h: $(src)/y.txt\n\t$(call cmd,gen)\n";
+        let text = format!("{ZSTD}\n{harmless}");
+        assert_eq!(
+            classify(&one("lib/zstd/Makefile", &text), rel, "zstd_compress", None),
+            part("zstd_compress", "lib/zstd/Makefile", "zstd_compress-y")
+        );
+    }
 
     fn one(name: &str, text: &str) -> Vec<(String, Vec<Statement>)> {
         vec![(name.to_string(), statements(text))]
