@@ -695,6 +695,13 @@ impl Reader<'_> {
                     Target::Unrelated
                 }
             }
+            // `obj-$(subst m,y,$(CONFIG_X))`: an obj- list whatever the
+            // suffix, read as one (its value is checked like any other).
+            Name::Computed(glob)
+                if glob.starts_with(&[Some('o'), Some('b'), Some('j'), Some('-')]) =>
+            {
+                Target::ObjList { builds: true }
+            }
             Name::Computed(glob) => {
                 let fuzzy = fuzzy_module(self.modname);
                 if could_match(glob, "obj-", true)
@@ -1732,5 +1739,214 @@ sinclude $(src)/extra.mk
             listing(&make, tree.path(), Path::new("lib/sub/a.o"), "a", None),
             Listing::NotProvable(_)
         ));
+    }
+
+    /// A small deterministic generator (xorshift64*), so a failure names
+    /// a case that reruns the same.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// What an inserted line does when make reads it as a statement.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Effect {
+        /// Adds the part (`{o}`) to obj-m.
+        AddsPart,
+        /// Changes how other lines read (rules, conditionals) or what
+        /// obj-m holds in ways that are not an addition.
+        Context,
+        /// Makes the next line part of a comment: it can take a base
+        /// line away, as make does.
+        Swallows,
+        Other,
+    }
+
+    /// Unknown or hostile make lines; `{o}` is the part, `{m}` its module
+    /// as the file spells it.
+    const INSERTS: &[(Effect, &str)] = &[
+        (Effect::AddsPart, "obj-m += {o}"),
+        (Effect::AddsPart, "obj-m+=./{o}"),
+        (Effect::AddsPart, "obj-m += {o} # trailing"),
+        (Effect::AddsPart, "\tobj-m += {o}"),
+        (Effect::AddsPart, "$(info x)\n\tobj-m += {o}"),
+        (Effect::AddsPart, "export FOO\n\tobj-m += {o}"),
+        (Effect::AddsPart, "define obj-m +=\n{o}\nendef"),
+        (
+            Effect::AddsPart,
+            "define add\nobj-m += {o}\nendef\n$(eval $(add))",
+        ),
+        (
+            Effect::AddsPart,
+            "define add\n$(eval obj-m += $(1))\nendef\n$(call add,{o})",
+        ),
+        (Effect::AddsPart, "$(eval obj-m += {o})"),
+        (Effect::AddsPart, "$(foreach p,{o},$(eval obj-m += $(p)))"),
+        (Effect::AddsPart, "o$(empty)bj-m += {o}"),
+        (Effect::AddsPart, "ob$(shell echo j)-m += {o}"),
+        (Effect::AddsPart, "$(call id,obj-m) += {o}"),
+        (Effect::AddsPart, "export obj-m += {o}"),
+        (Effect::AddsPart, "override obj-m += {o}"),
+        (Effect::AddsPart, "private obj-m += {o}"),
+        (Effect::AddsPart, "obj-m ::= $(obj-m) {o}"),
+        (Effect::AddsPart, "extra := {o}\nobj-m += $(extra)"),
+        (Effect::AddsPart, "obj-m += $(addprefix ./,{o})"),
+        (Effect::AddsPart, "$(obj)/{o}: obj-m += $(obj)/{o}"),
+        (Effect::AddsPart, ".RECIPEPREFIX = >\n\tobj-m += {o}"),
+        (
+            Effect::AddsPart,
+            "$(obj)/x.o: $(src)/x.c\n\techo x\n$(info x)\n\tobj-m += {o}",
+        ),
+        (
+            Effect::AddsPart,
+            "$(obj)/x.o: $(src)/x.c\n\techo x\nexport X\n\tobj-m += {o}",
+        ),
+        (
+            Effect::AddsPart,
+            "$(obj)/x.o: $(src)/x.c\nX := 1\n\tobj-m += {o}",
+        ),
+        (
+            Effect::AddsPart,
+            "ts := $(obj)/{o}: obj-m += $(obj)/{o}\n$(ts)",
+        ),
+        (Effect::Context, "$(obj)/x.o: $(src)/x.c"),
+        (Effect::Context, "\techo {o}"),
+        (Effect::Context, "ifdef KBUILD_EXTRA"),
+        (Effect::Context, "ifeq ($(origin X),undefined)"),
+        (Effect::Context, "ifneq ($(CC_IS_CLANG),y)"),
+        (Effect::Context, "else"),
+        (Effect::Context, "endif"),
+        (Effect::Context, "undefine obj-m"),
+        (Effect::Context, "obj-m := $(filter-out {o},$(obj-m))"),
+        (Effect::Context, "define body"),
+        (Effect::Context, "endef"),
+        (Effect::Context, "{m}-y += other.o"),
+        (Effect::Other, "include $(src)/extra.mk"),
+        (Effect::Other, "-include $(src)/extra/*.mk"),
+        (Effect::Other, "vpath %.c $(src)"),
+        (Effect::Other, "load $(src)/plugin.so"),
+        (Effect::Other, "frobnicate {o}"),
+        (Effect::Other, "$(info {o})"),
+        (Effect::Other, "$(shell echo obj-m += {o})"),
+        (Effect::Other, "$(x)-y += {o}"),
+        (Effect::Other, "CFLAGS_$(x).o += -O2"),
+        (Effect::Other, "export"),
+        (Effect::Other, "unexport obj-m"),
+        (Effect::Swallows, "# comment \\"),
+        (Effect::Other, "ccflags-y += -I$(src)"),
+    ];
+
+    /// Random unknown make lines inserted into the real kbuild Makefiles
+    /// quoted above never turn a forward (not provable, an obj- listing,
+    /// directly in obj) into a composite part, and a line that adds the
+    /// part to obj-m (in any spelling) never leaves a composite part
+    /// standing.
+    #[test]
+    fn random_make_lines_never_make_a_composite_part() {
+        let zstd = "lib/zstd/Makefile";
+        let ti = "drivers/net/ethernet/ti/Makefile";
+        let i915 = "drivers/gpu/drm/i915/Makefile";
+        let gvt = "drivers/gpu/drm/i915/gvt/Makefile";
+        let both = format!("{ZSTD}\nobj-m += ./compress/zstd_compress.o\n");
+        #[rustfmt::skip]
+        let bases: Vec<(Vec<(&str, &str)>, &str, &str, &str)> = vec![
+            (vec![(zstd, ZSTD)], "compress/zstd_compress.o", "zstd_compress", "zstd_compress"),
+            (vec![(zstd, ZSTD)], "decompress/zstd_decompress.o", "zstd_decompress", "zstd_decompress"),
+            (vec![(zstd, ZSTD)], "common/zstd_common.o", "zstd_common", "zstd_common"),
+            (vec![(zstd, ZSTD)], "compress/zstd_compress.o", "zstd_common", "zstd_common"),
+            (vec![(zstd, ZSTD)], "zstd_compress.o", "zstd_compress", "zstd_compress"),
+            (vec![(zstd, &both)], "compress/zstd_compress.o", "zstd_compress", "zstd_compress"),
+            (vec![(ti, TI)], "icssg/icssg_prueth.o", "icssg_prueth", "icssg-prueth"),
+            (vec![(ti, TI)], "icssg/icssg_prueth_sr1.o", "icssg_prueth_sr1", "icssg-prueth-sr1"),
+            (vec![(ti, TI)], "icssg/icss_iep.o", "icss_iep", "icss_iep"),
+            (vec![(i915, I915), (gvt, I915_GVT)], "gvt/kvmgt.o", "kvmgt", "kvmgt"),
+            (vec![("drivers/ras/Makefile", RAS)], "amd/fmpm.o", "fmpm", "fmpm"),
+        ];
+        let values = config(&[
+            ("CONFIG_ZSTD_COMPRESS", "m"),
+            ("CONFIG_ZSTD_DECOMPRESS", "m"),
+            ("CONFIG_ZSTD_COMMON", "m"),
+            ("CONFIG_TI_ICSSG_PRUETH", "m"),
+            ("CONFIG_TI_ICSSG_PRUETH_SR1", "m"),
+            ("CONFIG_TI_ICSS_IEP", "m"),
+            ("CONFIG_DRM_I915", "m"),
+            ("CONFIG_DRM_I915_GVT", "y"),
+            ("CONFIG_DRM_I915_GVT_KVMGT", "m"),
+            ("CONFIG_RAS_FMPM", "m"),
+        ]);
+        let read = |files: &[(&str, String)], rel: &str, modname: &str, known: bool| {
+            let files: Vec<(String, Vec<Statement>)> = files
+                .iter()
+                .map(|(name, text)| (name.to_string(), statements(text)))
+                .collect();
+            classify(&files, Path::new(rel), modname, known.then_some(&values))
+        };
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut composite_bases = 0;
+        let mut adds_checked = 0;
+        let cases = 8000;
+        for case in 0..cases {
+            let (files, rel, modname, module) = &bases[rng.below(bases.len())];
+            let known = rng.below(2) == 0;
+            let mut files: Vec<(&str, String)> =
+                files.iter().map(|(n, t)| (*n, t.to_string())).collect();
+            let before = read(&files, rel, modname, known);
+            if matches!(before, Listing::CompositePart(_)) {
+                composite_bases += 1;
+            }
+            let mut effects = Vec::new();
+            let mut inserted = Vec::new();
+            for _ in 0..1 + rng.below(3) {
+                let (effect, line) = INSERTS[rng.below(INSERTS.len())];
+                let line = line.replace("{o}", rel).replace("{m}", module);
+                let which = rng.below(files.len());
+                let text = &mut files[which].1;
+                // Between logical lines: after a line that does not
+                // continue (a line inside a continuation is a value).
+                let mut cuts = vec![0];
+                let mut offset = 0;
+                for physical in text.split_inclusive('\n') {
+                    offset += physical.len();
+                    if !physical.trim_end_matches('\n').ends_with('\\') {
+                        cuts.push(offset);
+                    }
+                }
+                let at = cuts[rng.below(cuts.len())];
+                text.insert_str(at, &format!("{line}\n"));
+                effects.push(effect);
+                inserted.push(line);
+            }
+            let after = read(&files, rel, modname, known);
+            let shown = || format!("case {case} ({rel}, known {known}): {inserted:?}\n{files:?}");
+            if !matches!(before, Listing::CompositePart(_)) && !effects.contains(&Effect::Swallows)
+            {
+                assert!(
+                    !matches!(after, Listing::CompositePart(_)),
+                    "a forward became a passthrough: {}\n{after:?}",
+                    shown()
+                );
+            }
+            let neutral =
+                !effects.contains(&Effect::Context) && !effects.contains(&Effect::Swallows);
+            if effects.contains(&Effect::AddsPart) && neutral {
+                adds_checked += 1;
+                assert!(
+                    !matches!(after, Listing::CompositePart(_)),
+                    "an addition to obj-m left a passthrough: {}\n{after:?}",
+                    shown()
+                );
+            }
+        }
+        assert!(composite_bases > cases / 2, "{composite_bases}");
+        assert!(adds_checked > cases / 5, "{adds_checked}");
     }
 }
