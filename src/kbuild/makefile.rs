@@ -630,8 +630,7 @@ impl Reader<'_> {
             glob.extend(rest[..at].chars().map(Some));
             let after = &rest[at..];
             let reference = reference_len(after);
-            let inner =
-                &after[2.min(after.len())..reference.saturating_sub(1).max(2.min(after.len()))];
+            let inner = reference_inner(after, reference);
             let is_config = reference > 3
                 && matches!(after.as_bytes()[1], b'(' | b'{')
                 && is_config_symbol(inner);
@@ -749,6 +748,24 @@ fn reference_len(text: &str) -> usize {
     }
 }
 
+/// The text inside `$(...)`/`${...}` of the reference of length `len` at
+/// the start of `text`; empty for `$x` or an unclosed reference.
+fn reference_inner(text: &str, len: usize) -> &str {
+    if !matches!(text.as_bytes().get(1), Some(b'(' | b'{')) {
+        return "";
+    }
+    let closed = text.as_bytes().get(len.wrapping_sub(1))
+        == Some(if text.as_bytes()[1] == b'(' {
+            &b')'
+        } else {
+            &b'}'
+        });
+    if !closed || len < 3 {
+        return "";
+    }
+    text.get(2..len - 1).unwrap_or("")
+}
+
 /// `(a,b)`, `"a" "b"`, `'a' 'b'` (and mixed quotes): the two operands.
 fn condition_args(args: &str) -> Option<(&str, &str)> {
     let args = args.trim();
@@ -826,7 +843,7 @@ fn only_messages(text: &str) -> bool {
             return false;
         }
         let len = reference_len(rest);
-        let inner = &rest[2.min(rest.len())..len.saturating_sub(1).max(2.min(rest.len()))];
+        let inner = reference_inner(rest, len);
         let word = inner.split(char::is_whitespace).next().unwrap_or("");
         if len < 4 || !matches!(word, "info" | "warning" | "error") || rest.len() < len {
             return false;
@@ -1207,6 +1224,27 @@ obj-y\t\t\t+= amd/atl/
                     "{what}: {why}"
                 );
             }
+        }
+    }
+
+    /// Found by the make_lexer fuzz target: a `$` before a multi-byte
+    /// character, and unclosed references, in names and message lines.
+    #[test]
+    fn odd_references_are_read_without_panicking() {
+        for extra in [
+            "obj-$\u{fffd}CONFIG_RAS_CEC)\t+= sub/foo.o",
+            "obj-$(CONFIG_RAS_CEC += sub/foo.o",
+            "obj-${CONFIG_X += sub/foo.o",
+            "$(info \u{e9}",
+            "$\u{e9}",
+            "o$(\u{e9}) += sub/foo.o",
+        ] {
+            let text = format!("obj-m += foo.o\nfoo-y := sub/foo.o\n{extra}\n");
+            let got = classify(&one("m", &text), Path::new("sub/foo.o"), "foo", None);
+            assert!(
+                !matches!(got, Listing::CompositePart(_)),
+                "{extra}: {got:?}"
+            );
         }
     }
 
