@@ -205,14 +205,12 @@ pub fn lex(text: &str) -> Vec<Line> {
                 start: open,
                 ends: None,
             }),
-            Kind::Else { condition } => {
+            // `else` and `else ifeq` alike: the next branch starts from the
+            // state at `if`.
+            Kind::Else { .. } => {
                 if let Some(frame) = frames.last_mut() {
                     frame.ends = Some(frame.ends.map_or(open, |e| e.union(open)));
                     open = frame.start;
-                }
-                if condition.is_some() {
-                    // `else ifeq` is the same frame: its branch starts from
-                    // the same state.
                 }
             }
             Kind::Endif => {
@@ -223,26 +221,87 @@ pub fn lex(text: &str) -> Vec<Line> {
                 }
             }
             Kind::Rule { .. } => open = Open::YES,
-            Kind::Assign { var, .. } if var.contains(".RECIPEPREFIX") || var.contains('$') => {
-                // A computed name could be .RECIPEPREFIX: every tab after
-                // it means something else.
-                if var.contains(".RECIPEPREFIX") {
-                    out.push(Line { number, kind });
-                    out.push(Line {
-                        number,
-                        kind: Kind::Unreadable {
-                            why: ".RECIPEPREFIX changes what a recipe line is".into(),
-                        },
-                    });
-                    return out;
-                }
-                open = Open::NO;
+            // After .RECIPEPREFIX (or a computed name that could be it)
+            // a tab no longer marks a recipe line.
+            Kind::Assign { var, .. } | Kind::Define { var, .. } if could_be_recipe_prefix(var) => {
+                out.push(Line { number, kind });
+                out.push(Line {
+                    number,
+                    kind: Kind::Unreadable {
+                        why: ".RECIPEPREFIX changes what a recipe line is".into(),
+                    },
+                });
+                return out;
             }
             _ => open = Open::NO,
         }
         out.push(Line { number, kind });
     }
     out
+}
+
+/// Whether a variable name is, or through its expansions could be,
+/// `.RECIPEPREFIX`.
+fn could_be_recipe_prefix(var: &str) -> bool {
+    if !var.contains('$') {
+        return var == ".RECIPEPREFIX";
+    }
+    // Expansions stand for any text: the literal pieces must fit in order.
+    let target = ".RECIPEPREFIX";
+    let pieces: Vec<&str> = split_references(var);
+    let mut at = 0;
+    for (i, piece) in pieces.iter().enumerate() {
+        let found = if i == 0 {
+            target.starts_with(piece).then_some(0)
+        } else {
+            target[at..].find(piece).map(|p| p + at)
+        };
+        match found {
+            Some(p) => at = p + piece.len(),
+            None => return false,
+        }
+    }
+    let last = pieces.last().copied().unwrap_or("");
+    var.ends_with(['}', ')']) || target.ends_with(last)
+}
+
+/// The literal text between the variable references of `text`.
+fn split_references(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' {
+            pieces.push(&text[start..i]);
+            i += 1;
+            match bytes.get(i) {
+                Some(&open @ (b'(' | b'{')) => {
+                    let close = if open == b'(' { b')' } else { b'}' };
+                    let mut depth = 0usize;
+                    while i < bytes.len() {
+                        if bytes[i] == open {
+                            depth += 1;
+                        } else if bytes[i] == close {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                Some(_) => i += text[i..].chars().next().map_or(1, char::len_utf8),
+                None => {}
+            }
+            start = i.min(bytes.len());
+        } else {
+            i += 1;
+        }
+    }
+    pieces.push(&text[start.min(text.len())..]);
+    pieces
 }
 
 /// The physical lines, without their `\n` (and a `\r` before it).
@@ -496,11 +555,7 @@ pub fn split_assignment(line: &str) -> Option<(&str, &str, &str)> {
                 }
                 return None;
             }
-            b' ' | b'\t' if depth == 0 => {
-                if name_end.is_none() {
-                    name_end = Some(i);
-                }
-            }
+            b' ' | b'\t' if depth == 0 && name_end.is_none() => name_end = Some(i),
             _ => {}
         }
         i += 1;
@@ -683,6 +738,29 @@ endef
         assert_eq!(lines[0].kind, assign("bar-y", ":=", " a.o     b.o"));
         assert_eq!(lines[1].number, 5);
         assert_eq!(lines[1].kind, assign("esc", ":=", " a\\#b"));
+        for name in ["$(p)", ".RECIPE$(x)", "$(x)PREFIX", "${a}RECIPE$(b)"] {
+            assert!(
+                matches!(
+                    kinds(&format!("{name} = >\n")).last(),
+                    Some(Kind::Unreadable { .. })
+                ),
+                "{name}"
+            );
+        }
+        for name in [
+            "CFLAGS_$(x).o",
+            "obj-$(CONFIG_A)",
+            "$(x)-y",
+            "x$(y).RECIPEPREFIX",
+        ] {
+            assert!(
+                matches!(
+                    kinds(&format!("{name} = >\n")).last(),
+                    Some(Kind::Assign { .. })
+                ),
+                "{name}"
+            );
+        }
         assert_eq!(
             kinds(".RECIPEPREFIX = >\n\tobj-m += a.o\n").last(),
             Some(&Kind::Unreadable {

@@ -1895,8 +1895,10 @@ sinclude $(src)/extra.mk
         let i915 = "drivers/gpu/drm/i915/Makefile";
         let gvt = "drivers/gpu/drm/i915/gvt/Makefile";
         let both = format!("{ZSTD}\nobj-m += ./compress/zstd_compress.o\n");
+        // (files, part, KBUILD_MODNAME, the module as the file spells it)
+        type Base<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str, &'a str);
         #[rustfmt::skip]
-        let bases: Vec<(Vec<(&str, &str)>, &str, &str, &str)> = vec![
+        let bases: Vec<Base> = vec![
             (vec![(zstd, ZSTD)], "compress/zstd_compress.o", "zstd_compress", "zstd_compress"),
             (vec![(zstd, ZSTD)], "decompress/zstd_decompress.o", "zstd_decompress", "zstd_decompress"),
             (vec![(zstd, ZSTD)], "common/zstd_common.o", "zstd_common", "zstd_common"),
