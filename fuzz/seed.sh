@@ -13,7 +13,7 @@ corpus=$here/corpus
 clang=${CLANG:-clang-19}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$corpus"/{bitcode,classify,response_file,recipe}
+mkdir -p "$corpus"/{bitcode,classify,response_file,recipe,make_lexer}
 
 # --- bitcode: every shape examine() must read -------------------------------
 cat >"$work/a.c" <<'C'
@@ -103,6 +103,17 @@ argv rsp-quoting --rsp-quoting=windows @1 --FILE-- '"a b" c\d'
 argv plugin -r -plugin-opt=thinlto -plugin-opt mcpu=x -o d/.tmp_a.o d/a.o
 printf -- '-r\0-o\0d/.tmp_\xff.o\0d/\xff.o\0@\xfe' >"$corpus/classify/non-utf8"
 cp "$corpus/classify/non-utf8" "$corpus/response_file/non-utf8"
-for t in bitcode classify response_file recipe; do
+# --- make_lexer: kbuild files with the same-named part they list ----------
+# (line 1 the part, the rest the file), and the kernel's own when a
+# linux-source tree is at hand (KERNEL_SRC).
+{ echo core/z_pack.o; cat "$root/integration/fixture/drivers/zpack/Kbuild"; } >"$corpus/make_lexer/zpack"
+{ echo core/z-solo.o; cat "$root/integration/fixture/drivers/zpack/Kbuild"; } >"$corpus/make_lexer/zsolo"
+if [ -n "${KERNEL_SRC:-}" ]; then
+	for f in lib/zstd/Makefile drivers/net/ethernet/ti/Makefile drivers/gpu/drm/i915/Makefile drivers/gpu/drm/i915/gvt/Makefile drivers/ras/Makefile scripts/Makefile.build scripts/Makefile.lib; do
+		[ -f "$KERNEL_SRC/$f" ] || { echo "seed.sh: $KERNEL_SRC/$f missing" >&2; exit 1; }
+		{ echo sub/x.o; cat "$KERNEL_SRC/$f"; } >"$corpus/make_lexer/$(echo "$f" | tr / _)"
+	done
+fi
+for t in bitcode classify response_file recipe make_lexer; do
 	echo "seed.sh: $t: $(find "$corpus/$t" -type f | wc -l) inputs"
 done

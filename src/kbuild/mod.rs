@@ -2,6 +2,7 @@
 //! share: its configuration, the recipes make runs, and its Makefiles.
 
 pub mod kconfig;
+pub mod make_lexer;
 pub mod makefile;
 pub mod recipe;
 pub mod tree;

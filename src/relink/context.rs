@@ -76,6 +76,7 @@ pub fn module_listing(
     exported: &Exported,
     input: &Path,
     modname: &str,
+    kconfig: Option<&std::collections::HashMap<String, String>>,
 ) -> Listing {
     let make = parent_of(shell_pid)
         .ok_or_else(|| format!("recipe shell {shell_pid} has no readable parent"))
@@ -84,7 +85,7 @@ pub fn module_listing(
             KbuildMake::from_argv(&argv, cwd, exported).map_err(|e| format!("parent {pid}: {e}"))
         });
     match make {
-        Ok(make) => makefile::listing(&make, cwd, input, modname),
+        Ok(make) => makefile::listing(&make, cwd, input, modname, kconfig),
         Err(why) => Listing::NotProvable(why),
     }
 }

@@ -85,7 +85,8 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path, exported: &Exported) 
                     .filter(|c| c.is_single_object_module())
                     .and_then(|c| c.modname.as_deref())
                     .map(|modname| {
-                        context::module_listing(*pid, cwd, exported, &candidate.input, modname)
+                        let values = kconfig.as_ref().map(|k| &k.values);
+                        context::module_listing(*pid, cwd, exported, &candidate.input, modname, values)
                     });
                 Context::Recipe(facts.clone(), listing)
             }
