@@ -86,7 +86,14 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path, exported: &Exported) 
                     .and_then(|c| c.modname.as_deref())
                     .map(|modname| {
                         let values = kconfig.as_ref().map(|k| &k.values);
-                        context::module_listing(*pid, cwd, exported, &candidate.input, modname, values)
+                        context::module_listing(
+                            *pid,
+                            cwd,
+                            exported,
+                            &candidate.input,
+                            modname,
+                            values,
+                        )
                     });
                 Context::Recipe(facts.clone(), listing)
             }

@@ -7,9 +7,10 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use super::{promoted_symbols, ConfigFacts, Facts, Module, Object, ObjectFacts, Recipe, Source};
+use super::{promoted_symbols, ConfigFacts, Facts, Module, Object, ObjectFacts};
 use crate::bitcode::{self, FileKind};
 use crate::kbuild::kconfig::Kconfig;
+use crate::kbuild::recipe::{saved_command, SavedCommand};
 use crate::link::archive;
 use crate::regular_file::{read_capped, Kind};
 
@@ -61,7 +62,7 @@ pub fn gather(tree: &Path, kernel: Option<&Path>) -> Facts {
 
 fn read_config(tree: &Path) -> Result<ConfigFacts, String> {
     let path = tree.join(Kconfig::PATH);
-    let bytes = read_capped(&path, Kind::Kconfig).map_err(|e| {
+    let kconfig = Kconfig::load(&path).map_err(|e| {
         if exists(&tree.join("modules.order")) && !exists(&tree.join("vmlinux.a")) {
             format!(
                 "{}: {e}: an external module's build directory? Name the kernel's object tree with --shim-kernel KOBJ",
@@ -74,9 +75,7 @@ fn read_config(tree: &Path) -> Result<ConfigFacts, String> {
             )
         }
     })?;
-    Ok(config_facts(&Kconfig::parse(&String::from_utf8_lossy(
-        &bytes,
-    ))))
+    Ok(config_facts(&kconfig))
 }
 
 /// The configuration facts of a parsed auto.conf.
@@ -209,10 +208,10 @@ fn cmd_file(object: &Path) -> PathBuf {
 
 /// The recipe of `object`; `None` when it has no `.cmd` file (or none
 /// with a saved command), an error when that file cannot be read.
-fn read_recipe(object: &Path) -> Result<Option<Recipe>, String> {
+fn read_recipe(object: &Path) -> Result<Option<SavedCommand>, String> {
     let cmd = cmd_file(object);
     match read_capped(&cmd, Kind::CmdFile) {
-        Ok(bytes) => Ok(parse_recipe(&String::from_utf8_lossy(&bytes))),
+        Ok(bytes) => Ok(saved_command(&String::from_utf8_lossy(&bytes))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(format!("{}: {e}", file_name(&cmd))),
     }
@@ -223,65 +222,6 @@ fn file_name(path: &Path) -> String {
         .unwrap_or(path.as_os_str())
         .to_string_lossy()
         .into_owned()
-}
-
-/// The recipe facts in a `.N.o.cmd` file: `savedcmd_<obj> := <command>`
-/// (`cmd_<obj>` before 6.5) and, after fixdep, `source_<obj> := <file>`.
-/// `None` when the file holds no saved command.
-pub fn parse_recipe(cmd_text: &str) -> Option<Recipe> {
-    let assignment = |prefixes: &[&str]| {
-        cmd_text.lines().find_map(|line| {
-            prefixes
-                .iter()
-                .any(|p| line.starts_with(p))
-                .then(|| line.split_once(" := ").map(|(_, v)| v.trim()))
-                .flatten()
-        })
-    };
-    let command = assignment(&["savedcmd_", "cmd_"])?;
-    let mut segments = command.split(';');
-    let compile: Vec<&str> = segments.next().unwrap_or("").split_whitespace().collect();
-    // clang obeys the last of them, so read from the end
-    let flto = compile
-        .iter()
-        .rev()
-        .find_map(|t| {
-            if *t == "-fno-lto" {
-                Some(false)
-            } else if *t == "-flto" || t.starts_with("-flto=") {
-                Some(true)
-            } else {
-                None
-            }
-        })
-        .unwrap_or(false);
-    let objtool = segments.any(|segment| {
-        segment
-            .split_whitespace()
-            .next()
-            .is_some_and(|program| Path::new(program).file_name() == Some("objtool".as_ref()))
-    });
-    let source_file = assignment(&["source_"]).or_else(|| {
-        compile
-            .iter()
-            .filter(|t| !t.starts_with('-'))
-            .find(|t| source_kind(t) != Source::None)
-            .copied()
-    });
-    Some(Recipe {
-        source: source_file.map_or(Source::None, source_kind),
-        flto,
-        objtool,
-    })
-}
-
-fn source_kind(file: &str) -> Source {
-    match Path::new(file).extension().and_then(|e| e.to_str()) {
-        Some("c") => Source::C,
-        Some("S" | "s") => Source::Assembly,
-        Some("rs") => Source::Rust,
-        _ => Source::None,
-    }
 }
 
 fn read_modules(tree: &Path) -> Option<Result<Vec<Module>, String>> {

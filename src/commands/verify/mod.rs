@@ -33,6 +33,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::exit::ExitStatus;
+use crate::kbuild::recipe::{SavedCommand, Source};
 use crate::logging::error_line;
 use crate::lto::Lto;
 
@@ -41,7 +42,7 @@ mod gather;
 mod render;
 
 pub use elf::promoted_symbols;
-pub use gather::{config_facts, gather, parse_recipe};
+pub use gather::{config_facts, gather};
 pub use render::{render_json, render_text};
 
 // ------------------------------------------------------------------ facts
@@ -56,34 +57,12 @@ pub struct ConfigFacts {
     pub arch: Option<&'static str>,
 }
 
-/// Where a source file came from, as its recipe shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Source {
-    C,
-    Assembly,
-    Rust,
-    /// No source file in the recipe: objcopy, a link, a generated object.
-    None,
-}
-
-/// The facts of one object's `.N.o.cmd` that decide whether the fixed
-/// kernel would also have made it ELF.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Recipe {
-    pub source: Source,
-    /// The compile's last `-flto*` / `-fno-lto` switch was `-flto*`.
-    pub flto: bool,
-    /// objtool ran on the object in the same recipe.
-    pub objtool: bool,
-}
-
 /// One object as found on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ObjectFacts {
     Bitcode(Lto),
     /// ELF, with its recipe when the `.N.o.cmd` file exists.
-    Elf(Option<Recipe>),
+    Elf(Option<SavedCommand>),
     /// Missing, unreadable, damaged bitcode or neither ELF nor bitcode.
     Unreadable(String),
 }
@@ -138,7 +117,7 @@ pub enum ElfOrigin {
 }
 
 /// The one place an ELF object is excused or not (see the module docs).
-pub fn elf_origin(recipe: Option<&Recipe>) -> ElfOrigin {
+pub fn elf_origin(recipe: Option<&SavedCommand>) -> ElfOrigin {
     match recipe {
         None => ElfOrigin::Unexplained,
         Some(r) => match r.source {
@@ -519,8 +498,9 @@ pub fn run(tree: &Path, kernel: Option<&Path>, json: bool) -> ExitStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kbuild::recipe::saved_command;
 
-    pub(super) const C_LTO: Recipe = Recipe {
+    pub(super) const C_LTO: SavedCommand = SavedCommand {
         source: Source::C,
         flto: true,
         objtool: false,
@@ -558,7 +538,7 @@ mod tests {
             obj("kernel/fork.o", ObjectFacts::Bitcode(Lto::Thin)),
             obj(
                 "arch/arm64/kernel/head.o",
-                ObjectFacts::Elf(Some(Recipe {
+                ObjectFacts::Elf(Some(SavedCommand {
                     source: Source::Assembly,
                     flto: false,
                     objtool: false,
@@ -568,40 +548,31 @@ mod tests {
     }
 
     #[test]
-    fn recipe_of_a_relinked_c_object() {
-        let r = parse_recipe(
-            "savedcmd_kernel/fork.o := clang -Wp,-MMD,kernel/.fork.o.d -flto=thin -fsplit-lto-unit -c -o kernel/fork.o kernel/fork.c ; ld.lld -r -o kernel/.tmp_fork.o kernel/fork.o; mv kernel/.tmp_fork.o kernel/fork.o\n\nsource_kernel/fork.o := kernel/fork.c\n\ndeps_kernel/fork.o := \\\n  include/linux/objtool.h \\\n",
-        )
-        .unwrap();
-        assert_eq!(r, C_LTO);
-        assert_eq!(elf_origin(Some(&r)), ElfOrigin::Lost);
-    }
-
-    #[test]
     fn recipes_the_fixed_kernel_also_makes_elf() {
-        let objtool = parse_recipe(
+        let objtool = saved_command(
             "savedcmd_lib/crc.o := clang -flto=thin -c -o lib/crc.o lib/crc.c ; ld.lld -r -o lib/.tmp_crc.o lib/crc.o; mv lib/.tmp_crc.o lib/crc.o ; ./tools/objtool/objtool --link lib/crc.o\n",
         )
         .unwrap();
         assert_eq!(elf_origin(Some(&objtool)), ElfOrigin::Objtool);
         let no_lto =
-            parse_recipe("savedcmd_a/v.o := clang -flto=thin -fno-lto -c -o a/v.o a/v.c\n")
+            saved_command("savedcmd_a/v.o := clang -flto=thin -fno-lto -c -o a/v.o a/v.c\n")
                 .unwrap();
         assert_eq!(elf_origin(Some(&no_lto)), ElfOrigin::NoFlto);
-        let asm = parse_recipe(
+        let asm = saved_command(
             "savedcmd_arch/arm64/kernel/head.o := clang -D__ASSEMBLY__ -c -o arch/arm64/kernel/head.o arch/arm64/kernel/head.S\nsource_arch/arm64/kernel/head.o := arch/arm64/kernel/head.S\n",
         )
         .unwrap();
         assert_eq!(elf_origin(Some(&asm)), ElfOrigin::Assembly);
-        let objcopy = parse_recipe(
+        let objcopy = saved_command(
             "savedcmd_arch/arm64/kernel/pi/map.pi.o := llvm-objcopy --prefix-symbols=__pi_ arch/arm64/kernel/pi/map.o arch/arm64/kernel/pi/map.pi.o\n",
         )
         .unwrap();
         assert_eq!(elf_origin(Some(&objcopy)), ElfOrigin::NotC);
         // the last of -flto / -fno-lto wins, as in clang
-        let back_on = parse_recipe("cmd_x.o := clang -fno-lto -flto=thin -c -o x.o x.c\n").unwrap();
+        let back_on =
+            saved_command("cmd_x.o := clang -fno-lto -flto=thin -c -o x.o x.c\n").unwrap();
         assert_eq!(elf_origin(Some(&back_on)), ElfOrigin::Lost);
-        assert_eq!(parse_recipe("deps_x.o := \\\n"), None);
+        assert_eq!(saved_command("deps_x.o := \\\n"), None);
         assert_eq!(elf_origin(None), ElfOrigin::Unexplained);
     }
 
@@ -637,7 +608,7 @@ mod tests {
             obj("a.o", ObjectFacts::Elf(None)),
             obj(
                 "b.o",
-                ObjectFacts::Elf(Some(Recipe {
+                ObjectFacts::Elf(Some(SavedCommand {
                     source: Source::Assembly,
                     flto: false,
                     objtool: false,
