@@ -19,16 +19,16 @@
 
 pub mod app;
 pub mod bitcode;
-pub mod cli;
+pub(crate) mod cli;
 pub mod commands;
 pub mod environment;
 pub mod exit;
 pub mod kbuild;
 pub mod link;
-pub mod logging;
+pub(crate) mod logging;
 pub mod lto;
-pub mod output;
-pub mod paths;
+pub(crate) mod output;
+pub(crate) mod paths;
 pub mod record;
-pub mod regular_file;
+pub(crate) mod regular_file;
 pub mod relink;

@@ -49,14 +49,6 @@ pub struct Summary {
 pub const MAX_ANOMALIES_LISTED: usize = 1000;
 pub const MAX_ANOMALY_BYTES: usize = 1024;
 
-pub fn summarise(records: &[Record]) -> Summary {
-    let mut s = Summary::default();
-    for r in records {
-        s.add(r);
-    }
-    s
-}
-
 /// Cuts `text` to at most `max` bytes, on a character boundary.
 fn bounded(mut text: String, max: usize) -> String {
     if text.len() > max {
@@ -204,6 +196,14 @@ pub fn run(path: &Path, json: bool) -> ExitStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn summarise(records: &[Record]) -> Summary {
+        let mut s = Summary::default();
+        for r in records {
+            s.add(r);
+        }
+        s
+    }
     use std::path::PathBuf;
 
     fn rec(decision: Outcome, reason: ReasonTag, lto: Option<Lto>, bytes: u64) -> Record {

@@ -122,10 +122,6 @@ impl Reason {
             Reason::ForcedWithoutRecipe(_) => ReasonTag::ForcedWithoutRecipe,
         }
     }
-
-    pub fn is_anomalous(&self) -> bool {
-        self.tag().is_anomalous()
-    }
 }
 
 /// A [`Reason`] without its particulars: the audit record's `reason` and
