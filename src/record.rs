@@ -356,6 +356,29 @@ mod tests {
         assert_eq!(read_all(&path).unwrap(), vec![sample(), sample()]);
     }
 
+    /// Every field set to something other than its default, so a field the
+    /// writer or the reader dropped would show.
+    #[test]
+    fn every_field_reads_back_as_written() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("r.jsonl");
+        let full = Record {
+            time: 1_733_300_000.25,
+            pid: 4242,
+            cwd: PathBuf::from("/k/out"),
+            decision: Outcome::Passthrough,
+            reason: ReasonTag::CompositePart,
+            detail: "part of composite module zstd_compress".into(),
+            output: Some(PathBuf::from("lib/zstd/compress/.tmp_zstd_compress.o")),
+            inputs: vec![PathBuf::from("lib/zstd/compress/zstd_compress.o")],
+            lto: Some(Lto::Full),
+            bytes: 88_064,
+            micros: 517,
+        };
+        append(&path, &full).unwrap();
+        assert_eq!(read_all(&path).unwrap(), vec![full]);
+    }
+
     #[test]
     fn the_json_spellings_are_the_schemas() {
         let mut r = sample();
