@@ -263,4 +263,15 @@ fn shim_interface_is_only_under_shim_prefix() {
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
+    // Without the prefix, --help is the linker's: ld.lld's own help,
+    // nothing of the shim's.
+    let linker_help = command(shim(), Path::new("/"))
+        .env("LLVM", "-19")
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(linker_help.status.success());
+    let text = String::from_utf8_lossy(&linker_help.stdout);
+    assert!(text.starts_with("OVERVIEW: lld"), "{text}");
+    assert!(!text.contains("--shim-"), "{text}");
 }
