@@ -95,11 +95,7 @@ fn link(argv0: OsString, args: &[OsString], env: &Environment) -> ExitStatus {
     let eval = evaluate(mode, args, &env.cwd, &env.kbuild);
     log_decision(&eval);
     match &eval.decision {
-        Decision::Passthrough(_) => {
-            let candidate = eval
-                .candidate
-                .as_ref()
-                .expect("a passthrough always has a candidate");
+        Decision::Passthrough(candidate, _) => {
             match passthrough::copy_atomically(&candidate.input, &candidate.output) {
                 Ok(bytes) => {
                     write_record(&eval, env, Outcome::Passthrough, bytes, started);
@@ -155,7 +151,7 @@ fn log_decision(eval: &Evaluation) {
         .map(|c| c.input.display().to_string())
         .unwrap_or_default();
     match &eval.decision {
-        Decision::Passthrough(r) => log::info!("passthrough {target}: {r}"),
+        Decision::Passthrough(_, r) => log::info!("passthrough {target}: {r}"),
         Decision::Forward(r) if eval.candidate.is_some() => log::info!("forward {target}: {r}"),
         Decision::Forward(r) => log::debug!("forward: {r}"),
         Decision::Refuse(r) => log::info!("refused {target}: {r}"),

@@ -31,7 +31,7 @@ pub fn run(args: &[OsString], env: &Environment) -> ExitStatus {
 
 fn explanation(mode: Mode, eval: &Evaluation) -> String {
     let outcome = match eval.decision {
-        Decision::Passthrough(_) => "passthrough",
+        Decision::Passthrough(..) => "passthrough",
         Decision::Forward(_) => "forward",
         Decision::Refuse(_) => "fail (strict mode)",
     };

@@ -289,10 +289,11 @@ impl fmt::Display for Reason {
     }
 }
 
-/// The outcome and the rule behind it.
+/// The outcome and the rule behind it; a passthrough carries the relink it
+/// copies, so no caller has to find it again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
-    Passthrough(Reason),
+    Passthrough(Candidate, Reason),
     Forward(Reason),
     /// Strict mode: neither copy nor link; the call fails with the reason.
     Refuse(Reason),
@@ -301,12 +302,12 @@ pub enum Decision {
 impl Decision {
     pub fn reason(&self) -> &Reason {
         match self {
-            Decision::Passthrough(r) | Decision::Forward(r) | Decision::Refuse(r) => r,
+            Decision::Passthrough(_, r) | Decision::Forward(r) | Decision::Refuse(r) => r,
         }
     }
 
     pub fn is_passthrough(&self) -> bool {
-        matches!(self, Decision::Passthrough(_))
+        matches!(self, Decision::Passthrough(..))
     }
 }
 
@@ -369,7 +370,14 @@ fn is_tmp_of(input: &Path, output: &Path) -> bool {
 
 /// Step two: the decision for a candidate, given what its input is, whether
 /// input and output are already one file, and the kbuild context.
-pub fn decide(mode: Mode, input: &Input, same_file: bool, context: &Context) -> Decision {
+pub fn decide(
+    mode: Mode,
+    candidate: &Candidate,
+    input: &Input,
+    same_file: bool,
+    context: &Context,
+) -> Decision {
+    let passthrough = |reason| Decision::Passthrough(candidate.clone(), reason);
     let lto = match input {
         Input::Bitcode {
             lto: lto @ (Lto::Thin | Lto::Full),
@@ -390,7 +398,7 @@ pub fn decide(mode: Mode, input: &Input, same_file: bool, context: &Context) -> 
         }
         Context::NoRecipe(why) => {
             return match mode {
-                Mode::Force => Decision::Passthrough(Reason::ForcedWithoutRecipe(lto)),
+                Mode::Force => passthrough(Reason::ForcedWithoutRecipe(lto)),
                 _ => Decision::Forward(Reason::NoRecipe(why.clone())),
             }
         }
@@ -406,7 +414,7 @@ pub fn decide(mode: Mode, input: &Input, same_file: bool, context: &Context) -> 
     if compile.is_single_object_module() {
         return match listing {
             Some(Listing::CompositePart(part)) => {
-                Decision::Passthrough(Reason::CompositePart(part.clone(), lto))
+                passthrough(Reason::CompositePart(part.clone(), lto))
             }
             Some(listing) => Decision::Forward(Reason::SingleObjectModule(listing.clone())),
             None => Decision::Forward(Reason::SingleObjectModule(Listing::NotProvable(
@@ -414,12 +422,19 @@ pub fn decide(mode: Mode, input: &Input, same_file: bool, context: &Context) -> 
             ))),
         };
     }
-    Decision::Passthrough(Reason::FixedKernelKeepsBitcode(lto))
+    passthrough(Reason::FixedKernelKeepsBitcode(lto))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cand() -> Candidate {
+        Candidate {
+            input: "d/a.o".into(),
+            output: "d/.tmp_a.o".into(),
+        }
+    }
     use crate::kbuild::recipe::CompileFacts;
 
     fn request(relocatable: bool, output: Option<&str>, inputs: &[&str]) -> LinkRequest {
@@ -621,26 +636,28 @@ mod tests {
     #[test]
     fn the_fixed_kernel_rule() {
         let builtin = recipe(false, "fork", "fork", false);
-        assert!(decide(Mode::Auto, &THIN, false, &builtin).is_passthrough());
+        assert!(decide(Mode::Auto, &cand(), &THIN, false, &builtin).is_passthrough());
         let part = recipe(true, "foo_main", "foo", false);
-        assert!(decide(Mode::Auto, &THIN, false, &part).is_passthrough());
+        assert!(decide(Mode::Auto, &cand(), &THIN, false, &part).is_passthrough());
         let mod_o = recipe(true, "foo_mod", "foo", false);
-        assert!(decide(Mode::Auto, &THIN, false, &mod_o).is_passthrough());
+        assert!(decide(Mode::Auto, &cand(), &THIN, false, &mod_o).is_passthrough());
         let single = recipe(true, "crc16", "crc16", false);
         assert_eq!(
-            decide(Mode::Auto, &THIN, false, &single).reason().tag(),
+            decide(Mode::Auto, &cand(), &THIN, false, &single)
+                .reason()
+                .tag(),
             "single-object-module"
         );
-        assert!(!decide(Mode::Auto, &THIN, false, &single).is_passthrough());
+        assert!(!decide(Mode::Auto, &cand(), &THIN, false, &single).is_passthrough());
         let objtool = recipe(true, "foo_mod", "foo", true);
         assert_eq!(
-            decide(Mode::Auto, &THIN, false, &objtool),
+            decide(Mode::Auto, &cand(), &THIN, false, &objtool),
             Decision::Forward(Reason::ObjtoolFollows)
         );
         let full = Input::Bitcode { lto: Lto::Full };
         assert_eq!(
-            decide(Mode::Auto, &full, false, &builtin),
-            Decision::Passthrough(Reason::FixedKernelKeepsBitcode(Lto::Full))
+            decide(Mode::Auto, &cand(), &full, false, &builtin),
+            Decision::Passthrough(cand(), Reason::FixedKernelKeepsBitcode(Lto::Full))
         );
     }
 
@@ -656,10 +673,10 @@ mod tests {
             variable: "zstd_compress-y".into(),
         };
         let composite = with_listing(looks_single.clone(), Listing::CompositePart(part.clone()));
-        let got = decide(Mode::Auto, &THIN, false, &composite);
+        let got = decide(Mode::Auto, &cand(), &THIN, false, &composite);
         assert_eq!(
             got,
-            Decision::Passthrough(Reason::CompositePart(part, Lto::Thin))
+            Decision::Passthrough(cand(), Reason::CompositePart(part, Lto::Thin))
         );
         assert!(got.reason().to_string().starts_with(
             "part of composite module zstd_compress (lib/zstd/Makefile: zstd_compress-y)"
@@ -675,6 +692,7 @@ mod tests {
             let shown = listing.to_string();
             let got = decide(
                 Mode::Auto,
+                &cand(),
                 &THIN,
                 false,
                 &with_listing(looks_single.clone(), listing),
@@ -694,7 +712,7 @@ mod tests {
             }),
         );
         assert_eq!(
-            decide(Mode::Auto, &THIN, false, &objtool),
+            decide(Mode::Auto, &cand(), &THIN, false, &objtool),
             Decision::Forward(Reason::ObjtoolFollows)
         );
     }
@@ -708,15 +726,15 @@ mod tests {
             Input::NotBitcode("ELF".into()),
             Input::Unreadable("EACCES".into()),
         ] {
-            assert!(!decide(Mode::Auto, &input, false, &builtin).is_passthrough());
+            assert!(!decide(Mode::Auto, &cand(), &input, false, &builtin).is_passthrough());
         }
         assert_eq!(
-            decide(Mode::Auto, &THIN, true, &builtin),
+            decide(Mode::Auto, &cand(), &THIN, true, &builtin),
             Decision::Forward(Reason::SameFile)
         );
         let unproven = Context::Unproven("glob `*` at byte 9".into());
         assert_eq!(
-            decide(Mode::Auto, &THIN, false, &unproven),
+            decide(Mode::Auto, &cand(), &THIN, false, &unproven),
             Decision::Forward(Reason::Unproven("glob `*` at byte 9".into()))
         );
         let nameless = Context::Recipe(
@@ -730,11 +748,17 @@ mod tests {
             None,
         );
         assert_eq!(
-            decide(Mode::Auto, &THIN, false, &nameless),
+            decide(Mode::Auto, &cand(), &THIN, false, &nameless),
             Decision::Forward(Reason::ModuleNamesMissing)
         );
         assert_eq!(
-            decide(Mode::Auto, &THIN, false, &Context::KconfigWithoutLto),
+            decide(
+                Mode::Auto,
+                &cand(),
+                &THIN,
+                false,
+                &Context::KconfigWithoutLto
+            ),
             Decision::Forward(Reason::KconfigWithoutLto)
         );
     }
@@ -743,14 +767,14 @@ mod tests {
     fn force_only_replaces_the_missing_recipe() {
         let none = Context::NoRecipe("no shell".into());
         assert!(matches!(
-            decide(Mode::Auto, &THIN, false, &none),
+            decide(Mode::Auto, &cand(), &THIN, false, &none),
             Decision::Forward(Reason::NoRecipe(_))
         ));
         assert_eq!(
-            decide(Mode::Force, &THIN, false, &none),
-            Decision::Passthrough(Reason::ForcedWithoutRecipe(Lto::Thin))
+            decide(Mode::Force, &cand(), &THIN, false, &none),
+            Decision::Passthrough(cand(), Reason::ForcedWithoutRecipe(Lto::Thin))
         );
         let single = recipe(true, "crc16", "crc16", false);
-        assert!(!decide(Mode::Force, &THIN, false, &single).is_passthrough());
+        assert!(!decide(Mode::Force, &cand(), &THIN, false, &single).is_passthrough());
     }
 }

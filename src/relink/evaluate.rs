@@ -109,7 +109,7 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path, exported: &Exported) 
         // Not bitcode: the decision forwards without looking at the recipe.
         Context::NoRecipe("not looked up".into())
     };
-    eval.decision = decision::decide(mode, &input, same_file, &context);
+    eval.decision = decision::decide(mode, &candidate, &input, same_file, &context);
     eval.candidate = Some(candidate);
     eval.input = Some(input);
     eval.kconfig = kconfig;
