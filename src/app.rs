@@ -111,9 +111,9 @@ fn link(argv0: OsString, args: &[OsString], env: &Environment) -> ExitStatus {
         Decision::Refuse(reason) => {
             write_record(&eval, env, Outcome::Error, 0, started);
             let object = eval
-                .candidate
+                .relink
                 .as_ref()
-                .map(|c| c.input.display().to_string())
+                .map(|r| r.candidate.input.display().to_string())
                 .unwrap_or_default();
             let line = format!("{MODE}=strict: {object}: {reason}");
             error_line(line.replace(|c: char| c.is_control(), " "));
@@ -146,13 +146,13 @@ fn log_decision(eval: &Evaluation) {
         return;
     }
     let target = eval
-        .candidate
+        .relink
         .as_ref()
-        .map(|c| c.input.display().to_string())
+        .map(|r| r.candidate.input.display().to_string())
         .unwrap_or_default();
     match &eval.decision {
         Decision::Passthrough(_, r) => log::info!("passthrough {target}: {r}"),
-        Decision::Forward(r) if eval.candidate.is_some() => log::info!("forward {target}: {r}"),
+        Decision::Forward(r) if eval.relink.is_some() => log::info!("forward {target}: {r}"),
         Decision::Forward(r) => log::debug!("forward: {r}"),
         Decision::Refuse(r) => log::info!("refused {target}: {r}"),
     }
@@ -161,7 +161,9 @@ fn log_decision(eval: &Evaluation) {
             log::info!("unknown options, forwarding: {}", request.unknown.join(" "));
         }
     }
-    log::debug!("facts: input={:?} recipe={:?}", eval.input, eval.recipe);
+    if let Some(relink) = &eval.relink {
+        log::debug!("facts: input={:?} recipe={:?}", relink.input, relink.recipe);
+    }
 }
 
 /// Appends to the audit record when one is asked for. A record that cannot

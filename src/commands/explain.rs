@@ -56,17 +56,16 @@ fn explanation(mode: Mode, eval: &Evaluation) -> String {
         }
         None => lines.push("request:  not classified".into()),
     }
-    if let Some(c) = &eval.candidate {
+    let relink = eval.relink.as_ref();
+    if let Some(r) = relink {
         lines.push(format!(
             "relink:   {} -> {}",
-            c.input.display(),
-            c.output.display()
+            r.candidate.input.display(),
+            r.candidate.output.display()
         ));
+        lines.push(format!("input:    {}", input_in_words(&r.input)));
     }
-    if let Some(i) = &eval.input {
-        lines.push(format!("input:    {}", input_in_words(i)));
-    }
-    lines.push(match &eval.kconfig {
+    lines.push(match relink.and_then(|r| r.kconfig.as_ref()) {
         Some(k) => format!(
             "kconfig:  {}, objtool {}, modules {}",
             k.lto().describe(),
@@ -75,7 +74,7 @@ fn explanation(mode: Mode, eval: &Evaluation) -> String {
         ),
         None => "kconfig:  no include/config/auto.conf here".into(),
     });
-    if let Some(r) = &eval.recipe {
+    if let Some(r) = relink.and_then(|r| r.recipe.as_ref()) {
         lines.push(format!("recipe:   {}", recipe_in_words(r)));
     }
     lines.iter().map(|l| format!("{l}\n")).collect()
@@ -160,6 +159,7 @@ mod tests {
     use super::*;
     use crate::kbuild::recipe::{CompileFacts, RecipeFacts};
     use crate::relink::decision::Reason;
+    use crate::relink::evaluate::RelinkFacts;
 
     #[test]
     fn explanation_is_in_words() {
@@ -171,23 +171,25 @@ mod tests {
         };
         let eval = Evaluation {
             request: Some(request),
-            candidate: Some(crate::relink::decision::Candidate {
-                input: "lib/a.o".into(),
-                output: "lib/.tmp_a.o".into(),
-            }),
-            input: Some(Input::Bitcode { lto: Lto::Thin }),
-            kconfig: Some(crate::kbuild::kconfig::Kconfig::parse(
-                "CONFIG_LTO_CLANG_THIN=y\n",
-            )),
-            recipe: Some(RecipeContext::Visible {
-                pid: 42,
-                reading: Reading::Proven(RecipeFacts {
-                    compile: CompileFacts {
-                        module: true,
-                        basename: Some("a".into()),
-                        modname: Some("a".into()),
-                    },
-                    objtool_follows: false,
+            relink: Some(RelinkFacts {
+                candidate: crate::relink::decision::Candidate {
+                    input: "lib/a.o".into(),
+                    output: "lib/.tmp_a.o".into(),
+                },
+                input: Input::Bitcode { lto: Lto::Thin },
+                kconfig: Some(crate::kbuild::kconfig::Kconfig::parse(
+                    "CONFIG_LTO_CLANG_THIN=y\n",
+                )),
+                recipe: Some(RecipeContext::Visible {
+                    pid: 42,
+                    reading: Reading::Proven(RecipeFacts {
+                        compile: CompileFacts {
+                            module: true,
+                            basename: Some("a".into()),
+                            modname: Some("a".into()),
+                        },
+                        objtool_follows: false,
+                    }),
                 }),
             }),
             decision: Decision::Forward(Reason::SingleObjectModule(

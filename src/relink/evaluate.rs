@@ -17,22 +17,40 @@ use crate::relink::decision::{self, Candidate, Context, Decision, Input, Reason}
 use crate::relink::passthrough;
 
 /// Everything that went into a decision, for the audit record, the log and
-/// `--shim-explain`.
+/// `--shim-explain`: each part is there exactly when the evaluation got
+/// that far.
 #[derive(Debug)]
 pub struct Evaluation {
+    /// argv classified; `None` in mode off or when a response file failed.
     pub request: Option<LinkRequest>,
-    pub candidate: Option<Candidate>,
-    pub input: Option<Input>,
-    pub kconfig: Option<Kconfig>,
-    pub recipe: Option<RecipeContext>,
+    /// The relink's facts, when argv has kbuild's relink shape.
+    pub relink: Option<RelinkFacts>,
     pub decision: Decision,
+}
+
+/// What was found about a relink candidate.
+#[derive(Debug)]
+pub struct RelinkFacts {
+    pub candidate: Candidate,
+    pub input: Input,
+    pub kconfig: Option<Kconfig>,
+    /// Looked up only for a bitcode input in an LTO configuration.
+    pub recipe: Option<RecipeContext>,
 }
 
 impl Evaluation {
     pub fn lto(&self) -> Option<Lto> {
-        match &self.input {
+        match self.relink.as_ref().map(|r| &r.input) {
             Some(Input::Bitcode { lto }) => Some(*lto),
             _ => None,
+        }
+    }
+
+    fn without_relink(request: Option<LinkRequest>, reason: Reason) -> Evaluation {
+        Evaluation {
+            request,
+            relink: None,
+            decision: Decision::Forward(reason),
         }
     }
 }
@@ -40,42 +58,29 @@ impl Evaluation {
 /// Evaluates one linker call made in `cwd`, with kbuild's `exported`
 /// directories from the recipe's environment.
 pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path, exported: &Exported) -> Evaluation {
-    let mut eval = Evaluation {
-        request: None,
-        candidate: None,
-        input: None,
-        kconfig: None,
-        recipe: None,
-        decision: Decision::Forward(Reason::ModeOff),
-    };
     if mode == Mode::Off {
-        return eval;
+        return Evaluation::without_relink(None, Reason::ModeOff);
     }
     let request = match request::classify_args(args) {
         Ok(request) => request,
         Err(e) => {
-            eval.decision = Decision::Forward(Reason::ResponseFile(e.to_string()));
-            return eval;
+            return Evaluation::without_relink(None, Reason::ResponseFile(e.to_string()));
         }
     };
-    let candidate = decision::relink_candidate(&request);
-    eval.request = Some(request);
-    let candidate = match candidate {
+    let candidate = match decision::relink_candidate(&request) {
         Ok(c) => c,
-        Err(reason) => {
-            eval.decision = Decision::Forward(reason);
-            return eval;
-        }
+        Err(reason) => return Evaluation::without_relink(Some(request), reason),
     };
     let input = examine_input(&cwd.join(&candidate.input));
     let same_file =
         passthrough::same_file(&cwd.join(&candidate.input), &cwd.join(&candidate.output));
     let kconfig = Kconfig::read(&exported.objtree(cwd));
+    let mut recipe = None;
     let context = if kconfig.as_ref().is_some_and(|k| k.lto() == Lto::None) {
         Context::KconfigWithoutLto
     } else if matches!(input, Input::Bitcode { .. }) {
-        let recipe = context::find_recipe(&candidate.input, &candidate.output);
-        let context = match &recipe {
+        let found = context::find_recipe(&candidate.input, &candidate.output);
+        let context = match &found {
             RecipeContext::Visible {
                 pid,
                 reading: Reading::Proven(facts),
@@ -103,17 +108,22 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path, exported: &Exported) 
             } => Context::Unproven(why.clone()),
             RecipeContext::NotVisible { why } => Context::NoRecipe(why.clone()),
         };
-        eval.recipe = Some(recipe);
+        recipe = Some(found);
         context
     } else {
         // Not bitcode: the decision forwards without looking at the recipe.
         Context::NoRecipe("not looked up".into())
     };
-    eval.decision = decision::decide(mode, &candidate, &input, same_file, &context);
-    eval.candidate = Some(candidate);
-    eval.input = Some(input);
-    eval.kconfig = kconfig;
-    eval
+    Evaluation {
+        request: Some(request),
+        decision: decision::decide(mode, &candidate, &input, same_file, &context),
+        relink: Some(RelinkFacts {
+            candidate,
+            input,
+            kconfig,
+            recipe,
+        }),
+    }
 }
 
 /// What the relink's input is, reduced to what the decision needs.
@@ -179,11 +189,7 @@ mod tests {
             assert!(!eval.decision.is_passthrough(), "{line}");
             assert_eq!(eval.decision.reason().tag(), tag, "{line}");
             assert!(eval.request.is_some(), "{line}");
-            assert_eq!(
-                (&eval.candidate, &eval.input, &eval.kconfig, &eval.recipe),
-                (&None, &None, &None, &None),
-                "{line}"
-            );
+            assert!(eval.relink.is_none(), "{line}");
         }
         // The relink shape is the one call that looks further: here it
         // finds no input, and says so.
@@ -193,7 +199,13 @@ mod tests {
             nowhere,
             &Exported::default(),
         );
-        assert!(matches!(eval.input, Some(Input::Unreadable(_))), "{eval:?}");
+        assert!(
+            matches!(
+                eval.relink.as_ref().map(|r| &r.input),
+                Some(Input::Unreadable(_))
+            ),
+            "{eval:?}"
+        );
         assert_eq!(eval.decision.reason().tag(), ReasonTag::InputUnreadable);
     }
 
