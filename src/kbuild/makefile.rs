@@ -15,9 +15,13 @@
 //! - an object in a subdirectory is a composite part only when this module
 //!   can SHOW it: `<module>-y/-objs/-m/-$(CONFIG_..)` lists it, `<module>.o`
 //!   is in an `obj-` list, no `obj-` list names the object, and nothing in
-//!   the file could add it to `obj-m` unseen (`$(eval`, an `obj-` value or a
-//!   variable name built from expansions). Anything else is not provable,
-//!   and the caller forwards.
+//!   the file could add it to `obj-m` unseen. The file is read by
+//!   `make_lexer` (GNU make's own recipe/statement decision, `define`,
+//!   continuations) and its conditionals are evaluated on the tree's
+//!   `CONFIG_` values; the first construct that could touch the lists and
+//!   that cannot be evaluated makes the directory unproven, with a reason
+//!   naming the file and line. Anything else is not provable, and the
+//!   caller forwards.
 //!
 //! `$(obj)` and `srctree` come from the command line of the make that runs
 //! the recipe: kbuild's `build := -f $(srctree)/scripts/Makefile.build obj`.
