@@ -15,9 +15,13 @@
 //! - an object in a subdirectory is a composite part only when this module
 //!   can SHOW it: `<module>-y/-objs/-m/-$(CONFIG_..)` lists it, `<module>.o`
 //!   is in an `obj-` list, no `obj-` list names the object, and nothing in
-//!   the file could add it to `obj-m` unseen (`$(eval`, an `obj-` value or a
-//!   variable name built from expansions). Anything else is not provable,
-//!   and the caller forwards.
+//!   the file could add it to `obj-m` unseen. The file is read by
+//!   `make_lexer` (GNU make's own recipe/statement decision, `define`,
+//!   continuations) and its conditionals are evaluated on the tree's
+//!   `CONFIG_` values; the first construct that could touch the lists and
+//!   that cannot be evaluated makes the directory unproven, with a reason
+//!   naming the file and line. Anything else is not provable, and the
+//!   caller forwards.
 //!
 //! `$(obj)` and `srctree` come from the command line of the make that runs
 //! the recipe: kbuild's `build := -f $(srctree)/scripts/Makefile.build obj`;
@@ -468,6 +472,16 @@ impl Reader<'_> {
                 _ => unproven(format!("{at}: {word} {rest} cannot be evaluated")),
             },
             Kind::Rule { text } => {
+                // Make expands the targets before it looks for the colon
+                // and a target-specific assignment after it, so a target
+                // from any variable but kbuild's directories could carry
+                // `x.o: obj-m += ...` in its value.
+                if let Some(reference) = unsafe_target_reference(text) {
+                    return unproven(format!(
+                        "{at}: rule targets expand {reference}: {}",
+                        shorten(text)
+                    ));
+                }
                 // A target-specific assignment applies while the target's
                 // recipe is expanded, where kbuild tests obj-m.
                 if let Some(var) = target_specific(text) {
@@ -524,6 +538,11 @@ impl Reader<'_> {
                 self.any_config_assigned = true
             }
             _ => {}
+        }
+        if let Name::Known(n) = &name {
+            if KBUILD_DIRECTORIES.contains(&n.as_str()) {
+                return unproven(format!("{at}: {var} is reassigned (rule targets use it)"));
+            }
         }
         let target = self.target_of(&name);
         if matches!(target, Target::Unrelated) {
@@ -859,6 +878,29 @@ fn only_messages(text: &str) -> bool {
         rest = rest[len..].trim_start();
     }
     true
+}
+
+/// The variables kbuild's command line and Makefile.build set for a
+/// directory, which rule targets may expand.
+const KBUILD_DIRECTORIES: &[&str] = &["obj", "src", "objtree", "srctree"];
+
+/// A reference in a rule's targets (before its first colon) other than
+/// `$(obj)`, `$(src)`, `$(objtree)`, `$(srctree)` (or `${...}`).
+fn unsafe_target_reference(text: &str) -> Option<&str> {
+    let mut rest = text;
+    while let Some(at) = rest.find(['$', ':']) {
+        let after = &rest[at..];
+        if after.starts_with(':') {
+            return None;
+        }
+        let len = reference_len(after);
+        let inner = reference_inner(after, len);
+        if !KBUILD_DIRECTORIES.contains(&inner) {
+            return Some(after.get(..len).unwrap_or(after));
+        }
+        rest = &after[len.min(after.len())..];
+    }
+    None
 }
 
 /// The variable of a rule line's target-specific assignment
@@ -1394,6 +1436,8 @@ obj-y\t\t\t+= amd/atl/
             "obj-y += $(extra-objs)",
             "x.o: y\nifdef CONFIG_A\nFOO = 1\nendif\n\tobj-m += other.o",
             "define obj-y\nother.o\n",
+            "ts := $(obj)/x.o: obj-m += $(obj)/other.o\n$(ts) $(obj)/y.o: $(src)/y.c",
+            "obj := $(obj)/x.o: obj-m += $(obj)/other.o",
         ] {
             let text = format!("{ZSTD}\n{extra}\n");
             let got = classify(&one("m", &text), rel, "zstd_compress", None);
@@ -1869,6 +1913,10 @@ sinclude $(src)/extra.mk
         (
             Effect::AddsPart,
             "ts := $(obj)/{o}: obj-m += $(obj)/{o}\n$(ts)",
+        ),
+        (
+            Effect::AddsPart,
+            "ts := $(obj)/{o}: obj-m += $(obj)/{o}\n$(ts) $(obj)/y.o: $(src)/y.c",
         ),
         (Effect::Context, "$(obj)/x.o: $(src)/x.c"),
         (Effect::Context, "\techo {o}"),
