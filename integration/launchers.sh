@@ -8,6 +8,12 @@
 # the record of the same build without a launcher.
 #
 #   integration/launchers.sh [--shim PATH] [--without ccache|sccache|distcc|tuxmake]...
+#                            [--reuse-reference]
+#
+# --reuse-reference keeps the fixed and shim builds (trees and record) of an
+# earlier run in the same KERNEL_WORK when their .config and shim binary are
+# this run's: for re-running one launcher, e.g. --reuse-reference --without
+# ccache --without sccache --without distcc.
 #
 # Every build: Debian's linux-source-6.12, ARCH=arm64 LLVM=-N, kernel-lib.sh's
 # tinyconfig + LTO_CLANG_THIN + MODULES + 5 tristates (one .config, made
@@ -60,13 +66,15 @@ klib_name=launchers
 . "$here/kernel-lib.sh"
 
 tuxmake_version=1.45.0
-usage() { echo "usage: $0 [--shim PATH] [--without ccache|sccache|distcc|tuxmake]..." >&2; exit 2; }
+usage() { echo "usage: $0 [--shim PATH] [--without ccache|sccache|distcc|tuxmake]... [--reuse-reference]" >&2; exit 2; }
 shim=
+reuse=0
 declare -A want=([ccache]=1 [sccache]=1 [distcc]=1 [tuxmake]=1)
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--shim) [ $# -ge 2 ] || usage; shim=$2; shift 2 ;;
 	--without) [ $# -ge 2 ] && [ -n "${want[$2]:-}" ] || usage; want[$2]=0; shift 2 ;;
+	--reuse-reference) reuse=1; shift ;;
 	*) usage ;;
 	esac
 done
@@ -145,7 +153,19 @@ unpack_source
 config_tinyconfig "$arch" "$lld" "$work/config.log"
 config_lto_modules "$arch" "$lld" "$work/config.log"
 cp "$out/.config" "$work/config.$arch"
-rm -rf "$out" "$work"/tree.* "$work"/rec.*.jsonl "$work"/logs
+shim_sum=$(sha256sum "$shim" | cut -d' ' -f1)
+reused=0
+if [ $reuse = 1 ] && cmp -s "$work/tree.fixed/.config" "$work/config.$arch" && cmp -s "$work/tree.shim/.config" "$work/config.$arch" \
+	&& [ -s "$work/rec.shim.jsonl" ] && [ "$(cat "$work/tree.shim/.launchers-shim" 2>/dev/null)" = "$shim_sum" ]; then
+	reused=1
+	echo "   reusing $work/tree.fixed, $work/tree.shim and $work/rec.shim.jsonl"
+	for t in "$work"/tree.*; do case $t in */tree.fixed|*/tree.shim) ;; *) rm -rf "$t" ;; esac; done
+	find "$work"/rec.*.jsonl ! -name rec.shim.jsonl -delete 2>/dev/null
+else
+	[ $reuse = 0 ] || echo "   nothing to reuse (no earlier fixed and shim builds of this .config and shim)"
+	rm -rf "$work"/tree.* "$work"/rec.*.jsonl "$work"/logs
+fi
+rm -rf "$out"
 mkdir -p "$work/logs"
 phase_end
 
@@ -158,6 +178,17 @@ finish_tree() {
 		diff "$work/config.$arch" "$out/.config" | grep '^[<>]' | head | sed 's/^/    | /'
 	fi
 	mv "$out" "$work/tree.$name"
+}
+
+# launcher_in_recipe NAME LAUNCHER: kbuild recorded NAME's compiles as "LAUNCHER clang-N ..." (the
+# recipe the shim reads starts the same way), so the launcher really was in front of the compiler.
+launcher_in_recipe() {
+	local name=$1 launcher=$2 cmd=$work/tree.$1/init/.main.o.cmd
+	if grep -q "^savedcmd_init/main.o := $launcher $cc " "$cmd" 2>/dev/null; then
+		pass "$name: kbuild compiled through the launcher: init/.main.o.cmd has '$launcher $cc ...'"
+	else
+		fail "$name: $cmd does not record a '$launcher $cc' compile: $(head -c 120 "$cmd" 2>/dev/null)"
+	fi
 }
 
 # build NAME FLAVOR LD [ENV=VALUE...] [-- MAKE-ARGS...]: a fresh O= tree of
@@ -204,8 +235,13 @@ check_record() {
 
 # ---------------------------------------------------------------- builds without a launcher
 phase_start "fixed ($lld) and shim, no launcher"
-build fixed reference "$lld"
-build shim regressed "$shim"
+if [ $reused = 1 ]; then
+	built[fixed]=1 built[shim]=1
+else
+	build fixed reference "$lld"
+	build shim regressed "$shim"
+	[ -z "${built[shim]:-}" ] || echo "$shim_sum" >"$work/tree.shim/.launchers-shim"
+fi
 [ -n "${built[fixed]:-}" ] || die "the fixed reference build failed: nothing to compare with"
 [ -n "${built[shim]:-}" ] && compare_kernels "shim == fixed (no launcher)" "$work/tree.fixed" "$work/tree.shim"
 check_record shim
@@ -235,6 +271,7 @@ if [ "${want[ccache]}" = 1 ]; then
 		stats[ccache-$temp]="$h hits, $m misses"
 		echo "   ccache-$temp: $h hits, $m misses"
 		[ -n "${built[ccache-$temp]:-}" ] || continue
+		launcher_in_recipe "ccache-$temp" ccache
 		compare_kernels "ccache-$temp: regressed + shim == fixed + $lld" "$work/tree.fixed" "$work/tree.ccache-$temp"
 		check_record "ccache-$temp"
 		case $temp in
@@ -270,6 +307,7 @@ if [ "${want[sccache]}" = 1 ]; then
 		stats[sccache-$temp]="$h hits, $m misses"
 		echo "   sccache-$temp: $h hits, $m misses"
 		[ -n "${built[sccache-$temp]:-}" ] || continue
+		launcher_in_recipe "sccache-$temp" sccache
 		compare_kernels "sccache-$temp: regressed + shim == fixed + $lld" "$work/tree.fixed" "$work/tree.sccache-$temp"
 		check_record "sccache-$temp"
 		case $temp in
@@ -313,6 +351,7 @@ if [ "${want[distcc]}" = 1 ]; then
 		[ "$ok" -gt 0 ] && pass "distcc-$v: distccd compiled $ok objects (the make log has $ncc CC lines)" \
 			|| fail "distcc-$v: distccd logged no COMPILE_OK: nothing was distributed"
 	done
+	for v in fixed shim; do [ -z "${built[distcc-$v]:-}" ] || launcher_in_recipe "distcc-$v" distcc; done
 	if [ -n "${built[distcc-fixed]:-}" ] && [ -n "${built[distcc-shim]:-}" ]; then
 		compare_kernels "distcc-shim: regressed + shim == fixed + $lld, both through distcc" "$work/tree.distcc-fixed" "$work/tree.distcc-shim"
 		cmp -s "$work/tree.fixed/vmlinux" "$work/tree.distcc-fixed/vmlinux" \
@@ -335,23 +374,27 @@ if [ "${want[tuxmake]}" = 1 ]; then
 	mkdir -p "$out"
 	rec=$work/rec.tuxmake.jsonl
 	# -e: TuxMake sets its own KBUILD_BUILD_* and KCFLAGS=-ffile-prefix-map=<build dir>/;
-	# pinned to the other builds' values they give the same bytes.
+	# pinned to the other builds' values they give the same bytes. PATH: its
+	# clang toolchain looks for a bare `clang` before it builds (LLVM=-N then
+	# makes it call clang-N, as CC="ccache clang-N").
 	tenv=()
 	for kv in "${klib_build_env[@]}"; do tenv+=(-e "$kv"); done
 	env CCACHE_DIR="$tccdir" CCACHE_CONFIGPATH="$work/ccache.conf" ccache -z >/dev/null
-	if timed tuxmake "$work/logs/tuxmake.log" env KBUILD_LD_SHIM_RECORD="$rec" CCACHE_DIR="$tccdir" CCACHE_CONFIGPATH="$work/ccache.conf" \
+	if timed tuxmake "$work/logs/tuxmake.log" env PATH="/usr/lib/llvm-$llvm/bin:$PATH" \
+		KBUILD_LD_SHIM_RECORD="$rec" CCACHE_DIR="$tccdir" CCACHE_CONFIGPATH="$work/ccache.conf" \
 		nice -n 5 "$venv/bin/tuxmake" -r null -a $arch -t clang -w ccache -j "$jobs" -C "$src" -b "$out" -o "$work/tuxmake-output" \
 		-k "$work/config.$arch" "${tenv[@]}" -e KCFLAGS= LLVM=-"$llvm" LD="$shim" config kernel modules; then
 		built[tuxmake]=1
-		grep -m1 -E "^I: (config|kernel|modules): PASS" "$work/logs/tuxmake.log" >/dev/null || echo "   (TuxMake printed no PASS lines)"
-		grep -E "^(I|E): (config|default|kernel|modules|build output)" "$work/logs/tuxmake.log" | sed 's/^/    | /'
+		grep -E "^(I|E): (config|default|kernel|modules):" "$work/logs/tuxmake.log" | sed 's/^/    | /'
+		for t in config default kernel modules; do
+			grep -q "^I: $t: PASS" "$work/logs/tuxmake.log" || fail "tuxmake: no 'I: $t: PASS' in its log"
+		done
 		h=$(env CCACHE_DIR="$tccdir" CCACHE_CONFIGPATH="$work/ccache.conf" ccache --print-stats | awk -F'\t' '$1=="direct_cache_hit"||$1=="preprocessed_cache_hit" {h+=$2} END {print h+0}')
 		m=$(env CCACHE_DIR="$tccdir" CCACHE_CONFIGPATH="$work/ccache.conf" ccache --print-stats | awk -F'\t' '$1=="cache_miss" {m+=$2} END {print m+0}')
 		stats[tuxmake]="ccache: $h hits, $m misses"
 		echo "   tuxmake: ccache $h hits, $m misses"
-		grep -q "CC=ccache $cc" "$work/logs/tuxmake.log" "$work/tuxmake-output/metadata.json" 2>/dev/null \
-			&& echo "   TuxMake ran make with CC='ccache $cc'"
 		finish_tree tuxmake
+		launcher_in_recipe tuxmake ccache
 		compare_kernels "tuxmake: regressed + shim == fixed + $lld" "$work/tree.fixed" "$work/tree.tuxmake"
 		check_record tuxmake
 	else
