@@ -171,9 +171,11 @@ record_tally() {
 
 # record_links REC: the record's linker calls that produce an object, one "decision reason output" a
 # line, sorted. Probes (ld --version) are left out: how often kbuild asks depends on how many
-# make invocations a driver runs, not on what was linked.
+# make invocations a driver runs, not on what was linked. Scratch names are masked: kbuild's
+# linker checks write to mktemp files (/tmp/tmp.XXXXXXXXXX) and pid-named .tmp_PID dirs.
 record_links() {
-	jq -r 'select(.reason!="probe") | "\(.decision) \(.reason) \(.output)"' "$1" | LC_ALL=C sort
+	jq -r 'select(.reason!="probe") | "\(.decision) \(.reason) \(.output)"' "$1" |
+		sed -E 's#/tmp\.[A-Za-z0-9]{10}$#/tmp.XXXXXXXXXX#; s#\.tmp_[0-9]+(/|$)#.tmp_PID\1#g' | LC_ALL=C sort
 }
 
 # compare_kernels LABEL A B: two built O= trees must hold the same vmlinux, Image, .ko and .o files,

@@ -275,8 +275,9 @@ if [ "${want[ccache]}" = 1 ]; then
 		compare_kernels "ccache-$temp: regressed + shim == fixed + $lld" "$work/tree.fixed" "$work/tree.ccache-$temp"
 		check_record "ccache-$temp"
 		case $temp in
-		cold) [ "$m" -gt 0 ] && [ "$h" = 0 ] && pass "ccache-cold: compiled, not cached: $m misses, 0 hits" \
-			|| fail "ccache-cold: expected misses and no hits, got $h hits, $m misses" ;;
+		# A cold build can hit its own entries: kbuild compiles a few sources twice alike.
+		cold) [ "$m" -gt 0 ] && [ "$h" -lt "$m" ] && pass "ccache-cold: an empty cache, so compiled: $m misses, $h hits" \
+			|| fail "ccache-cold: expected mostly misses from an empty cache, got $h hits, $m misses" ;;
 		warm) [ "$h" -gt 0 ] && [ "$m" = 0 ] && pass "ccache-warm: every cacheable compile a hit: $h hits, 0 misses" \
 			|| fail "ccache-warm: expected hits and no misses, got $h hits, $m misses" ;;
 		esac
@@ -311,8 +312,9 @@ if [ "${want[sccache]}" = 1 ]; then
 		compare_kernels "sccache-$temp: regressed + shim == fixed + $lld" "$work/tree.fixed" "$work/tree.sccache-$temp"
 		check_record "sccache-$temp"
 		case $temp in
-		cold) [ "$m" -gt 0 ] && [ "$h" = 0 ] && pass "sccache-cold: compiled, not cached: $m misses, 0 hits" \
-			|| fail "sccache-cold: expected misses and no hits, got $h hits, $m misses" ;;
+		# A cold build can hit its own entries: kbuild compiles a few sources twice alike.
+		cold) [ "$m" -gt 0 ] && [ "$h" -lt "$m" ] && pass "sccache-cold: an empty cache, so compiled: $m misses, $h hits" \
+			|| fail "sccache-cold: expected mostly misses from an empty cache, got $h hits, $m misses" ;;
 		warm) [ "$h" -gt 0 ] && [ "$m" = 0 ] && pass "sccache-warm: every cacheable compile a hit: $h hits, 0 misses" \
 			|| fail "sccache-warm: expected hits and no misses, got $h hits, $m misses" ;;
 		esac
