@@ -397,6 +397,10 @@ if [ "${want[tuxmake]}" = 1 ]; then
 		m=$(env CCACHE_DIR="$tccdir" CCACHE_CONFIGPATH="$work/ccache.conf" ccache --print-stats | awk -F'\t' '$1=="cache_miss" {m+=$2} END {print m+0}')
 		stats[tuxmake]="ccache: $h hits, $m misses"
 		echo "   tuxmake: ccache $h hits, $m misses"
+		# TuxMake's modules target installs stripped copies (INSTALL_MOD_STRIP=1)
+		# into the build dir; the built .ko files are the ones compared.
+		rm -rf "$work/tuxmake-modinstall"
+		[ ! -d "$out/modinstall" ] || mv "$out/modinstall" "$work/tuxmake-modinstall"
 		finish_tree tuxmake
 		launcher_in_recipe tuxmake ccache
 		compare_kernels "tuxmake: regressed + shim == fixed + $lld" "$work/tree.fixed" "$work/tree.tuxmake"
