@@ -4,7 +4,8 @@
 # Debian's linux-source-6.12 unpacked once into a work dir, the one-line
 # switch between the fixed rule and the recreated 6.13 regression, the
 # tinyconfig + ThinLTO + modules configuration, a reproducible make, and the
-# pass/fail counters and phase timer every script reports with.
+# pass/fail counters, phase and command timers every script reports with,
+# and the checks they share (a shim record's tally, two trees' outputs).
 #
 # Source it (do not run it) after setting:
 #   work   absolute scratch dir, outside the repository (klib_workdir makes one)
@@ -143,4 +144,64 @@ config_lto_modules() {
 		grep -qx "CONFIG_$sym=m" "$out/.config" || { echo "    CONFIG_$sym is not m: $(grep "CONFIG_$sym[= ]" "$out/.config")"; bad=1; }
 	done
 	[ $bad = 0 ] || die "$arch: .config lacks the required options"
+}
+
+declare -A wall=() cpu=()
+# timed KEY LOG CMD...: run CMD with its output in LOG; wall and children's CPU seconds into wall/cpu[KEY].
+timed() {
+	local key=$1 log=$2 t0 rc=0
+	shift 2
+	t0=$(date +%s.%N)
+	( "$@" >"$log" 2>&1; rc=$?; times >"$log.times"; exit $rc ) || rc=$?
+	wall[$key]=$(printf '%.0f' "$(echo "$(date +%s.%N) - $t0" | bc)")
+	cpu[$key]=$(sed -n 2p "$log.times" | awk '{ split($1,u,"m"); split($2,s,"m"); printf "%.0f", u[1]*60+u[2]+s[1]*60+s[2] }')
+	echo "   $key: ${wall[$key]}s wall, ${cpu[$key]}s CPU (rc $rc)"
+	[ $rc = 0 ] || { tail -n 25 "$log" | sed 's/^/    | /'; }
+	return $rc
+}
+
+# record_tally REC: "PASSTHROUGHS FORWARDS OTHERS PROBES" of a shim record (probes are among the forwards).
+record_tally() {
+	local rec=$1
+	[ -s "$rec" ] || { echo "0 0 0 0"; return; }
+	jq -rs '[(map(select(.decision=="passthrough")) | length), (map(select(.decision=="forward")) | length),
+		(map(select(.decision!="forward" and .decision!="passthrough")) | length),
+		(map(select(.reason=="probe")) | length)] | map(tostring) | join(" ")' "$rec"
+}
+
+# record_links REC: the record's linker calls that produce an object, one "decision reason output" a
+# line, sorted. Probes (ld --version) are left out: how often kbuild asks depends on how many
+# make invocations a driver runs, not on what was linked. Scratch names are masked: kbuild's
+# linker checks write to mktemp files (/tmp/tmp.XXXXXXXXXX) and pid-named .tmp_PID dirs.
+record_links() {
+	jq -r 'select(.reason!="probe") | "\(.decision) \(.reason) \(.output)"' "$1" |
+		sed -E 's#/tmp\.[A-Za-z0-9]{10}$#/tmp.XXXXXXXXXX#; s#\.tmp_[0-9]+(/|$)#.tmp_PID\1#g' | LC_ALL=C sort
+}
+
+# compare_kernels LABEL A B: two built O= trees must hold the same vmlinux, Image, .ko and .o files,
+# byte for byte; pass with the counts, or fail naming every file that differs or is missing.
+compare_kernels() {
+	local label=$1 a=$2 b=$3 f bad=0 n=0 nko=0 no=0 img
+	img=arch/$arch/boot/Image
+	[ "$arch" = x86_64 ] && img=arch/x86/boot/bzImage
+	local -a files=(vmlinux "$img")
+	while read -r f; do files+=("$f"); done < <(cd "$a" && find . -type f \( -name '*.ko' -o -name '*.o' \) -printf '%P\n' | LC_ALL=C sort)
+	if ! diff <(cd "$a" && find . -type f \( -name '*.ko' -o -name '*.o' \) | LC_ALL=C sort) \
+		<(cd "$b" && find . -type f \( -name '*.ko' -o -name '*.o' \) | LC_ALL=C sort) >"$work/compare.list.diff"; then
+		fail "$label: the .o/.ko file lists differ:"; grep '^[<>]' "$work/compare.list.diff" | head | sed 's/^/    | /'; return 1
+	fi
+	for f in "${files[@]}"; do
+		[ -f "$a/$f" ] || { echo "    missing in $a: $f"; bad=1; continue; }
+		[ -f "$b/$f" ] || { echo "    missing in $b: $f"; bad=1; continue; }
+		n=$((n + 1))
+		case "$f" in *.ko) nko=$((nko + 1)) ;; *.o) no=$((no + 1)) ;; esac
+		cmp -s "$a/$f" "$b/$f" || { echo "    differs: $f"; bad=1; }
+	done
+	if [ $bad = 0 ] && [ $nko -gt 0 ]; then
+		pass "$label: all $n files byte-identical (vmlinux, ${img##*/}, $nko .ko, $no .o)"
+	elif [ $bad = 0 ]; then
+		fail "$label: identical, but no .ko in $a"; return 1
+	else
+		fail "$label: files differ or are missing (above)"; return 1
+	fi
 }
