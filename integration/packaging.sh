@@ -76,20 +76,6 @@ masq=/usr/lib/kbuild-ld-shim/bin
 arch=arm64
 klib_clean_shim_env
 
-declare -A wall=() cpu=()
-# timed KEY LOG CMD...: run CMD with its output in LOG; wall and children's CPU seconds into wall/cpu[KEY].
-timed() {
-	local key=$1 log=$2 t0 rc=0
-	shift 2
-	t0=$(date +%s.%N)
-	( "$@" >"$log" 2>&1; rc=$?; times >"$log.times"; exit $rc ) || rc=$?
-	wall[$key]=$(printf '%.0f' "$(echo "$(date +%s.%N) - $t0" | bc)")
-	cpu[$key]=$(sed -n 2p "$log.times" | awk '{ split($1,u,"m"); split($2,s,"m"); printf "%.0f", u[1]*60+u[2]+s[1]*60+s[2] }')
-	echo "   $key: ${wall[$key]}s wall, ${cpu[$key]}s CPU (rc $rc)"
-	[ $rc = 0 ] || { tail -n 25 "$log" | sed 's/^/    | /'; }
-	return $rc
-}
-
 # ---------------------------------------------------------------- packages
 phase_start "packages"
 (cd "$repo" && bash .ci/deps packaging) || die ".ci/deps packaging failed"
