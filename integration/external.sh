@@ -111,16 +111,8 @@ phase_start "tools"
 for tool in "clang-$llvm" "$lld" make jq cmp curl sha256sum dpkg-deb dkms; do
 	command -v "$tool" >/dev/null || die "required tool '$tool' not found"
 done
-if [ -z "$shim" ]; then
-	(cd "$repo" && cargo build --release --locked) || die "cargo build --release failed"
-	shim=$repo/target/$(rustc -vV | sed -n 's/^host: //p')/release/kbuild-ld-shim
-fi
-[ -x "$shim" ] || die "shim '$shim' is not executable"
-# A private copy: a concurrent cargo build must not swap the binary mid-test.
-mkdir -p "$work/bin"
-cp "$shim" "$work/bin/kbuild-ld-shim.new" && mv -f "$work/bin/kbuild-ld-shim.new" "$work/bin/kbuild-ld-shim" || die "cannot copy the shim"
-shim=$work/bin/kbuild-ld-shim
-echo "   shim: $("$shim" --shim-version 2>&1), dkms $(dkms --version 2>&1 | head -n1)"
+klib_private_shim
+echo "   dkms $(dkms --version 2>&1 | head -n1)"
 phase_end
 
 # ---------------------------------------------------------------- sources of the modules

@@ -51,6 +51,24 @@ klib_clean_shim_env() {
 	done
 }
 
+# klib_private_shim: sets shim to a private copy in $work/bin of the shim
+# named by $shim (a path, or a name on PATH), built with cargo when $shim is
+# empty, so a concurrent cargo build cannot swap the binary mid-test.
+klib_private_shim() {
+	if [ -z "$shim" ]; then
+		(cd "$repo" && cargo build --release --locked) || die "cargo build --release failed"
+		shim=$repo/target/$(rustc -vV | sed -n 's/^host: //p')/release/kbuild-ld-shim
+	elif [[ $shim != */* ]]; then
+		shim=$(command -v "$shim") || die "--shim '$shim' not found on PATH"
+	fi
+	[ -x "$shim" ] || die "shim '$shim' is not executable"
+	mkdir -p "$work/bin"
+	cp "$shim" "$work/bin/kbuild-ld-shim.new" && mv -f "$work/bin/kbuild-ld-shim.new" "$work/bin/kbuild-ld-shim" \
+		|| die "cannot copy the shim to $work/bin"
+	echo "   shim: $shim ($("$shim" --shim-version 2>&1), sha256 $(sha256sum "$shim" | cut -c1-16)), copied to $work/bin"
+	shim=$(cd "$work/bin" && pwd)/kbuild-ld-shim
+}
+
 declare -a phase_names=()
 declare -A phase_secs=()
 t_all=$(date +%s.%N)

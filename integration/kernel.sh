@@ -119,19 +119,7 @@ phase_end
 
 # ---------------------------------------------------------------- shim
 phase_start "shim"
-if [ -z "$shim" ]; then
-	(cd "$repo" && cargo build --release) || die "cargo build --release failed"
-	shim=$repo/target/$(rustc -vV | sed -n 's/^host: //p')/release/kbuild-ld-shim
-elif [[ $shim != */* ]]; then
-	shim=$(command -v "$shim") || die "--shim '$shim' not found on PATH"
-fi
-[ -x "$shim" ] || die "shim '$shim' is not executable"
-# A private copy: a concurrent cargo build must not swap the binary mid-test.
-mkdir -p "$work/bin"
-cp "$shim" "$work/bin/kbuild-ld-shim.new" && mv -f "$work/bin/kbuild-ld-shim.new" "$work/bin/kbuild-ld-shim" \
-	|| die "cannot copy the shim to $work/bin"
-echo "   shim: $shim ($("$shim" --shim-version 2>&1), sha256 $(sha256sum "$shim" | cut -c1-16)), copied to $work/bin"
-shim=$(cd "$work/bin" && pwd)/kbuild-ld-shim
+klib_private_shim
 phase_end
 
 # ---------------------------------------------------------------- source

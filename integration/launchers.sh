@@ -112,16 +112,7 @@ tools=("$cc" "$lld" make jq cmp bc python3)
 [ "${want[sccache]}" = 0 ] || tools+=(sccache)
 [ "${want[distcc]}" = 0 ] || tools+=(distcc distccd)
 for tool in "${tools[@]}"; do command -v "$tool" >/dev/null || die "required tool '$tool' not found"; done
-if [ -z "$shim" ]; then
-	(cd "$repo" && cargo build --release --locked) || die "cargo build --release failed"
-	shim=$repo/target/$(rustc -vV | sed -n 's/^host: //p')/release/kbuild-ld-shim
-fi
-[ -x "$shim" ] || die "shim '$shim' is not executable"
-# A private copy: a concurrent cargo build must not swap the binary mid-test.
-mkdir -p "$work/bin"
-cp "$shim" "$work/bin/kbuild-ld-shim.new" && mv -f "$work/bin/kbuild-ld-shim.new" "$work/bin/kbuild-ld-shim" || die "cannot copy the shim"
-shim=$work/bin/kbuild-ld-shim
-echo "   shim: $("$shim" --shim-version 2>&1)"
+klib_private_shim
 [ "${want[ccache]}" = 0 ] || echo "   $(ccache --version | head -n1)"
 [ "${want[sccache]}" = 0 ] || echo "   $(sccache --version | head -n1)"
 if [ "${want[distcc]}" = 1 ]; then

@@ -1837,21 +1837,7 @@ sinclude $(src)/extra.mk
         ));
     }
 
-    /// A small deterministic generator (xorshift64*), so a failure names
-    /// a case that reruns the same.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
+    use crate::kbuild::test_rng::Rng;
 
     /// What an inserted line does when make reads it as a statement.
     #[derive(Clone, Copy, PartialEq)]

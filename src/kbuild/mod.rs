@@ -6,3 +6,6 @@ pub mod make_lexer;
 pub mod makefile;
 pub mod recipe;
 pub mod tree;
+
+#[cfg(test)]
+mod test_rng;

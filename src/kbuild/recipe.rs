@@ -1172,21 +1172,7 @@ mod tests {
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
-    /// A small deterministic generator (xorshift64*), so a failure names
-    /// a case that reruns the same.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
+    use crate::kbuild::test_rng::Rng;
 
     /// Shell constructs outside the grammar, `{o}` standing for the object.
     const CONSTRUCTS: &[&str] = &[
