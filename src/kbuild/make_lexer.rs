@@ -488,26 +488,36 @@ fn is_operator(op: &str) -> bool {
     matches!(op, "=" | ":=" | "::=" | ":::=" | "+=" | "?=" | "!=")
 }
 
+/// The bytes of `line` outside variable references (`$(...)`, `${...}`,
+/// `$x`), with their offsets: where make looks for a rule's `:` and an
+/// assignment's `=`.
+fn top_level(line: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let bytes = line.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            let at = i;
+            i += 1;
+            match bytes[at] {
+                b'$' if matches!(bytes.get(at + 1), Some(b'(' | b'{')) => {
+                    depth += 1;
+                    i += 1;
+                }
+                b'$' => i += 1,
+                b'(' | b'{' if depth > 0 => depth += 1,
+                b')' | b'}' if depth > 0 => depth -= 1,
+                b if depth == 0 => return Some((at, b)),
+                _ => {}
+            }
+        }
+        None
+    })
+}
+
 /// Whether the line has a `:` outside variable references (a rule).
 fn has_top_level_colon(line: &str) -> bool {
-    let mut depth = 0usize;
-    let bytes = line.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'$' if matches!(bytes.get(i + 1), Some(b'(' | b'{')) => {
-                depth += 1;
-                i += 1;
-            }
-            b'$' => i += 1,
-            b'(' | b'{' if depth > 0 => depth += 1,
-            b')' | b'}' if depth > 0 => depth -= 1,
-            b':' if depth == 0 => return true,
-            _ => {}
-        }
-        i += 1;
-    }
-    false
+    top_level(line).any(|(_, b)| b == b':')
 }
 
 /// Make's own test: the first `=` or `:` outside a variable reference
@@ -517,19 +527,10 @@ fn has_top_level_colon(line: &str) -> bool {
 /// Returns the name, the operator, and the value.
 pub fn split_assignment(line: &str) -> Option<(&str, &str, &str)> {
     let bytes = line.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0;
     let mut name_end: Option<usize> = None;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'$' if matches!(bytes.get(i + 1), Some(b'(' | b'{')) => {
-                depth += 1;
-                i += 1;
-            }
-            b'$' => i += 1,
-            b'(' | b'{' if depth > 0 => depth += 1,
-            b')' | b'}' if depth > 0 => depth -= 1,
-            b'=' if depth == 0 => {
+    for (i, b) in top_level(line) {
+        match b {
+            b'=' => {
                 let before = &line[..i];
                 let op_start = before.trim_end_matches(['+', '?', '!']);
                 // Only one of + ? ! may lead the =.
@@ -544,7 +545,7 @@ pub fn split_assignment(line: &str) -> Option<(&str, &str, &str)> {
                 }
                 return Some((var, &line[op_start.len()..=i], &line[i + 1..]));
             }
-            b':' if depth == 0 => {
+            b':' => {
                 let colons = bytes[i..].iter().take_while(|&&c| c == b':').count();
                 if colons <= 3 && bytes.get(i + colons) == Some(&b'=') {
                     let var = line[..i].trim_end();
@@ -555,10 +556,9 @@ pub fn split_assignment(line: &str) -> Option<(&str, &str, &str)> {
                 }
                 return None;
             }
-            b' ' | b'\t' if depth == 0 && name_end.is_none() => name_end = Some(i),
+            b' ' | b'\t' if name_end.is_none() => name_end = Some(i),
             _ => {}
         }
-        i += 1;
     }
     None
 }
