@@ -241,6 +241,35 @@ read -r np _ _ _ <<<"${tally[shim]:-0 0 0 0}"
 phase_end
 
 declare -A stats=()
+# cold_and_warm TOOL ZERO STATS ENV...: a regressed + shim build with
+# CC="TOOL clang" from an empty cache, then one after a clean from the cache
+# it filled; ZERO resets the cache's counters, STATS TEMP prints "HITS
+# MISSES" since then. Each build must equal the fixed kernel and link like
+# the build without a launcher.
+cold_and_warm() {
+	local tool=$1 zero=$2 stats_of=$3 temp h m
+	shift 3
+	for temp in cold warm; do
+		"$zero"
+		build "$tool-$temp" regressed "$shim" "$@" -- CC="$tool $cc"
+		read -r h m <<<"$("$stats_of" "$temp")"
+		stats[$tool-$temp]="$h hits, $m misses"
+		echo "   $tool-$temp: $h hits, $m misses"
+		[ -n "${built[$tool-$temp]:-}" ] || continue
+		launcher_in_recipe "$tool-$temp" "$tool"
+		compare_kernels "$tool-$temp: regressed + shim == fixed + $lld" "$work/tree.fixed" "$work/tree.$tool-$temp"
+		check_record "$tool-$temp"
+		case $temp in
+		# A cold build can hit its own entries: kbuild compiles a few sources twice alike.
+		cold) [ "$m" -gt 0 ] && [ "$h" -lt "$m" ] && pass "$tool-cold: an empty cache, so compiled: $m misses, $h hits" \
+			|| fail "$tool-cold: expected mostly misses from an empty cache, got $h hits, $m misses" ;;
+		# Warm: at least 95% of the compiles served from the cache (ccache 4.7 misses one of 559 here).
+		warm) [ "$h" -gt 0 ] && [ $((m * 20)) -lt "$h" ] && pass "$tool-warm: the cache served the build: $h hits, $m misses" \
+			|| fail "$tool-warm: expected at least 95% hits, got $h hits, $m misses" ;;
+		esac
+	done
+}
+
 # ---------------------------------------------------------------- ccache
 if [ "${want[ccache]}" = 1 ]; then
 	phase_start "ccache cold and warm"
@@ -255,25 +284,8 @@ if [ "${want[ccache]}" = 1 ]; then
 			$1=="direct_cache_hit"||$1=="preprocessed_cache_hit" {h+=$2} $1=="cache_miss" {m+=$2}
 			END {print h+0, m+0}'
 	}
-	for temp in cold warm; do
-		env "${ccenv[@]}" ccache -z >/dev/null
-		build "ccache-$temp" regressed "$shim" "${ccenv[@]}" -- CC="ccache $cc"
-		read -r h m <<<"$(ccache_stats)"
-		stats[ccache-$temp]="$h hits, $m misses"
-		echo "   ccache-$temp: $h hits, $m misses"
-		[ -n "${built[ccache-$temp]:-}" ] || continue
-		launcher_in_recipe "ccache-$temp" ccache
-		compare_kernels "ccache-$temp: regressed + shim == fixed + $lld" "$work/tree.fixed" "$work/tree.ccache-$temp"
-		check_record "ccache-$temp"
-		case $temp in
-		# A cold build can hit its own entries: kbuild compiles a few sources twice alike.
-		cold) [ "$m" -gt 0 ] && [ "$h" -lt "$m" ] && pass "ccache-cold: an empty cache, so compiled: $m misses, $h hits" \
-			|| fail "ccache-cold: expected mostly misses from an empty cache, got $h hits, $m misses" ;;
-		# Warm: at least 95% of the compiles served from the cache (ccache 4.7 misses one of 559 here).
-		warm) [ "$h" -gt 0 ] && [ $((m * 20)) -lt "$h" ] && pass "ccache-warm: the cache served the build: $h hits, $m misses" \
-			|| fail "ccache-warm: expected at least 95% hits, got $h hits, $m misses" ;;
-		esac
-	done
+	ccache_zero() { env "${ccenv[@]}" ccache -z >/dev/null; }
+	cold_and_warm ccache ccache_zero ccache_stats "${ccenv[@]}"
 	phase_end
 fi
 
@@ -290,28 +302,11 @@ if [ "${want[sccache]}" = 1 ]; then
 		|| { cat "$work/logs/sccache-server.log"; die "sccache --start-server failed (port $sccache_port)"; }
 	# sccache_stats: "HITS MISSES" since the last zeroing.
 	sccache_stats() {
-		env "${scenv[@]}" sccache --show-stats | awk '/^Cache hits  /{h=$NF} /^Cache misses  /{m=$NF} END {print h+0, m+0}'
+		env "${scenv[@]}" sccache --show-stats >"$work/logs/sccache-$1.stats" 2>&1
+		awk '/^Cache hits  /{h=$NF} /^Cache misses  /{m=$NF} END {print h+0, m+0}' "$work/logs/sccache-$1.stats"
 	}
-	for temp in cold warm; do
-		env "${scenv[@]}" sccache --zero-stats >/dev/null
-		build "sccache-$temp" regressed "$shim" "${scenv[@]}" -- CC="sccache $cc"
-		env "${scenv[@]}" sccache --show-stats >"$work/logs/sccache-$temp.stats" 2>&1
-		read -r h m <<<"$(sccache_stats)"
-		stats[sccache-$temp]="$h hits, $m misses"
-		echo "   sccache-$temp: $h hits, $m misses"
-		[ -n "${built[sccache-$temp]:-}" ] || continue
-		launcher_in_recipe "sccache-$temp" sccache
-		compare_kernels "sccache-$temp: regressed + shim == fixed + $lld" "$work/tree.fixed" "$work/tree.sccache-$temp"
-		check_record "sccache-$temp"
-		case $temp in
-		# A cold build can hit its own entries: kbuild compiles a few sources twice alike.
-		cold) [ "$m" -gt 0 ] && [ "$h" -lt "$m" ] && pass "sccache-cold: an empty cache, so compiled: $m misses, $h hits" \
-			|| fail "sccache-cold: expected mostly misses from an empty cache, got $h hits, $m misses" ;;
-		# Warm: at least 95% of the compiles served from the cache (ccache 4.7 misses one of 559 here).
-		warm) [ "$h" -gt 0 ] && [ $((m * 20)) -lt "$h" ] && pass "sccache-warm: the cache served the build: $h hits, $m misses" \
-			|| fail "sccache-warm: expected at least 95% hits, got $h hits, $m misses" ;;
-		esac
-	done
+	sccache_zero() { env "${scenv[@]}" sccache --zero-stats >/dev/null; }
+	cold_and_warm sccache sccache_zero sccache_stats "${scenv[@]}"
 	env "${scenv[@]}" sccache --stop-server >/dev/null 2>&1
 	sccache_port=
 	phase_end
