@@ -43,20 +43,24 @@ def added_ratio(shim, wrap, base):
     return (shim - base) / w if w > 0 else None
 
 
-def bootstrap_interval(rows, resamples=400, seed=2):
-    """95% bootstrap interval of the added-cost ratio of `rows` = (shim,
-    wrapper, base) samples taken in the same rounds: rounds are resampled
-    with replacement and each row's median taken again. A resampled round
-    keeps its rows together, since whatever slowed that round slowed all of
-    them. None when the rows are not from the same rounds or too few
-    resamples give a ratio."""
+def median_ratio(a, b):
+    """The first median as a multiple of the second."""
+    return a / b if b > 0 else None
+
+
+def bootstrap_interval(rows, statistic=added_ratio, resamples=400, seed=2):
+    """95% bootstrap interval of `statistic` over the medians of `rows`
+    (by default the added-cost ratio of (shim, wrapper, base)), all sampled
+    in the same rounds: rounds are resampled with replacement and each row's
+    median taken again. A resampled round keeps its rows together, since
+    whatever slowed that round slowed all of them. None when the rows are
+    not from the same rounds or too few resamples give a ratio."""
     if len({len(r) for r in rows}) != 1 or not rows[0]:
         return None
     rng, n, out = random.Random(seed), len(rows[0]), []
     for _ in range(resamples):
         idx = [rng.randrange(n) for _ in range(n)]
-        s, w, b = (statistics.median(r[i] for i in idx) for r in rows)
-        ratio = added_ratio(s, w, b)
+        ratio = statistic(*(statistics.median(r[i] for i in idx) for r in rows))
         if ratio is not None:
             out.append(ratio)
     out.sort()
@@ -113,6 +117,8 @@ def commands(work, lld, shim, wrapper, naive, variants, only):
     for label, path in variants:
         cmds[f"version: shim {label}"] = ([path, "--version"], env_shim, "cheap")
         cmds[f"fwd to true: shim {label}"] = ([path, "--version"], env_true, "cheap")
+        cmds[f"88KB: shim {label} passthrough"] = ([path] + small, env_force, "cheap")
+        cmds[f"5MB: shim {label} passthrough"] = ([path] + big, env_force, "cheap")
     if only == "forward":
         cmds = {n: c for n, c in cmds.items()
                 if n == "true --version" or n.startswith("fwd to true:")}
@@ -239,6 +245,22 @@ def main():
         added(f"{label}: forward to ld.lld --version", f"version: shim {label}",
               "version: static exec wrapper", "version: ld.lld direct", "")
 
+    compared = [(label, size) for label, _ in variants for size in ("88KB", "5MB")
+                if f"{size}: shim {label} passthrough" in med]
+    if compared:
+        print("\n| passthrough, this shim against another (medians) | wall: this / other "
+              "| 95% interval | CPU: this / other | 95% interval |")
+        print("|---|---:|---|---:|---|")
+    for label, size in compared:
+        this, other = f"{size}: shim passthrough", f"{size}: shim {label} passthrough"
+        cells = []
+        for m, samples in ((med, times), (cpu_med, cpu_times)):
+            r = median_ratio(m[this], m[other])
+            interval = bootstrap_interval([samples[this], samples[other]], median_ratio)
+            cells += [f"{r:.2f}" if r is not None else "n/a",
+                      f"{interval[0]:.2f}-{interval[1]:.2f}" if interval else "n/a"]
+        print(f"| {size}: shim / shim {label} | {' | '.join(cells)} |")
+
 
 class SelfTest(unittest.TestCase):
     def test_spread_is_even_and_bounded(self):
@@ -276,6 +298,15 @@ class SelfTest(unittest.TestCase):
         self.assertGreater(high, 1.5)
         self.assertLess(high - low, 0.2)
         self.assertIsNone(bootstrap_interval([shim[:10], wrap, base]))
+
+    def test_interval_of_a_plain_ratio(self):
+        rng = random.Random(11)
+        other = [2.0 + rng.random() * 0.01 for _ in range(300)]
+        this = [o * 1.5 for o in other]
+        low, high = bootstrap_interval([this, other], median_ratio)
+        self.assertAlmostEqual(low, 1.5, places=6)
+        self.assertAlmostEqual(high, 1.5, places=6)
+        self.assertIsNone(median_ratio(1.0, 0.0))
 
 
 if __name__ == "__main__":
