@@ -123,7 +123,7 @@ fn a_recipe_shell_that_is_gone_means_forward() {
         let r = record::read_all(&rec).unwrap();
         assert_eq!(r.len(), 1);
         (
-            r[0].reason.clone(),
+            r[0].reason,
             fs::read(d.path().join(".tmp_x.o")).unwrap(),
         )
     };

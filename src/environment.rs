@@ -6,6 +6,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 use crate::kbuild::tree::Exported;
+use crate::spelling::spelled_enum;
 
 /// `auto` (default), `off`, `force` or `strict`: see [`Mode`].
 pub const MODE: &str = "KBUILD_LD_SHIM_MODE";
@@ -34,20 +35,22 @@ pub const KBUILD_VPATH: &str = "VPATH";
 /// The variables a person may set, in the order `--shim-doctor` shows them.
 pub const SETTINGS: [&str; 5] = [REAL_LD, MODE, LOG, RECORD, LLVM];
 
-/// `KBUILD_LD_SHIM_MODE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Decide from the recipe; forward when none is visible.
-    Auto,
-    /// Always forward: the kill switch.
-    Off,
-    /// Like auto, but pass the relink shape through when no recipe is
-    /// visible (for CONFIG_MODULES=n trees and unusual build wrappers).
-    Force,
-    /// Like auto, but a bitcode relink whose recipe is not proven to be
-    /// kbuild's fails instead of being forwarded: for deploys that would
-    /// rather stop than lose LTO silently.
-    Strict,
+spelled_enum! {
+    /// `KBUILD_LD_SHIM_MODE`.
+    #[derive(Debug)]
+    pub enum Mode {
+        /// Decide from the recipe; forward when none is visible.
+        Auto = "auto",
+        /// Always forward: the kill switch.
+        Off = "off",
+        /// Like auto, but pass the relink shape through when no recipe is
+        /// visible (for CONFIG_MODULES=n trees and unusual build wrappers).
+        Force = "force",
+        /// Like auto, but a bitcode relink whose recipe is not proven to be
+        /// kbuild's fails instead of being forwarded: for deploys that would
+        /// rather stop than lose LTO silently.
+        Strict = "strict",
+    }
 }
 
 impl Mode {
@@ -55,23 +58,13 @@ impl Mode {
     /// typo in a distro recipe cannot silently change behaviour.
     pub fn parse(value: Option<&str>) -> Result<Mode, String> {
         match value {
-            None | Some("") | Some("auto") => Ok(Mode::Auto),
-            Some("off") => Ok(Mode::Off),
-            Some("force") => Ok(Mode::Force),
-            Some("strict") => Ok(Mode::Strict),
-            Some(other) => Err(format!(
-                "{MODE}='{other}' is not one of auto, off, force, strict"
-            )),
-        }
-    }
-
-    /// The value as it is set.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Auto => "auto",
-            Mode::Off => "off",
-            Mode::Force => "force",
-            Mode::Strict => "strict",
+            None | Some("") => Ok(Mode::Auto),
+            Some(value) => Mode::from_spelling(value).ok_or_else(|| {
+                format!(
+                    "{MODE}='{value}' is not one of {}",
+                    Mode::SPELLINGS.join(", ")
+                )
+            }),
         }
     }
 }
@@ -145,8 +138,11 @@ mod tests {
         assert_eq!(Mode::parse(Some("off")), Ok(Mode::Off));
         assert_eq!(Mode::parse(Some("force")), Ok(Mode::Force));
         assert_eq!(Mode::parse(Some("strict")), Ok(Mode::Strict));
-        assert!(Mode::parse(Some("Off")).unwrap_err().contains(MODE));
-        for mode in [Mode::Auto, Mode::Off, Mode::Force, Mode::Strict] {
+        assert_eq!(
+            Mode::parse(Some("Off")).unwrap_err(),
+            format!("{MODE}='Off' is not one of auto, off, force, strict")
+        );
+        for &mode in Mode::ALL {
             assert_eq!(Mode::parse(Some(mode.as_str())), Ok(mode));
         }
     }

@@ -15,7 +15,7 @@
 //! - [`kbuild`]: the one model of a kbuild tree;
 //! - [`bitcode`]: LLVM bitcode, read without LLVM;
 //! - base: [`exit`], [`logging`], [`output`], [`paths`], [`regular_file`],
-//!   [`lto`].
+//!   [`lto`], `spelling`.
 
 pub mod app;
 pub mod bitcode;
@@ -32,3 +32,4 @@ pub(crate) mod paths;
 pub mod record;
 pub(crate) mod regular_file;
 pub mod relink;
+pub(crate) mod spelling;

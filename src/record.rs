@@ -10,33 +10,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::lto::Lto;
 use crate::relink::decision::ReasonTag;
+use crate::spelling::spelled_enum;
 
-/// What the shim did with a call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// Copied the input to the output.
-    Passthrough,
-    /// Exec'd the real linker.
-    Forward,
-    /// Neither: the copy failed or no real linker was found.
-    Error,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Passthrough => "passthrough",
-            Outcome::Forward => "forward",
-            Outcome::Error => "error",
-        }
-    }
-}
-
-/// Lets a record's outcome be compared with its spelling (`"forward"`).
-impl PartialEq<&str> for Outcome {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+spelled_enum! {
+    /// What the shim did with a call.
+    #[derive(Debug)]
+    pub enum Outcome {
+        /// Copied the input to the output.
+        Passthrough = "passthrough",
+        /// Exec'd the real linker.
+        Forward = "forward",
+        /// Neither: the copy failed or no real linker was found.
+        Error = "error",
     }
 }
 

@@ -19,6 +19,7 @@ use crate::kbuild::kconfig::Kconfig;
 use crate::link::options::TESTED_LLVM_MAJORS;
 use crate::link::resolve::{self, ResolveError, Resolved};
 use crate::regular_file::{self, Kind};
+use crate::spelling::spelled_enum;
 
 /// How long the real linker may take to answer `--version` (ld.lld takes
 /// a few milliseconds) before it is killed.
@@ -326,13 +327,14 @@ pub fn bounded_output(
     }
 }
 
-/// How a check came out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Ok,
-    Warn,
-    Fail,
+spelled_enum! {
+    /// How a check came out.
+    #[derive(Debug)]
+    pub enum Status {
+        Ok = "ok",
+        Warn = "warn",
+        Fail = "fail",
+    }
 }
 
 /// One line of the doctor's answer.

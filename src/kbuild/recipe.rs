@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::paths::normalize;
+use crate::spelling::spelled_enum;
 
 /// Upper bound on the script size the shim will look at; recipes are a few
 /// KB, and a larger one is not a kbuild object recipe.
@@ -718,15 +719,16 @@ fn compile_facts(cmd: &Simple, flags_at: usize, input: &Path) -> Result<CompileF
 
 // ------------------------------------------------------------------ .cmd files
 
-/// Where a source file came from, as its recipe shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Source {
-    C,
-    Assembly,
-    Rust,
-    /// No source file in the recipe: objcopy, a link, a generated object.
-    None,
+spelled_enum! {
+    /// Where a source file came from, as its recipe shows it.
+    #[derive(Debug)]
+    pub enum Source {
+        C = "c",
+        Assembly = "assembly",
+        Rust = "rust",
+        /// No source file in the recipe: objcopy, a link, a generated object.
+        None = "none",
+    }
 }
 
 /// What one object's `.N.o.cmd` says of how it was built: what

@@ -10,8 +10,6 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use crate::environment::Mode;
 use crate::environment::MODE;
 use crate::kbuild::makefile::{CompositePart, Listing};
@@ -19,6 +17,7 @@ use crate::kbuild::recipe::RecipeFacts;
 use crate::link::request::LinkRequest;
 use crate::lto::Lto;
 use crate::paths::normalize;
+use crate::spelling::spelled_enum;
 
 /// A call with kbuild's per-object relink shape: `-r -o D/.tmp_N D/N`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,80 +123,48 @@ impl Reason {
     }
 }
 
-/// A [`Reason`] without its particulars: the audit record's `reason` and
-/// the report's key. The spellings are a stable schema; old records must
-/// keep parsing, so a renamed tag keeps its old spelling as an alias.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReasonTag {
-    ModeOff,
-    NotRelocatable,
-    Probe,
-    ResponseFile,
-    UnknownOption,
-    #[serde(alias = "adds-inputs")]
-    ChangesLink,
-    InputCount,
-    NoOutput,
-    OutputNotTmp,
-    SameFile,
-    ViaResponseFile,
-    StdinInput,
-    BitcodeWithoutLto,
-    CorruptBitcode,
-    NotBitcode,
-    InputUnreadable,
-    KconfigWithoutLto,
-    NoRecipe,
-    /// Written by earlier versions, whose recipe reading allowed a recipe
-    /// without the compile; now such a recipe is unproven.
-    CompileNotFound,
-    UnprovenRecipe,
-    ModuleNamesMissing,
-    SingleObjectModule,
-    ObjtoolFollows,
-    CompositePart,
-    FixedKernelKeepsBitcode,
-    ForcedWithoutRecipe,
+spelled_enum! {
+    /// A [`Reason`] without its particulars: the audit record's `reason` and
+    /// the report's key. The spellings are a stable schema; old records must
+    /// keep parsing, so a renamed tag keeps its old spelling as an alias.
+    #[derive(Debug, PartialOrd, Ord)]
+    pub enum ReasonTag {
+        ModeOff = "mode-off",
+        NotRelocatable = "not-relocatable",
+        Probe = "probe",
+        ResponseFile = "response-file",
+        UnknownOption = "unknown-option",
+        ChangesLink = "changes-link" | "adds-inputs",
+        InputCount = "input-count",
+        NoOutput = "no-output",
+        OutputNotTmp = "output-not-tmp",
+        SameFile = "same-file",
+        ViaResponseFile = "via-response-file",
+        StdinInput = "stdin-input",
+        BitcodeWithoutLto = "bitcode-without-lto",
+        CorruptBitcode = "corrupt-bitcode",
+        NotBitcode = "not-bitcode",
+        InputUnreadable = "input-unreadable",
+        KconfigWithoutLto = "kconfig-without-lto",
+        NoRecipe = "no-recipe",
+        /// Written by earlier versions, whose recipe reading allowed a recipe
+        /// without the compile; now such a recipe is unproven.
+        CompileNotFound = "compile-not-found",
+        UnprovenRecipe = "unproven-recipe",
+        ModuleNamesMissing = "module-names-missing",
+        SingleObjectModule = "single-object-module",
+        ObjtoolFollows = "objtool-follows",
+        CompositePart = "composite-part",
+        FixedKernelKeepsBitcode = "fixed-kernel-keeps-bitcode",
+        ForcedWithoutRecipe = "forced-without-recipe",
+    }
 }
 
 impl ReasonTag {
-    /// The serialised spelling (checked against serde's in the tests).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ReasonTag::ModeOff => "mode-off",
-            ReasonTag::NotRelocatable => "not-relocatable",
-            ReasonTag::Probe => "probe",
-            ReasonTag::ResponseFile => "response-file",
-            ReasonTag::UnknownOption => "unknown-option",
-            ReasonTag::ChangesLink => "changes-link",
-            ReasonTag::InputCount => "input-count",
-            ReasonTag::NoOutput => "no-output",
-            ReasonTag::OutputNotTmp => "output-not-tmp",
-            ReasonTag::SameFile => "same-file",
-            ReasonTag::ViaResponseFile => "via-response-file",
-            ReasonTag::StdinInput => "stdin-input",
-            ReasonTag::BitcodeWithoutLto => "bitcode-without-lto",
-            ReasonTag::CorruptBitcode => "corrupt-bitcode",
-            ReasonTag::NotBitcode => "not-bitcode",
-            ReasonTag::InputUnreadable => "input-unreadable",
-            ReasonTag::KconfigWithoutLto => "kconfig-without-lto",
-            ReasonTag::NoRecipe => "no-recipe",
-            ReasonTag::CompileNotFound => "compile-not-found",
-            ReasonTag::UnprovenRecipe => "unproven-recipe",
-            ReasonTag::ModuleNamesMissing => "module-names-missing",
-            ReasonTag::SingleObjectModule => "single-object-module",
-            ReasonTag::ObjtoolFollows => "objtool-follows",
-            ReasonTag::CompositePart => "composite-part",
-            ReasonTag::FixedKernelKeepsBitcode => "fixed-kernel-keeps-bitcode",
-            ReasonTag::ForcedWithoutRecipe => "forced-without-recipe",
-        }
-    }
-
     /// A forward for this reason means the shim could not follow kbuild's
     /// intent with certainty, or met something it does not understand:
     /// worth a look in `--shim-report`.
-    pub fn is_anomalous(&self) -> bool {
+    pub fn is_anomalous(self) -> bool {
         matches!(
             self,
             ReasonTag::NoRecipe
@@ -210,19 +177,6 @@ impl ReasonTag {
                 | ReasonTag::InputUnreadable
                 | ReasonTag::SameFile
         )
-    }
-}
-
-impl fmt::Display for ReasonTag {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Lets a record's reason be compared with its spelling (`"no-recipe"`).
-impl PartialEq<&str> for ReasonTag {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
     }
 }
 
@@ -581,56 +535,120 @@ mod tests {
         }
     }
 
-    /// The tag after `tag` in declaration order; a match with no wildcard,
-    /// so a new tag does not compile until it is placed here, and the test
-    /// below walks every tag.
-    fn next_tag(tag: &ReasonTag) -> Option<ReasonTag> {
-        use ReasonTag::*;
-        Some(match tag {
-            ModeOff => NotRelocatable,
-            NotRelocatable => Probe,
-            Probe => ResponseFile,
-            ResponseFile => UnknownOption,
-            UnknownOption => ChangesLink,
-            ChangesLink => InputCount,
-            InputCount => NoOutput,
-            NoOutput => OutputNotTmp,
-            OutputNotTmp => SameFile,
-            SameFile => ViaResponseFile,
-            ViaResponseFile => StdinInput,
-            StdinInput => BitcodeWithoutLto,
-            BitcodeWithoutLto => CorruptBitcode,
-            CorruptBitcode => NotBitcode,
-            NotBitcode => InputUnreadable,
-            InputUnreadable => KconfigWithoutLto,
-            KconfigWithoutLto => NoRecipe,
-            NoRecipe => CompileNotFound,
-            CompileNotFound => UnprovenRecipe,
-            UnprovenRecipe => ModuleNamesMissing,
-            ModuleNamesMissing => SingleObjectModule,
-            SingleObjectModule => ObjtoolFollows,
-            ObjtoolFollows => CompositePart,
-            CompositePart => FixedKernelKeepsBitcode,
-            FixedKernelKeepsBitcode => ForcedWithoutRecipe,
-            ForcedWithoutRecipe => return None,
-        })
-    }
-
     #[test]
     fn reason_tags_spell_the_same_in_json_and_keep_old_names() {
-        let tags: Vec<ReasonTag> =
-            std::iter::successors(Some(ReasonTag::ModeOff), next_tag).collect();
-        let mut spellings: Vec<&str> = tags.iter().map(ReasonTag::as_str).collect();
+        let mut spellings = ReasonTag::SPELLINGS.to_vec();
         spellings.sort_unstable();
         spellings.dedup();
-        assert_eq!(spellings.len(), tags.len(), "two tags spell the same");
-        for tag in tags {
+        assert_eq!(
+            spellings.len(),
+            ReasonTag::ALL.len(),
+            "two tags spell the same"
+        );
+        for &tag in ReasonTag::ALL {
             let json = serde_json::to_string(&tag).unwrap();
             assert_eq!(json, format!("\"{}\"", tag.as_str()));
             assert_eq!(serde_json::from_str::<ReasonTag>(&json).unwrap(), tag);
         }
         let old: ReasonTag = serde_json::from_str("\"adds-inputs\"").unwrap();
         assert_eq!(old, ReasonTag::ChangesLink);
+    }
+
+    /// Each tag is what its rule gives, from the step that applies the rule.
+    /// The match has no wildcard, so a new tag does not compile until a case
+    /// here produces it.
+    #[test]
+    fn every_reason_tag_is_given_by_its_rule() {
+        use crate::kbuild::tree::Exported;
+        use crate::relink::evaluate::evaluate;
+
+        let nowhere = Path::new("/nonexistent/kbuild-ld-shim/objtree");
+        let evaluated = |mode: Mode, line: &str| {
+            let args: Vec<std::ffi::OsString> = line.split_whitespace().map(Into::into).collect();
+            evaluate(mode, &args, nowhere, &Exported::default()).decision
+        };
+        let from_argv = |line: &str| evaluated(Mode::Auto, line);
+        let in_response_file = |line: &str| {
+            let files = crate::link::response_file::in_memory(&[("d/a.rsp", "d/a.o\n")]);
+            let args: Vec<std::ffi::OsString> = line.split_whitespace().map(Into::into).collect();
+            let request = crate::link::request::classify(&args, files).unwrap();
+            Decision::Forward(relink_candidate(&request).unwrap_err())
+        };
+        let decided = |mode: Mode, input: &Input, same_file: bool, context: &Context| {
+            decide(mode, &cand(), input, same_file, context)
+        };
+        let builtin = recipe(false, "fork", "fork", false);
+        let looks_single = recipe(true, "zstd_compress", "zstd_compress", false);
+        let part = CompositePart {
+            module: "zstd".into(),
+            file: "lib/zstd/Makefile".into(),
+            variable: "zstd-y".into(),
+        };
+        for &tag in ReasonTag::ALL {
+            let decision = match tag {
+                ReasonTag::ModeOff => evaluated(Mode::Off, "-r -o d/.tmp_a.o d/a.o"),
+                ReasonTag::NotRelocatable => from_argv("-o vmlinux -T vmlinux.lds vmlinux.o"),
+                ReasonTag::Probe => from_argv("--version"),
+                ReasonTag::ResponseFile => from_argv("-r -o d/.tmp_a.o @/nonexistent/a.rsp"),
+                ReasonTag::UnknownOption => from_argv("--frobnicate -r -o d/.tmp_a.o d/a.o"),
+                ReasonTag::ChangesLink => from_argv("-r -T scripts/module.lds -o m.ko m.o"),
+                ReasonTag::InputCount => from_argv("-r -o d/foo.o d/foo-a.o d/foo-b.o"),
+                ReasonTag::NoOutput => from_argv("-r d/a.o"),
+                ReasonTag::OutputNotTmp => from_argv("-r -o d/foo.o d/foo-main.o"),
+                ReasonTag::SameFile => decided(Mode::Auto, &THIN, true, &builtin),
+                ReasonTag::ViaResponseFile => in_response_file("-r -o d/.tmp_a.o @d/a.rsp"),
+                ReasonTag::StdinInput => from_argv("-r -o ./.tmp_- -"),
+                ReasonTag::BitcodeWithoutLto => decided(
+                    Mode::Auto,
+                    &Input::Bitcode { lto: Lto::None },
+                    false,
+                    &builtin,
+                ),
+                ReasonTag::CorruptBitcode => {
+                    let input = Input::CorruptBitcode("truncated block".into());
+                    decided(Mode::Auto, &input, false, &builtin)
+                }
+                ReasonTag::NotBitcode => decided(
+                    Mode::Auto,
+                    &Input::NotBitcode("ELF".into()),
+                    false,
+                    &builtin,
+                ),
+                ReasonTag::InputUnreadable => from_argv("-r -o d/.tmp_a.o d/a.o"),
+                ReasonTag::KconfigWithoutLto => {
+                    decided(Mode::Auto, &THIN, false, &Context::KconfigWithoutLto)
+                }
+                ReasonTag::NoRecipe => {
+                    decided(Mode::Auto, &THIN, false, &Context::NoRecipe("none".into()))
+                }
+                // No rule gives it any more; it names old records' forwards.
+                ReasonTag::CompileNotFound => continue,
+                ReasonTag::UnprovenRecipe => {
+                    decided(Mode::Auto, &THIN, false, &Context::Unproven("glob".into()))
+                }
+                ReasonTag::ModuleNamesMissing => {
+                    let mut nameless = recipe(true, "a", "a", false);
+                    if let Context::Recipe(facts, _) = &mut nameless {
+                        facts.compile.modname = None;
+                    }
+                    decided(Mode::Auto, &THIN, false, &nameless)
+                }
+                ReasonTag::SingleObjectModule => decided(Mode::Auto, &THIN, false, &looks_single),
+                ReasonTag::ObjtoolFollows => {
+                    decided(Mode::Auto, &THIN, false, &recipe(false, "a", "a", true))
+                }
+                ReasonTag::CompositePart => {
+                    let listing = Listing::CompositePart(part.clone());
+                    let composite = with_listing(looks_single.clone(), listing);
+                    decided(Mode::Auto, &THIN, false, &composite)
+                }
+                ReasonTag::FixedKernelKeepsBitcode => decided(Mode::Auto, &THIN, false, &builtin),
+                ReasonTag::ForcedWithoutRecipe => {
+                    decided(Mode::Force, &THIN, false, &Context::NoRecipe("none".into()))
+                }
+            };
+            assert_eq!(decision.reason().tag(), tag, "{decision:?}");
+        }
     }
 
     #[test]

@@ -36,6 +36,7 @@ use crate::exit::ExitStatus;
 use crate::kbuild::recipe::{SavedCommand, Source};
 use crate::logging::error_line;
 use crate::lto::Lto;
+use crate::spelling::spelled_enum;
 
 mod elf;
 mod gather;
@@ -199,14 +200,15 @@ impl Tally {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    Kept,
-    Lost,
-    NotLto,
-    CannotTell,
-    ModulesNotElf,
+spelled_enum! {
+    #[derive(Debug)]
+    pub enum Verdict {
+        Kept = "kept",
+        Lost = "lost",
+        NotLto = "not-lto",
+        CannotTell = "cannot-tell",
+        ModulesNotElf = "modules-not-elf",
+    }
 }
 
 impl Verdict {
