@@ -236,4 +236,56 @@ mod tests {
         assert_eq!(v["vmlinux_a"]["lost"][0], "bad\u{fffd}.o");
         assert!(render_text(&f, &j, 0.0).contains("LTO LOST (exit 4)"));
     }
+
+    /// Release pipelines read these keys: every count of a tally, next to
+    /// the paths it counts, for built-in objects and module parts alike.
+    #[test]
+    fn json_tallies_keep_their_keys_and_counts() {
+        use crate::kbuild::recipe::{SavedCommand, Source};
+        use crate::lto::Lto;
+        let elf = |source, flto, objtool| {
+            ObjectFacts::Elf(Some(SavedCommand {
+                source,
+                flto,
+                objtool,
+            }))
+        };
+        let mut f = facts(vec![
+            obj("t.o", ObjectFacts::Bitcode(Lto::Thin)),
+            obj("f.o", ObjectFacts::Bitcode(Lto::Full)),
+            obj("p.o", ObjectFacts::Bitcode(Lto::None)),
+            obj("s.o", elf(Source::Assembly, false, false)),
+            obj("n.o", elf(Source::C, false, false)),
+            obj("o.o", elf(Source::C, true, true)),
+            obj("r.o", elf(Source::Rust, false, false)),
+            obj("lost.o", ObjectFacts::Elf(Some(C_LTO))),
+            obj("why.o", ObjectFacts::Elf(None)),
+            obj("bad.o", ObjectFacts::Unreadable("malformed".into())),
+        ]);
+        f.modules = Some(Ok(vec![super::super::Module {
+            object: obj("m.o", elf(Source::None, false, false)),
+            parts: vec![
+                obj("m_a.o", ObjectFacts::Bitcode(Lto::Thin)),
+                obj("m_b.o", ObjectFacts::Elf(Some(C_LTO))),
+            ],
+        }]));
+        let j = judge(&f);
+        let v: serde_json::Value = serde_json::from_str(&render_json(&f, &j, 0.0)).unwrap();
+        assert_eq!(
+            v["vmlinux_a"],
+            serde_json::json!({
+                "objects": 10, "bitcode_thin": 1, "bitcode_full": 1, "bitcode_plain": 1,
+                "elf": 6, "elf_assembly": 1, "elf_no_flto": 1, "elf_objtool": 1,
+                "elf_not_c": 1, "elf_lost": 1, "elf_unexplained": 1, "unreadable": 1,
+                "lost": ["lost.o"], "unexplained": ["why.o"],
+                "unreadable_detail": ["bad.o: malformed"],
+            })
+        );
+        assert_eq!(v["modules"]["modules"], 1);
+        assert_eq!(v["modules"]["objects_elf"], 1);
+        assert_eq!(v["modules"]["parts"]["objects"], 2);
+        assert_eq!(v["modules"]["parts"]["elf_lost"], 1);
+        assert_eq!(v["modules"]["parts"]["lost"], serde_json::json!(["m_b.o"]));
+        assert_eq!(v["verdict"], "cannot-tell");
+    }
 }
