@@ -131,28 +131,28 @@ pub fn elf_origin(recipe: Option<&SavedCommand>) -> ElfOrigin {
     }
 }
 
-/// Counts over a set of objects (vmlinux.a members, or module parts).
+/// Counts over a set of objects (vmlinux.a members, or module parts). A
+/// problem is kept as the list of its paths and counted by the list's
+/// length, so a count and its list cannot disagree.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(into = "TallyJson")]
 pub struct Tally {
     pub objects: usize,
     pub bitcode_thin: usize,
     pub bitcode_full: usize,
     /// Bitcode without an LTO summary.
     pub bitcode_plain: usize,
-    pub elf: usize,
     /// ELF that the fixed kernel would have made ELF too, by reason.
     pub elf_assembly: usize,
     pub elf_no_flto: usize,
     pub elf_objtool: usize,
     pub elf_not_c: usize,
     /// ELF that the fixed kernel keeps as bitcode: the loss.
-    pub elf_lost: usize,
-    /// ELF without a `.N.o.cmd` to judge by.
-    pub elf_unexplained: usize,
-    pub unreadable: usize,
     pub lost: Vec<String>,
+    /// ELF without a `.N.o.cmd` to judge by.
     pub unexplained: Vec<String>,
-    pub unreadable_detail: Vec<String>,
+    /// Objects that cannot be read, as `path: why`.
+    pub unreadable: Vec<String>,
 }
 
 impl Tally {
@@ -160,33 +160,31 @@ impl Tally {
         self.bitcode_thin + self.bitcode_full + self.bitcode_plain
     }
 
+    /// ELF objects that the fixed kernel makes ELF too.
+    pub fn elf_as_fixed(&self) -> usize {
+        self.elf_assembly + self.elf_no_flto + self.elf_objtool + self.elf_not_c
+    }
+
+    pub fn elf(&self) -> usize {
+        self.elf_as_fixed() + self.lost.len() + self.unexplained.len()
+    }
+
     fn add(&mut self, o: &Object) {
         self.objects += 1;
-        let name = lossy(&o.path);
         match &o.facts {
             ObjectFacts::Bitcode(Lto::Thin) => self.bitcode_thin += 1,
             ObjectFacts::Bitcode(Lto::Full) => self.bitcode_full += 1,
             ObjectFacts::Bitcode(Lto::None) => self.bitcode_plain += 1,
-            ObjectFacts::Elf(recipe) => {
-                self.elf += 1;
-                match elf_origin(recipe.as_ref()) {
-                    ElfOrigin::Assembly => self.elf_assembly += 1,
-                    ElfOrigin::NoFlto => self.elf_no_flto += 1,
-                    ElfOrigin::Objtool => self.elf_objtool += 1,
-                    ElfOrigin::NotC => self.elf_not_c += 1,
-                    ElfOrigin::Lost => {
-                        self.elf_lost += 1;
-                        self.lost.push(name);
-                    }
-                    ElfOrigin::Unexplained => {
-                        self.elf_unexplained += 1;
-                        self.unexplained.push(name);
-                    }
-                }
-            }
+            ObjectFacts::Elf(recipe) => match elf_origin(recipe.as_ref()) {
+                ElfOrigin::Assembly => self.elf_assembly += 1,
+                ElfOrigin::NoFlto => self.elf_no_flto += 1,
+                ElfOrigin::Objtool => self.elf_objtool += 1,
+                ElfOrigin::NotC => self.elf_not_c += 1,
+                ElfOrigin::Lost => self.lost.push(lossy(&o.path)),
+                ElfOrigin::Unexplained => self.unexplained.push(lossy(&o.path)),
+            },
             ObjectFacts::Unreadable(why) => {
-                self.unreadable += 1;
-                self.unreadable_detail.push(format!("{name}: {why}"));
+                self.unreadable.push(format!("{}: {why}", lossy(&o.path)))
             }
         }
     }
@@ -197,6 +195,49 @@ impl Tally {
             t.add(o);
         }
         t
+    }
+}
+
+/// A [`Tally`] as the JSON has always spelled it: each count beside the
+/// list it counts.
+#[derive(Serialize)]
+struct TallyJson {
+    objects: usize,
+    bitcode_thin: usize,
+    bitcode_full: usize,
+    bitcode_plain: usize,
+    elf: usize,
+    elf_assembly: usize,
+    elf_no_flto: usize,
+    elf_objtool: usize,
+    elf_not_c: usize,
+    elf_lost: usize,
+    elf_unexplained: usize,
+    unreadable: usize,
+    lost: Vec<String>,
+    unexplained: Vec<String>,
+    unreadable_detail: Vec<String>,
+}
+
+impl From<Tally> for TallyJson {
+    fn from(t: Tally) -> TallyJson {
+        TallyJson {
+            elf: t.elf(),
+            elf_lost: t.lost.len(),
+            elf_unexplained: t.unexplained.len(),
+            unreadable: t.unreadable.len(),
+            objects: t.objects,
+            bitcode_thin: t.bitcode_thin,
+            bitcode_full: t.bitcode_full,
+            bitcode_plain: t.bitcode_plain,
+            elf_assembly: t.elf_assembly,
+            elf_no_flto: t.elf_no_flto,
+            elf_objtool: t.elf_objtool,
+            elf_not_c: t.elf_not_c,
+            lost: t.lost,
+            unexplained: t.unexplained,
+            unreadable_detail: t.unreadable,
+        }
     }
 }
 
@@ -262,51 +303,61 @@ pub struct Judgement {
     pub modules: Option<ModuleTally>,
 }
 
-/// The verdict over gathered facts; no I/O.
-pub fn judge(facts: &Facts) -> Judgement {
-    let builtin = match &facts.vmlinux_a {
-        Some(Ok(members)) => Some(Tally::of(members)),
-        _ => None,
-    };
-    let modules = match &facts.modules {
-        Some(Ok(list)) => {
-            let mut m = ModuleTally {
-                modules: list.len(),
-                ..ModuleTally::default()
-            };
-            for module in list {
-                match &module.object.facts {
-                    ObjectFacts::Elf(_) => m.objects_elf += 1,
-                    ObjectFacts::Bitcode(lto) => m.objects_not_elf.push(format!(
-                        "{}: {} bitcode",
-                        lossy(&module.object.path),
-                        lto.describe()
-                    )),
-                    ObjectFacts::Unreadable(why) => m
-                        .objects_unreadable
-                        .push(format!("{}: {why}", lossy(&module.object.path))),
-                }
-                for part in &module.parts {
-                    m.parts.add(part);
-                }
+impl ModuleTally {
+    fn of(list: &[Module]) -> ModuleTally {
+        let mut m = ModuleTally {
+            modules: list.len(),
+            ..ModuleTally::default()
+        };
+        for module in list {
+            let path = lossy(&module.object.path);
+            match &module.object.facts {
+                ObjectFacts::Elf(_) => m.objects_elf += 1,
+                ObjectFacts::Bitcode(lto) => m
+                    .objects_not_elf
+                    .push(format!("{path}: {} bitcode", lto.describe())),
+                ObjectFacts::Unreadable(why) => m.objects_unreadable.push(format!("{path}: {why}")),
             }
-            Some(m)
+            for part in &module.parts {
+                m.parts.add(part);
+            }
         }
-        _ => None,
-    };
-    let (verdict, reason) = verdict(facts, builtin.as_ref(), modules.as_ref());
-    Judgement {
-        verdict,
-        reason,
-        builtin,
-        modules,
+        m
     }
 }
 
+/// The verdict over gathered facts; no I/O.
+pub fn judge(facts: &Facts) -> Judgement {
+    let builtin = facts.vmlinux_a.as_ref().map(|r| r.as_ref().map(Tally::of));
+    let modules = facts
+        .modules
+        .as_ref()
+        .map(|r| r.as_deref().map(ModuleTally::of));
+    let (verdict, reason) = verdict(
+        facts,
+        builtin.as_ref().map(|r| r.as_ref().map_err(|why| *why)),
+        modules.as_ref().map(|r| r.as_ref().map_err(|why| *why)),
+    );
+    Judgement {
+        verdict,
+        reason,
+        builtin: builtin.and_then(Result::ok),
+        modules: modules.and_then(Result::ok),
+    }
+}
+
+/// What a verify run judges: a kernel tree's built-in objects (and its
+/// modules, if any), or an external module directory's modules alone.
+enum Scope<'a> {
+    Kernel(&'a Tally),
+    External(&'a ModuleTally),
+}
+
+/// The verdict, with the tallies of what could be read (`Err`: why not).
 fn verdict(
     facts: &Facts,
-    builtin: Option<&Tally>,
-    modules: Option<&ModuleTally>,
+    builtin: Option<Result<&Tally, &String>>,
+    modules: Option<Result<&ModuleTally, &String>>,
 ) -> (Verdict, String) {
     use Verdict::*;
     let config = match &facts.config {
@@ -322,14 +373,15 @@ fn verdict(
     }
     // An external module's directory has no vmlinux.a: its modules are
     // all there is to judge.
-    let builtin = match (&facts.kernel, &facts.vmlinux_a, builtin) {
-        (Some(_), _, _) if facts.modules.is_none() => {
+    let scope = match (&facts.kernel, builtin, modules) {
+        (Some(_), _, None) => {
             return (
                 CannotTell,
                 "no modules.order: the external module is not built (make M=DIR modules)".into(),
             )
         }
-        (Some(_), _, _) => None,
+        (Some(_), _, Some(Err(why))) => return (CannotTell, format!("modules: {why}")),
+        (Some(_), _, Some(Ok(m))) => Scope::External(m),
         (None, None, _) => {
             return (
                 CannotTell,
@@ -337,24 +389,29 @@ fn verdict(
             )
         }
         (None, Some(Err(why)), _) => return (CannotTell, format!("vmlinux.a: {why}")),
-        (None, Some(Ok(_)), Some(t)) => Some(t),
-        (None, Some(Ok(_)), None) => unreachable!("a read vmlinux.a is always tallied"),
+        (None, Some(Ok(t)), _) => Scope::Kernel(t),
     };
-    if builtin.is_some_and(|b| b.objects == 0) {
-        return (
-            CannotTell,
-            "vmlinux.a names no objects (an empty or interrupted build)".into(),
-        );
-    }
-    let mut unreadable: Vec<&String> = builtin.iter().flat_map(|b| &b.unreadable_detail).collect();
-    match (&facts.modules, modules) {
-        (Some(Err(why)), _) => return (CannotTell, format!("modules: {why}")),
-        (_, Some(m)) => {
-            unreadable.extend(&m.objects_unreadable);
-            unreadable.extend(&m.parts.unreadable_detail);
+    let builtin = match scope {
+        Scope::Kernel(t) if t.objects == 0 => {
+            return (
+                CannotTell,
+                "vmlinux.a names no objects (an empty or interrupted build)".into(),
+            )
         }
-        _ => {}
-    }
+        Scope::Kernel(t) => Some(t),
+        Scope::External(_) => None,
+    };
+    let modules = match modules {
+        Some(Err(why)) => return (CannotTell, format!("modules: {why}")),
+        Some(Ok(m)) => Some(m),
+        None => None,
+    };
+    let parts = modules.map(|m| &m.parts);
+    let tallies = || builtin.into_iter().chain(parts);
+    let unreadable: Vec<&String> = tallies()
+        .flat_map(|t| &t.unreadable)
+        .chain(modules.into_iter().flat_map(|m| &m.objects_unreadable))
+        .collect();
     if let Some(first) = unreadable.first() {
         return (
             CannotTell,
@@ -367,7 +424,6 @@ fn verdict(
     if let Some(Err(why)) = &facts.vmlinux {
         return (CannotTell, format!("vmlinux: {why}"));
     }
-    let parts = modules.map(|m| &m.parts);
     if let Some(m) = modules.filter(|m| !m.objects_not_elf.is_empty()) {
         return (
             ModulesNotElf,
@@ -378,21 +434,19 @@ fn verdict(
             ),
         );
     }
-    let lost = builtin.map_or(0, |b| b.elf_lost) + parts.map_or(0, |p| p.elf_lost);
-    if lost > 0 {
-        let first = builtin
-            .and_then(|b| b.lost.first())
-            .or_else(|| parts.and_then(|p| p.lost.first()))
-            .expect("a lost count has a path");
+    let lost: Vec<&String> = tallies().flat_map(|t| &t.lost).collect();
+    if let Some(first) = lost.first() {
         return (
             Lost,
             format!(
-                "{lost} C object(s) compiled with -flto are ELF where the fixed kernel keeps bitcode, first {first}"
+                "{} C object(s) compiled with -flto are ELF where the fixed kernel keeps bitcode, first {first}",
+                lost.len()
             ),
         );
     }
-    let Some(builtin) = builtin else {
-        return external_module_verdict(modules);
+    let builtin = match scope {
+        Scope::External(m) => return external_module_verdict(m),
+        Scope::Kernel(t) => t,
     };
     if builtin.bitcode() == 0 {
         return (
@@ -405,16 +459,14 @@ fn verdict(
             ),
         );
     }
-    let unexplained = builtin.elf_unexplained + parts.map_or(0, |p| p.elf_unexplained);
-    if unexplained > 0 {
-        let first = builtin
-            .unexplained
-            .first()
-            .or_else(|| parts.and_then(|p| p.unexplained.first()))
-            .expect("an unexplained count has a path");
+    let unexplained: Vec<&String> = tallies().flat_map(|t| &t.unexplained).collect();
+    if let Some(first) = unexplained.first() {
         return (
             CannotTell,
-            format!("{unexplained} ELF object(s) have no .cmd recipe to judge by, first {first}"),
+            format!(
+                "{} ELF object(s) have no .cmd recipe to judge by, first {first}",
+                unexplained.len()
+            ),
         );
     }
     (
@@ -429,16 +481,13 @@ fn verdict(
 
 /// The end of [`verdict`] for an external module's directory: nothing was
 /// lost, so it is kept unless a part has no recipe to judge it by.
-fn external_module_verdict(modules: Option<&ModuleTally>) -> (Verdict, String) {
-    let Some(m) = modules else {
-        unreachable!("an external module's verdict is reached only with modules.order read")
-    };
+fn external_module_verdict(m: &ModuleTally) -> (Verdict, String) {
     if let Some(first) = m.parts.unexplained.first() {
         return (
             Verdict::CannotTell,
             format!(
                 "{} ELF part(s) have no .cmd recipe to judge by, first {first}",
-                m.parts.elf_unexplained
+                m.parts.unexplained.len()
             ),
         );
     }
@@ -585,7 +634,13 @@ mod tests {
         assert_eq!(j.verdict.exit_code(), 0);
         let t = j.builtin.unwrap();
         assert_eq!(
-            (t.objects, t.bitcode_thin, t.elf, t.elf_assembly, t.elf_lost),
+            (
+                t.objects,
+                t.bitcode_thin,
+                t.elf(),
+                t.elf_assembly,
+                t.lost.len()
+            ),
             (2, 1, 1, 1, 0)
         );
     }

@@ -92,10 +92,10 @@ fn tally_row(out: &mut String, label: &str, t: &Tally) {
         "  {label:<14}{:>8}{:>9}{:>14}{:>11}{:>9}{:>8}",
         t.objects,
         t.bitcode(),
-        t.elf_assembly + t.elf_no_flto + t.elf_objtool + t.elf_not_c,
-        t.elf_lost,
-        t.elf_unexplained,
-        t.unreadable
+        t.elf_as_fixed(),
+        t.lost.len(),
+        t.unexplained.len(),
+        t.unreadable.len()
     );
 }
 
@@ -169,10 +169,8 @@ pub fn render_text(facts: &Facts, j: &Judgement, seconds: f64) -> String {
         }
         Some(Ok(_)) => {}
     }
-    let _ = match (&facts.modules, &j.modules) {
-        (None, _) => writeln!(out, "modules   no modules.order"),
-        (Some(Err(e)), _) => writeln!(out, "modules   {e}"),
-        (Some(Ok(_)), Some(m)) => writeln!(
+    let _ = match (&j.modules, &facts.modules) {
+        (Some(m), _) => writeln!(
             out,
             "modules   {} in modules.order; module objects (modpost reads them): {} ELF, {} not ELF{}",
             m.modules,
@@ -183,7 +181,8 @@ pub fn render_text(facts: &Facts, j: &Judgement, seconds: f64) -> String {
                 n => format!(", {n} unreadable"),
             }
         ),
-        (Some(Ok(_)), None) => Ok(()),
+        (None, Some(Err(e))) => writeln!(out, "modules   {e}"),
+        (None, _) => writeln!(out, "modules   no modules.order"),
     };
     let _ = match &facts.vmlinux {
         None if facts.kernel.is_some() => Ok(()),
@@ -195,7 +194,7 @@ pub fn render_text(facts: &Facts, j: &Judgement, seconds: f64) -> String {
     for (_, t) in &rows {
         problems.push(("lost", t.lost.clone()));
         problems.push(("no .cmd", t.unexplained.clone()));
-        problems.push(("broken", t.unreadable_detail.clone()));
+        problems.push(("broken", t.unreadable.clone()));
     }
     if let Some(m) = &j.modules {
         problems.push(("not ELF", m.objects_not_elf.clone()));
