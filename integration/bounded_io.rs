@@ -412,20 +412,37 @@ fn verify_a_missing_or_fifo_module_object_cannot_tell() {
 
 // ------------------------------------------------------------------ record
 
+/// A scratch directory holding `y.o`, an ELF object ld.lld-19 links with `-r`.
+fn dir_with_an_elf_object() -> tempfile::TempDir {
+    require_toolchain();
+    let d = tempfile::tempdir().unwrap();
+    compile(
+        d.path(),
+        "y",
+        "int y(void) { return 2; }\n",
+        &["--target=aarch64-linux-gnu", "-O2"],
+    );
+    d
+}
+
+/// The link wrote `out.o`, and the record's failure (`cause`) cost one
+/// warning line and nothing else.
+fn assert_linked_with_one_record_warning(p: &Path, err: &str, cause: &str) {
+    assert!(is_elf(&fs::read(p.join("out.o")).unwrap()));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("kbuild-ld-shim: warn: cannot write record") && err.contains(cause),
+        "{err}"
+    );
+}
+
 /// A record file already at the `ulimit -f` limit: SIGXFSZ killed the
 /// shim (exit 153) before the link ran. Now the record costs one warning,
 /// and ld.lld-19's link runs and writes its output.
 #[test]
 fn a_record_at_the_file_size_limit_costs_a_warning_not_the_link() {
-    require_toolchain();
-    let d = tempfile::tempdir().unwrap();
+    let d = dir_with_an_elf_object();
     let p = d.path();
-    compile(
-        p,
-        "y",
-        "int y(void) { return 2; }\n",
-        &["--target=aarch64-linux-gnu", "-O2"],
-    );
     // dash's `ulimit -f` counts 512-byte blocks: 2048 is 1 MiB.
     let record = p.join("record.jsonl");
     fs::write(&record, vec![b'\n'; 1 << 20]).unwrap();
@@ -446,13 +463,7 @@ fn a_record_at_the_file_size_limit_costs_a_warning_not_the_link() {
     );
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(is_elf(&fs::read(p.join("out.o")).unwrap()));
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with("kbuild-ld-shim: warn: cannot write record")
-            && err.contains("File too large"),
-        "{err}"
-    );
+    assert_linked_with_one_record_warning(p, &err, "File too large");
     assert_eq!(fs::metadata(&record).unwrap().len(), 1 << 20);
 }
 
@@ -460,15 +471,8 @@ fn a_record_at_the_file_size_limit_costs_a_warning_not_the_link() {
 /// one warning and ld.lld-19's link runs and writes its output.
 #[test]
 fn a_record_on_a_full_file_system_costs_a_warning_not_the_link() {
-    require_toolchain();
-    let d = tempfile::tempdir().unwrap();
+    let d = dir_with_an_elf_object();
     let p = d.path();
-    compile(
-        p,
-        "y",
-        "int y(void) { return 2; }\n",
-        &["--target=aarch64-linux-gnu", "-O2"],
-    );
     let script = "mkdir m && mount -t tmpfs -o size=64k tmpfs m && \
         { head -c 1048576 /dev/zero > m/fill 2>/dev/null; : > m/record.jsonl; } && \
         \"$0\" -r -o out.o y.o; echo \"rc=$?\"";
@@ -482,13 +486,7 @@ fn a_record_on_a_full_file_system_costs_a_warning_not_the_link() {
     );
     let (stdout, err) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(stdout, "rc=0\n", "{err}");
-    assert!(is_elf(&fs::read(p.join("out.o")).unwrap()));
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with("kbuild-ld-shim: warn: cannot write record")
-            && err.contains("No space left on device"),
-        "{err}"
-    );
+    assert_linked_with_one_record_warning(p, &err, "No space left on device");
 }
 
 /// A call with 12,000 long input names made a 1.3 MB record line, which

@@ -122,10 +122,7 @@ fn a_recipe_shell_that_is_gone_means_forward() {
         );
         let r = record::read_all(&rec).unwrap();
         assert_eq!(r.len(), 1);
-        (
-            r[0].reason,
-            fs::read(d.path().join(".tmp_x.o")).unwrap(),
-        )
+        (r[0].reason, fs::read(d.path().join(".tmp_x.o")).unwrap())
     };
     let (reason, out) = run("wait");
     assert_eq!(reason, "unproven-recipe");

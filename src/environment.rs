@@ -37,7 +37,6 @@ pub const SETTINGS: [&str; 5] = [REAL_LD, MODE, LOG, RECORD, LLVM];
 
 spelled_enum! {
     /// `KBUILD_LD_SHIM_MODE`.
-    #[derive(Debug)]
     pub enum Mode {
         /// Decide from the recipe; forward when none is visible.
         Auto = "auto",

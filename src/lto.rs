@@ -5,7 +5,6 @@
 use crate::spelling::spelled_enum;
 
 spelled_enum! {
-    #[derive(Debug)]
     pub enum Lto {
         /// ThinLTO: a module carries a GLOBALVAL_SUMMARY block (id 20), or the
         /// configuration sets `CONFIG_LTO_CLANG_THIN`. A `-fsplit-lto-unit` file

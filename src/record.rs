@@ -14,7 +14,6 @@ use crate::spelling::spelled_enum;
 
 spelled_enum! {
     /// What the shim did with a call.
-    #[derive(Debug)]
     pub enum Outcome {
         /// Copied the input to the output.
         Passthrough = "passthrough",

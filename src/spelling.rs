@@ -22,7 +22,7 @@ macro_rules! spelled_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         $vis enum $name {
             $(
                 $(#[$variant_meta])*
@@ -96,7 +96,6 @@ pub(crate) use spelled_enum;
 #[cfg(test)]
 mod tests {
     spelled_enum! {
-        #[derive(Debug)]
         enum Colour {
             Red = "red",
             DarkBlue = "dark-blue" | "navy",

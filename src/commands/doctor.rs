@@ -329,7 +329,6 @@ pub fn bounded_output(
 
 spelled_enum! {
     /// How a check came out.
-    #[derive(Debug)]
     pub enum Status {
         Ok = "ok",
         Warn = "warn",

@@ -721,7 +721,6 @@ fn compile_facts(cmd: &Simple, flags_at: usize, input: &Path) -> Result<CompileF
 
 spelled_enum! {
     /// Where a source file came from, as its recipe shows it.
-    #[derive(Debug)]
     pub enum Source {
         C = "c",
         Assembly = "assembly",

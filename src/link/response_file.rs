@@ -407,6 +407,20 @@ mod tests {
 
     use super::in_memory as files;
 
+    /// Files `f0` to `f{last}`, file `fi` holding `content(i)`.
+    fn numbered_files(
+        last: usize,
+        content: impl Fn(usize) -> String,
+    ) -> impl FnMut(&Path) -> io::Result<Vec<u8>> {
+        let files: Vec<(String, String)> =
+            (0..=last).map(|i| (format!("f{i}"), content(i))).collect();
+        let map: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, c)| (n.as_str(), c.as_str()))
+            .collect();
+        in_memory(&map)
+    }
+
     #[test]
     fn no_response_file_passes_through() {
         let got = expand_with(&os(&["-r", "-o", "x.o", "y.o"]), files(&[])).unwrap();
@@ -487,16 +501,8 @@ mod tests {
 
     #[test]
     fn depth_cap() {
-        let names: Vec<String> = (0..=MAX_DEPTH + 1).map(|i| format!("f{i}")).collect();
-        let contents: Vec<String> = (0..=MAX_DEPTH + 1)
-            .map(|i| format!("@f{}", i + 1))
-            .collect();
-        let map: Vec<(&str, &str)> = names
-            .iter()
-            .map(String::as_str)
-            .zip(contents.iter().map(String::as_str))
-            .collect();
-        let err = expand_with(&os(&["@f0"]), files(&map)).unwrap_err();
+        let chain = numbered_files(MAX_DEPTH + 1, |i| format!("@f{}", i + 1));
+        let err = expand_with(&os(&["@f0"]), chain).unwrap_err();
         match err {
             ResponseFileError::TooDeep { path } => {
                 assert_eq!(path, PathBuf::from(format!("f{MAX_DEPTH}")))
@@ -615,23 +621,14 @@ mod tests {
     /// expansions stops the 2^40 reads.
     #[test]
     fn files_naming_files_over_and_over_stop_at_the_expansion_cap() {
-        let names: Vec<String> = (0..=40).map(|i| format!("f{i}")).collect();
-        let contents: Vec<String> = (0..=40)
-            .map(|i| {
-                if i == 40 {
-                    String::new()
-                } else {
-                    format!("@f{} @f{}", i + 1, i + 1)
-                }
-            })
-            .collect();
-        let map: Vec<(&str, &str)> = names
-            .iter()
-            .map(String::as_str)
-            .zip(contents.iter().map(String::as_str))
-            .collect();
         let mut reads = 0usize;
-        let mut reader = files(&map);
+        let mut reader = numbered_files(40, |i| {
+            if i == 40 {
+                String::new()
+            } else {
+                format!("@f{} @f{}", i + 1, i + 1)
+            }
+        });
         let started = std::time::Instant::now();
         let err = expand_with(&os(&["-r", "@f0"]), |p: &Path| {
             reads += 1;
@@ -649,7 +646,7 @@ mod tests {
             "response files are expanded more than 4096 times (files naming files over and over)"
         );
         // The same shape, shallow enough, is expanded as lld would.
-        let got = expand_with(&os(&["@f34"]), files(&map)).unwrap();
+        let got = expand_with(&os(&["@f34"]), &mut reader).unwrap();
         assert!(got.args.is_empty() && got.used_response_file);
     }
 

@@ -127,7 +127,7 @@ spelled_enum! {
     /// A [`Reason`] without its particulars: the audit record's `reason` and
     /// the report's key. The spellings are a stable schema; old records must
     /// keep parsing, so a renamed tag keeps its old spelling as an alias.
-    #[derive(Debug, PartialOrd, Ord)]
+    #[derive(PartialOrd, Ord)]
     pub enum ReasonTag {
         ModeOff = "mode-off",
         NotRelocatable = "not-relocatable",

@@ -392,6 +392,13 @@ mod tests {
         judge(&gather(t, None))
     }
 
+    /// The tree at `t` gets "cannot tell", for a reason that says `why`.
+    fn assert_cannot_tell(t: &Path, why: &str) {
+        let j = verdict_of(t);
+        assert_eq!(j.verdict, Verdict::CannotTell, "{}", j.reason);
+        assert!(j.reason.contains(why), "{}", j.reason);
+    }
+
     /// An external module's build directory as 6.13 leaves it after `make
     /// M=`: zname.ko of sub/zname.o (bitcode, or ELF: lost) and glue.o, and
     /// the kernel tree it was built against.
@@ -459,9 +466,7 @@ mod tests {
 
         let t = tree(true);
         std::fs::write(t.path().join("vmlinux.a"), b"!<thin>\n").unwrap();
-        let j = verdict_of(t.path());
-        assert_eq!(j.verdict, Verdict::CannotTell);
-        assert!(j.reason.contains("names no objects"), "{}", j.reason);
+        assert_cannot_tell(t.path(), "names no objects");
 
         // a damaged member: bitcode magic, then garbage
         let t = tree(true);
@@ -470,25 +475,19 @@ mod tests {
             b"BC\xc0\xde\xff\xff\xff\xff\x00",
         )
         .unwrap();
-        let j = verdict_of(t.path());
-        assert_eq!(j.verdict, Verdict::CannotTell);
-        assert!(j.reason.contains("kernel/fork.o"), "{}", j.reason);
+        assert_cannot_tell(t.path(), "kernel/fork.o");
 
         // a member that is gone
         let t = tree(true);
         std::fs::remove_file(t.path().join("lib/mix.o")).unwrap();
-        let j = verdict_of(t.path());
-        assert_eq!(j.verdict, Verdict::CannotTell);
-        assert!(j.reason.contains("lib/mix.o"), "{}", j.reason);
+        assert_cannot_tell(t.path(), "lib/mix.o");
 
         // auto.conf that cannot be read (a directory)
         let t = tree(true);
         let conf = t.path().join("include/config/auto.conf");
         std::fs::remove_file(&conf).unwrap();
         std::fs::create_dir(&conf).unwrap();
-        let j = verdict_of(t.path());
-        assert_eq!(j.verdict, Verdict::CannotTell);
-        assert!(j.reason.contains("auto.conf"), "{}", j.reason);
+        assert_cannot_tell(t.path(), "auto.conf");
     }
 
     /// A nested thin archive naming itself 100,000 times: depth alone
@@ -510,15 +509,8 @@ mod tests {
         )
         .unwrap();
         let started = std::time::Instant::now();
-        let j = verdict_of(p);
+        assert_cannot_tell(p, "too large: names more than 262144 objects");
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
-        assert_eq!(j.verdict, Verdict::CannotTell);
-        assert!(
-            j.reason
-                .contains("too large: names more than 262144 objects"),
-            "{}",
-            j.reason
-        );
     }
 
     /// modules.order naming one 2 MiB `.mod` forty times: each read is
@@ -531,13 +523,9 @@ mod tests {
         text.push_str("lib/part.o\n");
         std::fs::write(p.join("lib/m.mod"), text).unwrap();
         std::fs::write(p.join("modules.order"), "lib/m.o\n".repeat(40)).unwrap();
-        let j = verdict_of(p);
-        assert_eq!(j.verdict, Verdict::CannotTell);
-        assert!(
-            j.reason
-                .contains("too large: the .mod files hold more than 67108864 bytes in all"),
-            "{}",
-            j.reason
+        assert_cannot_tell(
+            p,
+            "too large: the .mod files hold more than 67108864 bytes in all",
         );
     }
 

@@ -242,7 +242,6 @@ impl From<Tally> for TallyJson {
 }
 
 spelled_enum! {
-    #[derive(Debug)]
     pub enum Verdict {
         Kept = "kept",
         Lost = "lost",
