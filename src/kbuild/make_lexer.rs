@@ -179,27 +179,12 @@ pub fn lex(text: &str) -> Vec<Line> {
             // Blank and comment lines keep a rule open.
             continue;
         }
-        let kind = statement(line);
-        let kind = match kind {
-            Kind::Define {
-                modifiers,
-                var,
-                op,
-                body: _,
-                closed: _,
-            } => {
-                let (body, closed, next) = define_body(&physical, i);
-                i = next;
-                Kind::Define {
-                    modifiers,
-                    var,
-                    op,
-                    body,
-                    closed,
-                }
-            }
-            other => other,
-        };
+        let mut kind = statement(line);
+        if let Kind::Define { body, closed, .. } = &mut kind {
+            let (text, ended, next) = define_body(&physical, i);
+            (*body, *closed) = (text, ended);
+            i = next;
+        }
         match &kind {
             Kind::If { .. } => frames.push(Frame {
                 start: open,
