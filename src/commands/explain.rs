@@ -10,7 +10,7 @@ use crate::link::request::LinkRequest;
 use crate::logging::error_line;
 use crate::lto::Lto;
 use crate::output::emit;
-use crate::relink::context::RecipeContext;
+use crate::relink::context::RecipeLookup;
 use crate::relink::decision::{Decision, Input};
 use crate::relink::evaluate::{evaluate, Evaluation};
 
@@ -123,14 +123,14 @@ fn input_in_words(input: &Input) -> String {
     }
 }
 
-fn recipe_in_words(recipe: &RecipeContext) -> String {
+fn recipe_in_words(recipe: &RecipeLookup) -> String {
     let (pid, facts) = match recipe {
-        RecipeContext::NotVisible { why } => return format!("not visible: {why}"),
-        RecipeContext::Visible {
+        RecipeLookup::NotVisible { why } => return format!("not visible: {why}"),
+        RecipeLookup::Visible {
             pid,
             reading: Reading::Unproven(why),
         } => return format!("the shell of process {pid}, not proven kbuild's: {why}"),
-        RecipeContext::Visible {
+        RecipeLookup::Visible {
             pid,
             reading: Reading::Proven(facts),
         } => (pid, facts),
@@ -180,7 +180,7 @@ mod tests {
                 kconfig: Some(crate::kbuild::kconfig::Kconfig::parse(
                     "CONFIG_LTO_CLANG_THIN=y\n",
                 )),
-                recipe: Some(RecipeContext::Visible {
+                recipe: Some(RecipeLookup::Visible {
                     pid: 42,
                     reading: Reading::Proven(RecipeFacts {
                         compile: CompileFacts {

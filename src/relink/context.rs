@@ -15,9 +15,11 @@ use crate::kbuild::tree::Exported;
 /// build monitor may sit in between.
 pub const MAX_ANCESTORS: usize = 4;
 
-/// Where the recipe came from, or why none was found.
+/// What looking for the recipe through /proc found: the shell and how its
+/// script reads, or why there is none. (The decision's own view of it is
+/// [`crate::relink::decision::Context`].)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RecipeContext {
+pub enum RecipeLookup {
     /// The shell whose script names this relink, and how that script reads.
     Visible {
         pid: u32,
@@ -30,12 +32,12 @@ pub enum RecipeContext {
 
 /// Reads the process tree upwards from the parent for a shell script that
 /// contains this relink.
-pub fn find_recipe(input: &Path, output: &Path) -> RecipeContext {
+pub fn find_recipe(input: &Path, output: &Path) -> RecipeLookup {
     find_recipe_from(std::os::unix::process::parent_id(), input, output)
 }
 
 /// As [`find_recipe`], starting at `pid` instead of the parent.
-fn find_recipe_from(mut pid: u32, input: &Path, output: &Path) -> RecipeContext {
+fn find_recipe_from(mut pid: u32, input: &Path, output: &Path) -> RecipeLookup {
     let mut looked = Vec::new();
     for _ in 0..MAX_ANCESTORS {
         if pid <= 1 {
@@ -50,7 +52,7 @@ fn find_recipe_from(mut pid: u32, input: &Path, output: &Path) -> RecipeContext 
         };
         if let Some(script) = shell_script(&argv) {
             if let Some(reading) = recipe::analyse(&script, input, output) {
-                return RecipeContext::Visible { pid, reading };
+                return RecipeLookup::Visible { pid, reading };
             }
         }
         looked.push(pid.to_string());
@@ -59,7 +61,7 @@ fn find_recipe_from(mut pid: u32, input: &Path, output: &Path) -> RecipeContext 
             None => break,
         }
     }
-    RecipeContext::NotVisible {
+    RecipeLookup::NotVisible {
         why: format!(
             "no shell recipe relinking this object among ancestors [{}]",
             looked.join(", ")
@@ -197,7 +199,7 @@ mod tests {
         // The script is found; `read` (and `true` standing in for the
         // tools) is no kbuild shape, so it reads as unproven, naming it.
         match found {
-            RecipeContext::Visible {
+            RecipeLookup::Visible {
                 pid,
                 reading: Reading::Unproven(why),
             } => {
@@ -209,7 +211,7 @@ mod tests {
         // Another object's relink is not in this recipe: the walk goes on
         // to the test runner and names what it read.
         match other {
-            RecipeContext::NotVisible { why } => {
+            RecipeLookup::NotVisible { why } => {
                 assert!(why.contains(&sh.id().to_string()), "{why}")
             }
             visible => panic!("found a recipe for d/b.o: {visible:?}"),

@@ -12,7 +12,7 @@ use crate::kbuild::recipe::Reading;
 use crate::kbuild::tree::Exported;
 use crate::link::request::{self, LinkRequest};
 use crate::lto::Lto;
-use crate::relink::context::{self, RecipeContext};
+use crate::relink::context::{self, RecipeLookup};
 use crate::relink::decision::{self, Candidate, Context, Decision, Input, Reason};
 use crate::relink::passthrough;
 
@@ -35,7 +35,7 @@ pub struct RelinkFacts {
     pub input: Input,
     pub kconfig: Option<Kconfig>,
     /// Looked up only for a bitcode input in an LTO configuration.
-    pub recipe: Option<RecipeContext>,
+    pub recipe: Option<RecipeLookup>,
 }
 
 impl Evaluation {
@@ -81,7 +81,7 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path, exported: &Exported) 
     } else if matches!(input, Input::Bitcode { .. }) {
         let found = context::find_recipe(&candidate.input, &candidate.output);
         let context = match &found {
-            RecipeContext::Visible {
+            RecipeLookup::Visible {
                 pid,
                 reading: Reading::Proven(facts),
             } => {
@@ -102,11 +102,11 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path, exported: &Exported) 
                     });
                 Context::Recipe(facts.clone(), listing)
             }
-            RecipeContext::Visible {
+            RecipeLookup::Visible {
                 reading: Reading::Unproven(why),
                 ..
             } => Context::Unproven(why.clone()),
-            RecipeContext::NotVisible { why } => Context::NoRecipe(why.clone()),
+            RecipeLookup::NotVisible { why } => Context::NoRecipe(why.clone()),
         };
         recipe = Some(found);
         context
