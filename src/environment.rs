@@ -131,7 +131,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn mode_values() {
+    fn unset_or_empty_mode_is_auto_and_a_misspelt_one_is_an_error() {
         assert_eq!(Mode::parse(None), Ok(Mode::Auto));
         assert_eq!(Mode::parse(Some("")), Ok(Mode::Auto));
         assert_eq!(Mode::parse(Some("off")), Ok(Mode::Off));

@@ -223,7 +223,7 @@ mod tests {
     }
 
     #[test]
-    fn totals_and_anomalies() {
+    fn summary_counts_outcomes_bytes_and_time_and_lists_anomalies() {
         use Outcome::{Error, Forward, Passthrough};
         let s = summarise(&[
             rec(

@@ -746,7 +746,7 @@ mod tests {
     }
 
     #[test]
-    fn output_spellings() {
+    fn every_spelling_of_the_output_option_is_found_as_lld_reads_it() {
         let eq = m("--output=x");
         assert_eq!(
             (eq.opt.name, eq.opt.effect, eq.value),
@@ -815,7 +815,7 @@ mod tests {
     }
 
     #[test]
-    fn lto_options() {
+    fn lto_and_plugin_options_are_neutral_with_their_values() {
         let lto = m("--lto-O2");
         assert_eq!(
             (lto.opt.name, lto.opt.effect, lto.value),
@@ -900,7 +900,7 @@ mod tests {
     }
 
     #[test]
-    fn not_options() {
+    fn inputs_and_unknown_dashed_arguments_are_not_in_the_table() {
         for arg in [
             "-vX",
             "-i",
@@ -926,7 +926,7 @@ mod tests {
     }
 
     #[test]
-    fn spelling_for_messages() {
+    fn messages_name_an_option_as_it_was_spelt() {
         assert_eq!(m("-Tfoo.lds").spelling(), "-T");
         assert_eq!(m("--script=foo").spelling(), "--script");
         assert_eq!(

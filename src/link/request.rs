@@ -239,7 +239,7 @@ mod tests {
     }
 
     #[test]
-    fn c_object_relink() {
+    fn kbuilds_object_relink_is_relocatable_with_one_input() {
         let r = classify_str(
             "-EL -maarch64elf -z norelro -mllvm -import-instr-limit=5 -z noexecstack -r \
              -o lib/.tmp_crc-ccitt.o lib/crc-ccitt.o",
@@ -295,7 +295,7 @@ mod tests {
     }
 
     #[test]
-    fn vmlinux_o() {
+    fn vmlinux_o_link_lists_archives_as_inputs_and_groups_as_changing_the_link() {
         let r = classify_str(
             "-EL -maarch64elf -z norelro -r -o vmlinux.o --whole-archive vmlinux.a \
              --no-whole-archive --start-group lib/lib.a --end-group",
@@ -313,7 +313,7 @@ mod tests {
     }
 
     #[test]
-    fn ko_link() {
+    fn module_link_script_changes_the_link_and_is_not_an_input() {
         let r = classify_str(
             "-r -EL -maarch64elf --build-id=sha1 -T scripts/module.lds -o lib/crc16.ko \
              lib/crc16.o lib/crc16.mod.o .module-common.o",
@@ -332,7 +332,7 @@ mod tests {
     }
 
     #[test]
-    fn probes() {
+    fn version_and_help_calls_are_probes_whatever_else_they_carry() {
         for (args, n_inputs) in [
             ("--version", 0),
             ("-v", 0),
@@ -426,7 +426,7 @@ mod tests {
     }
 
     #[test]
-    fn rsp_quoting() {
+    fn windows_response_file_quoting_is_refused_only_with_a_response_file() {
         let err = classify(&os("--rsp-quoting=windows @a"), files(&[("a", "x")])).unwrap_err();
         assert!(matches!(&err, RequestError::RspQuoting { style } if style == "windows"));
         let r = classify(

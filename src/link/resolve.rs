@@ -334,7 +334,7 @@ mod tests {
     }
 
     #[test]
-    fn rules_apply_in_order() {
+    fn real_ld_beats_argv0_beats_llvm_suffix_beats_the_default() {
         let d = tempfile::tempdir().unwrap();
         let lld = exe(d.path(), "ld.lld");
         let lld19 = exe(d.path(), "ld.lld-19");

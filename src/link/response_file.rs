@@ -500,7 +500,7 @@ mod tests {
     }
 
     #[test]
-    fn depth_cap() {
+    fn nesting_deeper_than_lld_allows_names_the_deepest_file() {
         let chain = numbered_files(MAX_DEPTH + 1, |i| format!("@f{}", i + 1));
         let err = expand_with(&os(&["@f0"]), chain).unwrap_err();
         match err {
@@ -524,7 +524,7 @@ mod tests {
     }
 
     #[test]
-    fn size_cap_and_encoding() {
+    fn oversized_and_non_utf8_files_are_errors_and_a_utf8_bom_is_skipped() {
         let big = vec![b'a'; MAX_FILE_SIZE as usize + 1];
         let err = expand_with(&os(&["@big"]), |_: &Path| Ok(big.clone())).unwrap_err();
         assert!(matches!(err, ResponseFileError::TooLarge { .. }));
@@ -585,7 +585,7 @@ mod tests {
     }
 
     #[test]
-    fn odd_arguments() {
+    fn an_empty_or_non_utf8_at_name_is_an_error_but_a_non_utf8_input_passes() {
         assert!(matches!(
             expand_with(&os(&["@"]), files(&[])).unwrap_err(),
             ResponseFileError::EmptyName
@@ -603,7 +603,7 @@ mod tests {
     }
 
     #[test]
-    fn expansion_size_cap() {
+    fn more_than_max_args_expanded_arguments_is_an_error() {
         // 1000 names of a file holding 1100 words: 1,100,000 arguments, over
         // MAX_ARGS (1,048,576), and no cycle.
         let wide = vec!["w"; 1100].join(" ");
@@ -666,7 +666,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_from_disk() {
+    fn expand_reads_real_files_and_names_a_missing_one() {
         let dir = tempfile::tempdir().unwrap();
         let rsp = dir.path().join("foo.mod");
         std::fs::write(&rsp, "a.o\nb.o\n").unwrap();
