@@ -22,7 +22,7 @@ pub mod bitcode;
 pub(crate) mod cli;
 pub mod commands;
 pub mod environment;
-pub mod exit;
+pub(crate) mod exit;
 pub mod kbuild;
 pub mod link;
 pub(crate) mod logging;

@@ -32,6 +32,8 @@ macro_rules! spelled_enum {
 
         impl $name {
             /// Every value, in declaration order.
+            // Some enums list their values only in their tests.
+            #[allow(dead_code)]
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
             /// Every value's spelling, in declaration order.

@@ -2,9 +2,9 @@
 //! table, with response files and archives read as ld.lld reads them), and
 //! finding the real ld.lld and handing the call to it unchanged.
 
-pub mod archive;
-pub mod forward;
+pub(crate) mod archive;
+pub(crate) mod forward;
 pub mod options;
 pub mod request;
-pub mod resolve;
+pub(crate) mod resolve;
 pub mod response_file;

@@ -2,7 +2,7 @@
 //! the recipe that ran it, kbuild's lists), the one decision rule, and the
 //! passthrough that copies the bitcode instead of relinking it.
 
-pub mod context;
+pub(crate) mod context;
 pub mod decision;
 pub mod evaluate;
 pub mod passthrough;

@@ -43,7 +43,7 @@ mod gather;
 mod render;
 
 pub use elf::promoted_symbols;
-pub use gather::{config_facts, gather};
+pub use gather::gather;
 pub use render::{render_json, render_text};
 
 // ------------------------------------------------------------------ facts
