@@ -26,7 +26,7 @@
 //! `$(obj)` and `srctree` come from the command line of the make that runs
 //! the recipe: kbuild's `build := -f $(srctree)/scripts/Makefile.build obj`;
 //! `$(src)`, where the kbuild file is, from the tree's own rule
-//! ([`crate::kbuild::tree::SrcRule`]).
+//! ([`crate::kbuild::tree::SrcRule`], read by [`crate::kbuild::scripts`]).
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -34,7 +34,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::make_lexer::{self, Conditionals, Kind, Line};
-use crate::kbuild::tree::{Exported, SrcRule, MAKEFILE_BUILD};
+use super::scripts::{self, MAKEFILE_BUILD};
+use crate::kbuild::tree::Exported;
 use crate::paths::normalize;
 
 /// Upper bound on a kbuild file the shim reads; the largest in 6.13 is
@@ -66,9 +67,7 @@ impl KbuildMake {
     ) -> Result<KbuildMake, String> {
         let (srctree, obj) = parse_argv(argv)?;
         let makefile_build = srctree.join(MAKEFILE_BUILD);
-        let text = read_makefile(&cwd.join(&makefile_build))
-            .map_err(|e| format!("{}: {e}", makefile_build.display()))?;
-        let src = SrcRule::parse(&text)?.src(&obj, exported)?;
+        let src = scripts::read_src_rule(cwd, &makefile_build)?.src(&obj, exported)?;
         Ok(KbuildMake { srctree, obj, src })
     }
 
