@@ -16,9 +16,9 @@ use serde::Serialize;
 use crate::environment::{self, Environment, Mode, GUARD};
 use crate::exit::ExitStatus;
 use crate::kbuild::kconfig::Kconfig;
+use crate::kbuild::scripts::{Scripts, MAKEFILE_BUILD};
 use crate::link::options::TESTED_LLVM_MAJORS;
 use crate::link::resolve::{self, ResolveError, Resolved};
-use crate::regular_file::{self, Kind};
 use crate::spelling::spelled_enum;
 
 /// How long the real linker may take to answer `--version` (ld.lld takes
@@ -38,114 +38,20 @@ pub enum Verdict {
     /// Relinks only single-object modules and objtool-followed objects (or
     /// nothing): the shim will change nothing.
     NotAffected(String),
+    /// kbuild's scripts cannot be read far enough to tell.
+    Unknown(String),
 }
 
-/// The relink definition found in a kbuild tree.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RelinkRule {
-    pub file: &'static str,
-    pub variable: String,
-    /// The make variables the `$(if ...)` condition tests.
-    pub condition_terms: Vec<String>,
-}
-
-const RELINK_FILES: &[&str] = &["scripts/Makefile.lib", "scripts/Makefile.build"];
-
-/// Finds `cmd_ld_single` (6.13's Makefile.lib) or `cmd_ld_single_m` (older
-/// Makefile.build) and the terms of its condition.
-pub fn find_relink_rule(texts: &[(&'static str, String)]) -> Option<RelinkRule> {
-    for (file, text) in texts {
-        for line in text.lines() {
-            let trimmed = line.trim_start();
-            let Some((lhs, rhs)) = trimmed.split_once('=') else {
-                continue;
-            };
-            let variable = lhs.trim().trim_end_matches(':').trim_end();
-            if variable != "cmd_ld_single" && variable != "cmd_ld_single_m" {
-                continue;
-            }
-            let condition = rhs
-                .trim()
-                .strip_prefix("$(if ")
-                .and_then(|rest| rest.split_once(','))
-                .map(|(cond, _)| cond)
-                .unwrap_or("");
-            return Some(RelinkRule {
-                file,
-                variable: variable.to_string(),
-                condition_terms: make_references(condition),
-            });
+/// Judges a kbuild tree from what its Makefile.lib and Makefile.build say.
+pub fn judge(scripts: &Scripts) -> Verdict {
+    let rule = match scripts.relink_rule() {
+        Ok(Some(rule)) => rule,
+        Ok(None) => {
+            return Verdict::NotAffected(
+                "no per-object relink (cmd_ld_single / cmd_ld_single_m) in kbuild".into(),
+            )
         }
-    }
-    None
-}
-
-/// Names in `$(name)` references of a make expression.
-fn make_references(expr: &str) -> Vec<String> {
-    expr.split("$(")
-        .skip(1)
-        .filter_map(|part| part.split_once(')'))
-        .map(|(name, _)| name.trim().to_string())
-        .collect()
-}
-
-/// Whether `objtool-enabled` can be set when CONFIG_OBJTOOL is not: an
-/// assignment to it outside every `ifdef CONFIG_OBJTOOL` block.
-pub fn objtool_enabled_without_objtool(texts: &[(&'static str, String)]) -> bool {
-    texts.iter().any(|(_, text)| {
-        let mut stack: Vec<bool> = Vec::new();
-        for line in text.lines() {
-            let t = line.trim();
-            if let Some(rest) = t.strip_prefix("ifdef ") {
-                stack.push(rest.trim() == "CONFIG_OBJTOOL");
-            } else if t.starts_with("ifndef ") || t.starts_with("ifeq") || t.starts_with("ifneq") {
-                stack.push(false);
-            } else if t.starts_with("else") {
-                // The else branch of `ifdef CONFIG_OBJTOOL` is the objtool-less case.
-                if let Some(top) = stack.last_mut() {
-                    *top = false;
-                }
-            } else if t.starts_with("endif") {
-                stack.pop();
-            } else if assigns_objtool_enabled(t) && !stack.iter().any(|&guard| guard) {
-                return true;
-            }
-        }
-        false
-    })
-}
-
-fn assigns_objtool_enabled(line: &str) -> bool {
-    if line.starts_with('#') {
-        return false;
-    }
-    let Some(eq) = line.find('=') else {
-        return false;
-    };
-    let lhs = line[..eq].trim_end_matches([':', '?', '+']).trim_end();
-    let Some(prefix) = lhs.strip_suffix("objtool-enabled") else {
-        return false;
-    };
-    // A global assignment, or a target-specific one for per-object `%.o`
-    // rules (`$(obj)/%.o: private objtool-enabled = ...`). Assignments for
-    // other targets (composite modules) do not decide the per-object relink.
-    match prefix.split_once(':') {
-        None => prefix.trim().is_empty(),
-        Some((target, modifiers)) => {
-            target.contains("%.o")
-                && modifiers
-                    .split_whitespace()
-                    .all(|m| m == "private" || m == "override" || m == "export")
-        }
-    }
-}
-
-/// Judges a kbuild tree from the text of its Makefile.lib and Makefile.build.
-pub fn judge(texts: &[(&'static str, String)]) -> Verdict {
-    let Some(rule) = find_relink_rule(texts) else {
-        return Verdict::NotAffected(
-            "no per-object relink (cmd_ld_single / cmd_ld_single_m) in kbuild".into(),
-        );
+        Err(why) => return Verdict::Unknown(why),
     };
     let terms = &rule.condition_terms;
     let where_ = format!(
@@ -163,10 +69,16 @@ pub fn judge(texts: &[(&'static str, String)]) -> Verdict {
             "{where_}: a condition beyond objtool and single-object modules"
         ));
     }
-    if uses_objtool && objtool_enabled_without_objtool(texts) {
-        return Verdict::Affected(format!(
-            "{where_}, and objtool-enabled is set without CONFIG_OBJTOOL: every standard object is relinked (the 6.13 regression)"
-        ));
+    if uses_objtool {
+        match scripts.objtool_enabled_without_objtool() {
+            Ok(true) => {
+                return Verdict::Affected(format!(
+                    "{where_}, and objtool-enabled is set without CONFIG_OBJTOOL: every standard object is relinked (the 6.13 regression)"
+                ))
+            }
+            Ok(false) => {}
+            Err(why) => return Verdict::Unknown(format!("{where_}, but {why}")),
+        }
     }
     Verdict::NotAffected(format!(
         "{where_}: only objtool-followed objects and single-object modules (the fixed rule)"
@@ -178,22 +90,7 @@ pub fn judge(texts: &[(&'static str, String)]) -> Verdict {
 pub fn source_tree(tree: &Path) -> Option<PathBuf> {
     [tree.to_path_buf(), tree.join("source")]
         .into_iter()
-        .find(|t| t.join("scripts/Makefile.build").is_file())
-}
-
-/// The relink files that exist, as text; one that exists but cannot be
-/// read (a FIFO, a device, over its cap) is an error naming it.
-fn read_kbuild(src: &Path, unreadable: &mut Vec<String>) -> Vec<(&'static str, String)> {
-    let mut texts = Vec::new();
-    for f in RELINK_FILES {
-        let path = src.join(f);
-        match regular_file::read_capped_lossy(&path, Kind::KbuildMakefile) {
-            Ok(text) => texts.push((*f, text)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => unreadable.push(format!("{}: {e}", path.display())),
-        }
-    }
-    texts
+        .find(|t| t.join(MAKEFILE_BUILD).is_file())
 }
 
 /// The configuration of an object tree: auto.conf once configured,
@@ -375,7 +272,7 @@ pub enum TreeFindings {
         tree: PathBuf,
         config: Option<Kconfig>,
         /// Makefile.lib and Makefile.build, as far as they exist.
-        texts: Vec<(&'static str, String)>,
+        scripts: Scripts,
         /// Files of the tree that exist but cannot be read (a FIFO, a
         /// device, over their size cap), each `path: why`.
         unreadable: Vec<String>,
@@ -401,11 +298,11 @@ pub fn gather(argv0: OsString, tree: Option<&Path>, env: &Environment) -> Findin
         Some(src) => {
             let mut unreadable = Vec::new();
             let config = read_config(tree, &mut unreadable);
-            let texts = read_kbuild(&src, &mut unreadable);
+            let scripts = Scripts::read(&src, &mut unreadable);
             TreeFindings::Kbuild {
                 tree: tree.to_path_buf(),
                 config,
-                texts,
+                scripts,
                 unreadable,
             }
         }
@@ -486,7 +383,7 @@ pub fn diagnose(f: &Findings) -> Diagnosis {
         Some(TreeFindings::Kbuild {
             tree,
             config,
-            texts,
+            scripts,
             unreadable,
         }) => {
             checks.push(Check::new("tree", Ok, tree.display().to_string()));
@@ -527,13 +424,17 @@ pub fn diagnose(f: &Findings) -> Diagnosis {
                 ));
                 return finish(checks, false);
             }
-            let detail = match judge(texts) {
+            let detail = match judge(scripts) {
                 Verdict::Affected(why) => {
                     format!("AFFECTED: {why}; build with LD=kbuild-ld-shim")
                 }
                 Verdict::NotAffected(why) => {
                     not_affected = true;
                     format!("not affected: {why}; the shim will change nothing")
+                }
+                Verdict::Unknown(why) => {
+                    checks.push(Check::new("verdict", Fail, format!("cannot judge: {why}")));
+                    return finish(checks, false);
                 }
             };
             checks.push(Check::new("verdict", Ok, detail));
@@ -646,17 +547,14 @@ pub fn hazards(config: &Kconfig, lld_major: Option<u32>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kbuild::scripts::samples::*;
 
-    fn texts(lib: &str, build: &str) -> Vec<(&'static str, String)> {
-        vec![
-            ("scripts/Makefile.lib", lib.to_string()),
-            ("scripts/Makefile.build", build.to_string()),
-        ]
+    fn texts(lib: &str, build: &str) -> Scripts {
+        Scripts::parse(&[
+            ("scripts/Makefile.lib", lib),
+            ("scripts/Makefile.build", build),
+        ])
     }
-
-    const UNFIXED_613_LIB: &str = "ifdef CONFIG_OBJTOOL\nobjtool := $(objtree)/tools/objtool/objtool\ncmd_objtool = $(if $(objtool-enabled), ; $(objtool) $(objtool-args) $@)\nendif # CONFIG_OBJTOOL\n\nobjtool-enabled := y\n\nifdef CONFIG_LTO_CLANG\n# objtool cannot process LLVM IR. Make $(LD) covert LLVM IR to ELF here.\ncmd_ld_single = $(if $(objtool-enabled), ; $(LD) $(ld_flags) -r -o $(tmp-target) $@; mv $(tmp-target) $@)\nendif\n";
-    const FIXED_613_LIB: &str = "ifdef CONFIG_OBJTOOL\nobjtool := $(objtree)/tools/objtool/objtool\ncmd_objtool = $(if $(objtool-enabled), ; $(objtool) $(objtool-args) $@)\n\nobjtool-enabled := y\n\nendif # CONFIG_OBJTOOL\n\nifdef CONFIG_LTO_CLANG\ncmd_ld_single = $(if $(objtool-enabled)$(is-single-obj-m), ; $(LD) $(ld_flags) -r -o $(tmp-target) $@; mv $(tmp-target) $@)\nendif\n";
-    const DEBIAN_612_BUILD: &str = "ifdef CONFIG_LTO_CLANG\ncmd_ld_single_m = $(if $(is-single-obj-m), ; $(LD) $(ld_flags) -r -o $(tmp-target) $@; mv $(tmp-target) $@)\nendif\n";
 
     #[test]
     fn unfixed_613_is_affected_and_fixed_is_not() {
@@ -678,9 +576,7 @@ mod tests {
         ));
         let regressed_build = DEBIAN_612_BUILD.replace("$(is-single-obj-m)", "$(objtool-enabled)");
         // Debian 6.12's own Makefile.build lines around the relink.
-        let build = format!(
-            "{regressed_build}$(obj)/%.o: private objtool-enabled = $(if $(is-standard-object),$(if $(delay-objtool),$(is-single-obj-m),y))\n$(multi-obj-m): private objtool-enabled := $(delay-objtool)\n"
-        );
+        let build = format!("{regressed_build}{DEBIAN_612_OBJTOOL}");
         assert!(matches!(judge(&texts("", &build)), Verdict::Affected(_)));
         let guarded = build
             .replace("$(obj)/%.o:", "ifdef CONFIG_OBJTOOL\n$(obj)/%.o:")
@@ -697,6 +593,45 @@ mod tests {
             judge(&texts("cmd_cc_o_c = $(CC) -c\n", "")),
             Verdict::NotAffected(_)
         ));
+    }
+
+    #[test]
+    fn kbuild_read_short_of_the_answer_is_no_verdict() {
+        // Whether `define` opens a block here depends on CONFIG_A.
+        let unreadable = "x.o: y\nifdef CONFIG_A\nB = 1\nendif\n\tdefine X\n";
+        let before_the_rule = format!("{unreadable}{UNFIXED_613_LIB}");
+        assert!(
+            matches!(
+                judge(&texts(&before_the_rule, "")),
+                Verdict::Unknown(ref why) if why.starts_with("scripts/Makefile.lib:5: ")
+            ),
+            "{:?}",
+            judge(&texts(&before_the_rule, ""))
+        );
+        // The rule is read, the assignments of objtool-enabled are not.
+        let lib = FIXED_613_LIB.replace("$(is-single-obj-m)", "");
+        let verdict = judge(&texts(&lib, unreadable));
+        let Verdict::Unknown(why) = &verdict else {
+            panic!("{verdict:?}")
+        };
+        assert!(
+            why.starts_with("cmd_ld_single in scripts/Makefile.lib relinks if $(objtool-enabled), but scripts/Makefile.build:5: "),
+            "{why}"
+        );
+
+        let thin = "CONFIG_LTO_CLANG_THIN=y\nCONFIG_CLANG_VERSION=190107\n";
+        let d = diagnose(&findings(kbuild(&before_the_rule, thin)));
+        assert_eq!(d.exit, ExitStatus::Failure);
+        let verdict = d.checks.last().unwrap();
+        assert_eq!(
+            (verdict.name.as_str(), verdict.status),
+            ("verdict", Status::Fail)
+        );
+        let text = render_text(&d);
+        assert!(
+            text.ends_with("\n  verdict         BROKEN: cannot judge: scripts/Makefile.lib:5: `define X` is a recipe line or a directive depending on conditionals\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -727,7 +662,7 @@ mod tests {
         Some(TreeFindings::Kbuild {
             tree: PathBuf::from("/k"),
             config: Some(Kconfig::parse(config)),
-            texts: texts(lib, ""),
+            scripts: texts(lib, ""),
             unreadable: vec![],
         })
     }

@@ -15,6 +15,11 @@
 //! tab-led line then comes out as [`Kind::Ambiguous`], and a line whose
 //! meaning decides how the following lines are read (a tab-led `define`,
 //! conditional or `.RECIPEPREFIX`) stops the lexing with [`Kind::Unreadable`].
+//!
+//! Its readers (Kbuild files in `makefile`, kbuild's own scripts in
+//! `scripts`) evaluate what they can of the conditionals themselves, each
+//! with its own knowledge; [`Conditionals`] follows the branches for them,
+//! and [`target_specific`] splits a rule line's target-specific assignment.
 
 /// One logical line of a Makefile (or a whole `define` block).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -546,6 +551,185 @@ pub fn split_assignment(line: &str) -> Option<(&str, &str, &str)> {
         }
     }
     None
+}
+
+/// The length of the variable reference at the start of `text` (a `$`):
+/// `$(...)`/`${...}` with nesting, or `$x`.
+pub fn reference_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    match bytes.get(1) {
+        Some(&open @ (b'(' | b'{')) => {
+            let close = if open == b'(' { b')' } else { b'}' };
+            let mut depth = 0usize;
+            for (i, &b) in bytes.iter().enumerate().skip(1) {
+                if b == open {
+                    depth += 1;
+                } else if b == close {
+                    depth -= 1;
+                    if depth == 0 {
+                        return i + 1;
+                    }
+                }
+            }
+            bytes.len()
+        }
+        Some(_) => 1 + text[1..].chars().next().map_or(0, char::len_utf8),
+        None => 1,
+    }
+}
+
+/// A target-specific assignment on a rule line:
+/// `targets: [export|override|private]... var op value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetSpecific<'a> {
+    /// The text before the rule's first `:`.
+    pub targets: &'a str,
+    pub modifiers: Vec<&'a str>,
+    pub var: &'a str,
+    pub op: &'a str,
+    pub value: &'a str,
+}
+
+/// The target-specific assignment a rule line (a [`Kind::Rule`]'s text)
+/// makes, if any. Every parenthesis counts toward the nesting, not only
+/// those of variable references, so an archive-member target `lib(a.o)`
+/// never hides the colon.
+pub fn target_specific(text: &str) -> Option<TargetSpecific<'_>> {
+    let mut depth = 0usize;
+    let mut colon = None;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        match b {
+            b'(' | b'{' => depth += 1,
+            b')' | b'}' => depth = depth.saturating_sub(1),
+            b':' if depth == 0 => {
+                colon = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let colon = colon?;
+    let mut rest = text[colon + 1..].trim_start_matches(':').trim_start();
+    let mut modifiers = Vec::new();
+    loop {
+        let word = rest.split_whitespace().next().unwrap_or("");
+        if MODIFIERS.contains(&word) {
+            modifiers.push(word);
+            rest = rest[word.len()..].trim_start();
+        } else {
+            break;
+        }
+    }
+    let (var, op, value) = split_assignment(rest)?;
+    Some(TargetSpecific {
+        targets: &text[..colon],
+        modifiers,
+        var,
+        op,
+        value,
+    })
+}
+
+/// The conditionals around the statements of a file, followed by a reader
+/// that can tell the truth of some conditions (and not of others): which
+/// branch each is in, whether it is certainly skipped, certainly taken or
+/// cannot be told.
+#[derive(Debug, Default)]
+pub struct Conditionals {
+    frames: Vec<Branch>,
+}
+
+/// One open conditional: the truth of its current branch and whether an
+/// earlier branch was taken (`None`: cannot tell), and where it is.
+#[derive(Debug)]
+struct Branch {
+    current: Option<bool>,
+    taken: Option<bool>,
+    at: String,
+}
+
+impl Conditionals {
+    /// Follows `kind` when it is a conditional directive (`true`), with
+    /// `at` naming where it is. `evaluate(directive, args)` is the truth of
+    /// a condition (`None`: cannot be told); it is asked only where the
+    /// branch could be taken. An `else` or `endif` without its `if` is an
+    /// error naming it.
+    pub fn follow(
+        &mut self,
+        kind: &Kind,
+        at: &str,
+        evaluate: impl Fn(&str, &str) -> Option<bool>,
+    ) -> Result<bool, String> {
+        match kind {
+            Kind::If { directive, args } => {
+                let value = if self.active() {
+                    evaluate(directive, args)
+                } else {
+                    Some(false)
+                };
+                self.frames.push(Branch {
+                    current: value,
+                    taken: value,
+                    at: format!("{at}: {directive} {args}"),
+                });
+            }
+            Kind::Else { condition } => {
+                let Some(c) = self.frames.pop() else {
+                    return Err(format!("{at}: else without ifeq/ifdef"));
+                };
+                let own = match condition {
+                    None => Some(true),
+                    Some((directive, args)) if self.active() => evaluate(directive, args),
+                    Some(_) => Some(false),
+                };
+                let current = match (c.taken, own) {
+                    (Some(true), _) | (_, Some(false)) => Some(false),
+                    (Some(false), own) => own,
+                    (None, _) => None,
+                };
+                let taken = match (c.taken, current) {
+                    (Some(true), _) | (_, Some(true)) => Some(true),
+                    (Some(false), Some(false)) => Some(false),
+                    _ => None,
+                };
+                self.frames.push(Branch {
+                    current,
+                    taken,
+                    at: match condition {
+                        Some((d, a)) => format!("{at}: else {d} {a}"),
+                        None => c.at,
+                    },
+                });
+            }
+            Kind::Endif => {
+                if self.frames.pop().is_none() {
+                    return Err(format!("{at}: endif without ifeq/ifdef"));
+                }
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Whether a statement here may be read: no branch around it is
+    /// certainly skipped.
+    pub fn active(&self) -> bool {
+        self.frames.iter().all(|c| c.current != Some(false))
+    }
+
+    /// The first conditional around here whose branch cannot be told.
+    pub fn unsure(&self) -> Option<&str> {
+        self.frames
+            .iter()
+            .find(|c| c.current.is_none())
+            .map(|c| c.at.as_str())
+    }
+
+    /// The outermost conditional still open (at the end of a file: one
+    /// without its `endif`).
+    pub fn unclosed(&self) -> Option<&str> {
+        self.frames.first().map(|c| c.at.as_str())
+    }
 }
 
 #[cfg(test)]

@@ -26,15 +26,16 @@
 //! `$(obj)` and `srctree` come from the command line of the make that runs
 //! the recipe: kbuild's `build := -f $(srctree)/scripts/Makefile.build obj`;
 //! `$(src)`, where the kbuild file is, from the tree's own rule
-//! ([`crate::kbuild::tree::SrcRule`]).
+//! ([`crate::kbuild::tree::SrcRule`], read by [`crate::kbuild::scripts`]).
 
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::make_lexer::{self, Kind, Line};
-use crate::kbuild::tree::{Exported, SrcRule, MAKEFILE_BUILD};
+use super::make_lexer::{self, Conditionals, Kind, Line};
+use super::scripts::{self, MAKEFILE_BUILD};
+use crate::kbuild::tree::Exported;
 use crate::paths::normalize;
 
 /// Upper bound on a kbuild file the shim reads; the largest in 6.13 is
@@ -66,9 +67,7 @@ impl KbuildMake {
     ) -> Result<KbuildMake, String> {
         let (srctree, obj) = parse_argv(argv)?;
         let makefile_build = srctree.join(MAKEFILE_BUILD);
-        let text = read_makefile(&cwd.join(&makefile_build))
-            .map_err(|e| format!("{}: {e}", makefile_build.display()))?;
-        let src = SrcRule::parse(&text)?.src(&obj, exported)?;
+        let src = scripts::read_src_rule(cwd, &makefile_build)?.src(&obj, exported)?;
         Ok(KbuildMake { srctree, obj, src })
     }
 
@@ -299,14 +298,6 @@ pub fn classify(
     }
 }
 
-/// A conditional being read: the truth of its current branch and whether
-/// an earlier branch was taken (`None`: cannot tell), and where it is.
-struct Conditional {
-    current: Option<bool>,
-    taken: Option<bool>,
-    at: String,
-}
-
 /// What a variable name (after `$(CONFIG_...)` substitution) is.
 enum Name {
     /// No expansion left.
@@ -350,76 +341,24 @@ fn unproven<T>(why: String) -> Result<T, Listing> {
 
 impl Reader<'_> {
     fn file(&mut self, file: &str, statements: &[Statement]) -> Step {
-        let mut conditionals: Vec<Conditional> = Vec::new();
+        let mut conditionals = Conditionals::default();
         for statement in statements {
             let Statement::Line(line) = statement else {
                 continue;
             };
             let at = format!("{file}:{}", line.number);
-            let outer_active = conditionals.iter().all(|c| c.current != Some(false));
-            match &line.kind {
-                Kind::If { directive, args } => {
-                    let value = if outer_active {
-                        self.condition(directive, args)
-                    } else {
-                        Some(false)
-                    };
-                    conditionals.push(Conditional {
-                        current: value,
-                        taken: value,
-                        at: format!("{at}: {directive} {args}"),
-                    });
-                    continue;
-                }
-                Kind::Else { condition } => {
-                    let Some(c) = conditionals.pop() else {
-                        return unproven(format!("{at}: else without ifeq/ifdef"));
-                    };
-                    let outer_active = conditionals.iter().all(|c| c.current != Some(false));
-                    let own = match condition {
-                        None => Some(true),
-                        Some((directive, args)) if outer_active => self.condition(directive, args),
-                        Some(_) => Some(false),
-                    };
-                    let current = match (c.taken, own) {
-                        (Some(true), _) | (_, Some(false)) => Some(false),
-                        (Some(false), own) => own,
-                        (None, _) => None,
-                    };
-                    let taken = match (c.taken, current) {
-                        (Some(true), _) | (_, Some(true)) => Some(true),
-                        (Some(false), Some(false)) => Some(false),
-                        _ => None,
-                    };
-                    conditionals.push(Conditional {
-                        current,
-                        taken,
-                        at: match condition {
-                            Some((d, a)) => format!("{at}: else {d} {a}"),
-                            None => c.at,
-                        },
-                    });
-                    continue;
-                }
-                Kind::Endif => {
-                    if conditionals.pop().is_none() {
-                        return unproven(format!("{at}: endif without ifeq/ifdef"));
-                    }
-                    continue;
-                }
-                _ => {}
+            match conditionals.follow(&line.kind, &at, |d, a| self.condition(d, a)) {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(why) => return unproven(why),
             }
-            if !outer_active {
+            if !conditionals.active() {
                 continue;
             }
-            let unsure = conditionals
-                .iter()
-                .find(|c| c.current.is_none())
-                .map(|c| c.at.as_str());
-            self.line(&at, &line.kind, unsure)?;
+            self.line(&at, &line.kind, conditionals.unsure())?;
         }
-        match conditionals.first() {
-            Some(c) => unproven(format!("{file}: {} has no endif", c.at)),
+        match conditionals.unclosed() {
+            Some(at) => unproven(format!("{file}: {at} has no endif")),
             None => Ok(()),
         }
     }
@@ -484,7 +423,7 @@ impl Reader<'_> {
                 }
                 // A target-specific assignment applies while the target's
                 // recipe is expanded, where kbuild tests obj-m.
-                if let Some(var) = target_specific(text) {
+                if let Some(var) = make_lexer::target_specific(text).map(|t| t.var) {
                     if touches(&self.target(var)) {
                         return unproven(format!(
                             "{at}: target-specific assignment to {var}: {}",
@@ -656,7 +595,7 @@ impl Reader<'_> {
             out.push_str(&rest[..at]);
             glob.extend(rest[..at].chars().map(Some));
             let after = &rest[at..];
-            let reference = reference_len(after);
+            let reference = make_lexer::reference_len(after);
             let inner = reference_inner(after, reference);
             let is_config = reference > 3
                 && matches!(after.as_bytes()[1], b'(' | b'{')
@@ -748,31 +687,6 @@ fn is_config_symbol(s: &str) -> bool {
     s.len() > "CONFIG_".len()
         && s.starts_with("CONFIG_")
         && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-}
-
-/// The length of the variable reference at the start of `text` (a `$`):
-/// `$(...)`/`${...}` with nesting, or `$x`.
-fn reference_len(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    match bytes.get(1) {
-        Some(&open @ (b'(' | b'{')) => {
-            let close = if open == b'(' { b')' } else { b'}' };
-            let mut depth = 0usize;
-            for (i, &b) in bytes.iter().enumerate().skip(1) {
-                if b == open {
-                    depth += 1;
-                } else if b == close {
-                    depth -= 1;
-                    if depth == 0 {
-                        return i + 1;
-                    }
-                }
-            }
-            bytes.len()
-        }
-        Some(_) => 1 + text[1..].chars().next().map_or(0, char::len_utf8),
-        None => 1,
-    }
 }
 
 /// The text inside `$(...)`/`${...}` of the reference of length `len` at
@@ -869,7 +783,7 @@ fn only_messages(text: &str) -> bool {
         if !rest.starts_with('$') {
             return false;
         }
-        let len = reference_len(rest);
+        let len = make_lexer::reference_len(rest);
         let inner = reference_inner(rest, len);
         let word = inner.split(char::is_whitespace).next().unwrap_or("");
         if len < 4 || !matches!(word, "info" | "warning" | "error") || rest.len() < len {
@@ -893,7 +807,7 @@ fn unsafe_target_reference(text: &str) -> Option<&str> {
         if after.starts_with(':') {
             return None;
         }
-        let len = reference_len(after);
+        let len = make_lexer::reference_len(after);
         let inner = reference_inner(after, len);
         if !KBUILD_DIRECTORIES.contains(&inner) {
             return Some(after.get(..len).unwrap_or(after));
@@ -901,35 +815,6 @@ fn unsafe_target_reference(text: &str) -> Option<&str> {
         rest = &after[len.min(after.len())..];
     }
     None
-}
-
-/// The variable of a rule line's target-specific assignment
-/// (`targets: [export|override|private] var op value`).
-fn target_specific(text: &str) -> Option<&str> {
-    let mut depth = 0usize;
-    let bytes = text.as_bytes();
-    let mut colon = None;
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'(' | b'{' => depth += 1,
-            b')' | b'}' => depth = depth.saturating_sub(1),
-            b':' if depth == 0 => {
-                colon = Some(i);
-                break;
-            }
-            _ => {}
-        }
-    }
-    let mut rest = text[colon? + 1..].trim_start_matches(':').trim_start();
-    loop {
-        let word = rest.split_whitespace().next().unwrap_or("");
-        if matches!(word, "export" | "override" | "private") {
-            rest = rest[word.len()..].trim_start();
-        } else {
-            break;
-        }
-    }
-    make_lexer::split_assignment(rest).map(|(var, _, _)| var)
 }
 
 fn shorten(text: &str) -> String {

@@ -5,6 +5,7 @@ pub mod kconfig;
 pub mod make_lexer;
 pub mod makefile;
 pub mod recipe;
+pub mod scripts;
 pub mod tree;
 
 #[cfg(test)]

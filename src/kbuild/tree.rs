@@ -13,8 +13,9 @@
 //! | in-tree / `O=` | 6.13+ | `lib/zstd` | `$(srcroot)/lib/zstd`, srcroot = srctree |
 //! | `M=DIR [MO=OUT]` | 6.13+ | `.` or `sub` | `$(srcroot)/.`, srcroot = DIR |
 //!
-//! The spelling in the tree's own Makefile.build says which row applies, so
-//! a tree whose rule is neither is not guessed at.
+//! The spelling in the tree's own Makefile.build (read by
+//! [`crate::kbuild::scripts::src_rule`]) says which row applies, so a tree
+//! whose rule is neither is not guessed at.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -45,9 +46,6 @@ impl Exported {
     }
 }
 
-/// kbuild's Makefile.build, as every per-directory make names it.
-pub const MAKEFILE_BUILD: &str = "scripts/Makefile.build";
-
 /// How a `scripts/Makefile.build` computes `$(src)`: the two spellings
 /// kbuild has shipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,28 +57,10 @@ pub enum SrcRule {
 }
 
 impl SrcRule {
-    const SRCROOT: &'static str = "src := $(srcroot)/$(obj)";
-    const VPATH: &'static str = "src := $(if $(VPATH),$(VPATH)/)$(obj)";
-
-    /// The rule of a Makefile.build's text: its first assignment to `src`
-    /// must be one of kbuild's spellings.
-    pub fn parse(text: &str) -> Result<SrcRule, String> {
-        let line = text
-            .lines()
-            .map(str::trim)
-            .find(|line| {
-                line.strip_prefix("src")
-                    .is_some_and(|rest| rest.trim_start().starts_with([':', '=', '?', '+']))
-            })
-            .ok_or_else(|| format!("{MAKEFILE_BUILD} assigns no `src`"))?;
-        match line {
-            Self::SRCROOT => Ok(SrcRule::Srcroot),
-            Self::VPATH => Ok(SrcRule::Vpath),
-            other => Err(format!(
-                "{MAKEFILE_BUILD} computes `{other}`, no spelling kbuild has shipped"
-            )),
-        }
-    }
+    /// The spellings, as [`crate::kbuild::scripts::src_rule`] reads them
+    /// from the tree's Makefile.build.
+    pub const SRCROOT: &'static str = "src := $(srcroot)/$(obj)";
+    pub const VPATH: &'static str = "src := $(if $(VPATH),$(VPATH)/)$(obj)";
 
     /// `$(src)` for `obj`, by make's string concatenation; the variable
     /// the rule names must be in the environment (kbuild exports it).
@@ -115,32 +95,6 @@ mod tests {
             srcroot: srcroot.map(OsString::from),
             vpath: vpath.map(OsString::from),
         }
-    }
-
-    /// The first lines of scripts/Makefile.build in 6.12 and in 6.13.
-    const BUILD_6_12: &str = "# SPDX-License-Identifier: GPL-2.0\n# ===\n# Building\n\nsrc := $(if $(VPATH),$(VPATH)/)$(obj)\n\nPHONY := $(obj)/\n";
-    const BUILD_6_13: &str = "# SPDX-License-Identifier: GPL-2.0\n# ===\n# Building\n\nsrc := $(srcroot)/$(obj)\n\nPHONY := $(obj)/\n";
-
-    #[test]
-    fn the_rule_is_read_from_kbuilds_own_spelling() {
-        assert_eq!(SrcRule::parse(BUILD_6_12), Ok(SrcRule::Vpath));
-        assert_eq!(SrcRule::parse(BUILD_6_13), Ok(SrcRule::Srcroot));
-        for other in [
-            "src := $(obj)\n",
-            "src = $(srcroot)/$(obj)\n",
-            "src := $(srctree)/$(obj)\n",
-            "src := $(srcroot)/$(obj)/x\n",
-        ] {
-            let err = SrcRule::parse(other).unwrap_err();
-            assert!(
-                err.contains("no spelling kbuild has shipped"),
-                "{other}: {err}"
-            );
-        }
-        // A comment or a longer name is not the assignment.
-        assert!(SrcRule::parse("# src := $(srcroot)/$(obj)\nsrcs := 1\n")
-            .unwrap_err()
-            .contains("assigns no `src`"));
     }
 
     #[test]
