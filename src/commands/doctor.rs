@@ -853,7 +853,7 @@ mod tests {
     }
 
     #[test]
-    fn lld_version_lines() {
+    fn the_lld_major_is_read_from_debian_and_upstream_version_lines_only() {
         assert_eq!(
             lld_major("Debian LLD 19.1.7 (compatible with GNU linkers)"),
             Some(19)
