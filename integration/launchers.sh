@@ -105,7 +105,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # ---------------------------------------------------------------- tools
-phase_start "tools"
+phase "tools"
 (cd "$repo" && bash .ci/deps launchers) || die ".ci/deps launchers failed"
 tools=("$cc" "$lld" make jq cmp bc python3)
 [ "${want[ccache]}" = 0 ] || tools+=(ccache)
@@ -139,7 +139,7 @@ fi
 phase_end
 
 # ---------------------------------------------------------------- source
-phase_start "unpack and configure"
+phase "unpack and configure"
 unpack_source
 config_tinyconfig "$arch" "$lld" "$work/config.log"
 config_lto_modules "$arch" "$lld" "$work/config.log"
@@ -225,7 +225,7 @@ check_record() {
 }
 
 # ---------------------------------------------------------------- builds without a launcher
-phase_start "fixed ($lld) and shim, no launcher"
+phase "fixed ($lld) and shim, no launcher"
 if [ $reused = 1 ]; then
 	built[fixed]=1 built[shim]=1
 else
@@ -272,7 +272,7 @@ cold_and_warm() {
 
 # ---------------------------------------------------------------- ccache
 if [ "${want[ccache]}" = 1 ]; then
-	phase_start "ccache cold and warm"
+	phase "ccache cold and warm"
 	ccdir=$work/ccache
 	rm -rf "$ccdir"; mkdir -p "$ccdir"
 	# CCACHE_CONFIGPATH: no /etc/ccache.conf or user setting changes what is cached.
@@ -291,7 +291,7 @@ fi
 
 # ---------------------------------------------------------------- sccache
 if [ "${want[sccache]}" = 1 ]; then
-	phase_start "sccache cold and warm"
+	phase "sccache cold and warm"
 	scdir=$work/sccache
 	rm -rf "$scdir"; mkdir -p "$scdir"
 	: >"$work/sccache.conf"
@@ -314,7 +314,7 @@ fi
 
 # ---------------------------------------------------------------- distcc
 if [ "${want[distcc]}" = 1 ]; then
-	phase_start "distcc fixed and shim (distccd on 127.0.0.1)"
+	phase "distcc fixed and shim (distccd on 127.0.0.1)"
 	dd=$work/distcc
 	rm -rf "$dd"; mkdir -p "$dd/home"
 	dlog=$dd/distccd.log
@@ -356,7 +356,7 @@ fi
 
 # ---------------------------------------------------------------- TuxMake
 if [ "${want[tuxmake]}" = 1 ]; then
-	phase_start "TuxMake (-r null -t clang -w ccache)"
+	phase "TuxMake (-r null -t clang -w ccache)"
 	tccdir=${ccdir:-$work/ccache}
 	mkdir -p "$tccdir"; : >"$work/ccache.conf"
 	set_flavor regressed

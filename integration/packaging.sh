@@ -77,7 +77,7 @@ arch=arm64
 klib_clean_shim_env
 
 # ---------------------------------------------------------------- packages
-phase_start "packages"
+phase "packages"
 (cd "$repo" && bash .ci/deps packaging) || die ".ci/deps packaging failed"
 for tool in "clang-$llvm" "$lld" make dpkg-buildpackage dh_listpackages dpkg-deb rpmbuild rpm2cpio cpio \
 	aarch64-linux-gnu-gcc jq cmp git; do
@@ -86,7 +86,7 @@ done
 phase_end
 
 # ---------------------------------------------------------------- shim package
-phase_start "shim package"
+phase "shim package"
 timed ".ci/packages" "$work/ci-packages.log" bash -c "cd '$repo' && bash .ci/packages" || die "bash .ci/packages failed"
 debs=("$repo"/target/packages/kbuild-ld-shim_*.deb)
 [ ${#debs[@]} = 1 ] && [ -f "${debs[0]}" ] || die "expected one kbuild-ld-shim .deb in target/packages, found: ${debs[*]}"
@@ -124,7 +124,7 @@ fi
 phase_end
 
 # ---------------------------------------------------------------- source
-phase_start "unpack and configure"
+phase "unpack and configure"
 unpack_source
 set_flavor reference
 config_tinyconfig "$arch" "$lld" "$work/config.log"
@@ -189,17 +189,17 @@ same_tree() {
 
 if [ $binary_packages = 1 ]; then
 # ---------------------------------------------------------------- builds
-phase_start "reference: bindeb-pkg + binrpm-pkg (fixed, $lld)"
+phase "reference: bindeb-pkg + binrpm-pkg (fixed, $lld)"
 package_tree reference reference "$lld"
 phase_end
-phase_start "shim: bindeb-pkg + binrpm-pkg (regressed, LD=kbuild-ld-shim)"
+phase "shim: bindeb-pkg + binrpm-pkg (regressed, LD=kbuild-ld-shim)"
 rm -f "$work"/rec.*.jsonl
 package_tree shim regressed kbuild-ld-shim "$work/rec"
 phase_end
 set_flavor reference
 
 # ---------------------------------------------------------------- checks
-phase_start "checks"
+phase "checks"
 for v in reference shim; do
 	rm -rf "$results/$v/image-deb" "$results/$v/image-rpm"
 	d=$(ls "$results/$v"/deb/linux-image-*.deb 2>/dev/null | grep -v -- '-dbg_' | head -n1)
@@ -229,7 +229,7 @@ phase_end
 
 # ---------------------------------------------------------------- make install
 # Makefile.example's install recipe must lay out what the package ships.
-phase_start "Makefile.example install"
+phase "Makefile.example install"
 dd=$work/destdir
 rm -rf "$dd"
 if make -C "$repo" -f Makefile.example install PREFIX=/usr DESTDIR="$dd" >"$work/install.log" 2>&1; then
@@ -251,7 +251,7 @@ fi
 
 # ---------------------------------------------------------------- source packages
 if [ $source_packages = 1 ]; then
-	phase_start "source package: srcdeb-pkg, then dpkg-buildpackage -b with PATH=$masq"
+	phase "source package: srcdeb-pkg, then dpkg-buildpackage -b with PATH=$masq"
 	gsrc=$work/linux-git
 	if [ ! -d "$gsrc/.git" ]; then
 		rm -rf "$gsrc"; mkdir -p "$gsrc"
