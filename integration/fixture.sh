@@ -33,7 +33,9 @@
 # build under dir (default: a mktemp -d removed on exit); FIXTURE_JOBS
 # (default 8); FIXTURE_LLD (default ld.lld-N). The builds get LLVM=-N on the
 # make command line (kbuild's convention), so a shim can find ld.lld-N the way
-# it would in a kernel build.
+# it would in a kernel build. SHIM is copied into the work dir first
+# (kernel-lib.sh's klib_private_shim), so a concurrent cargo build cannot
+# swap it mid-test.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

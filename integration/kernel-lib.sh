@@ -61,11 +61,13 @@ klib_clean_shim_env() {
 # named by $shim (a path, or a name on PATH), built with cargo when $shim is
 # empty, so a concurrent cargo build cannot swap the binary mid-test.
 klib_private_shim() {
+	local found
 	if [ -z "$shim" ]; then
 		(cd "$repo" && cargo build --release --locked) || die "cargo build --release failed"
 		shim=$repo/target/$(rustc -vV | sed -n 's/^host: //p')/release/kbuild-ld-shim
 	elif [[ $shim != */* ]]; then
-		shim=$(command -v "$shim") || die "--shim '$shim' not found on PATH"
+		found=$(command -v "$shim") || die "shim '$shim' not found on PATH"
+		shim=$found
 	fi
 	[ -x "$shim" ] || die "shim '$shim' is not executable"
 	mkdir -p "$work/bin"

@@ -166,8 +166,8 @@ declare -A verify_rc=()
 # unstamp: a Debian changelog with its trailer's date (mkdebian's `date -R`, the time of the build) masked.
 unstamp() { sed -E 's/^( -- .*>  ).*/\1DATE/'; }
 
-# same_tree LABEL A B: same file list and bytes; changelog.gz compared decompressed. Prints the counts.
-same_tree() {
+# same_package_files LABEL A B: same file list and bytes; changelog.gz compared decompressed. Prints the counts.
+same_package_files() {
 	local label=$1 a=$2 b=$3 f bad=0 n=0 ko=0 img=0 norm=0
 	if ! diff <(cd "$a" && find . ! -type d | LC_ALL=C sort) <(cd "$b" && find . ! -type d | LC_ALL=C sort) >"$work/filelist.diff"; then
 		fail "$label: the file lists differ:"; sed 's/^/    | /' "$work/filelist.diff" | head; return
@@ -209,8 +209,8 @@ for v in reference shim; do
 	[ -n "$r" ] && (rpm2cpio "$r" | (cd "$results/$v/image-rpm" && cpio -idm --quiet)) || fail "$v: no kernel .rpm to extract"
 	echo "   $v: $(basename "$d"), $(basename "$r")"
 done
-same_tree "bindeb-pkg linux-image: regressed + installed shim == fixed + $lld" "$results/reference/image-deb" "$results/shim/image-deb"
-same_tree "binrpm-pkg kernel rpm: regressed + installed shim == fixed + $lld" "$results/reference/image-rpm" "$results/shim/image-rpm"
+same_package_files "bindeb-pkg linux-image: regressed + installed shim == fixed + $lld" "$results/reference/image-deb" "$results/shim/image-deb"
+same_package_files "binrpm-pkg kernel rpm: regressed + installed shim == fixed + $lld" "$results/reference/image-rpm" "$results/shim/image-rpm"
 for s in deb rpm; do
 	rec=$work/rec.$s.jsonl
 	np=$(jq -r 'select(.decision=="passthrough") | .output' "$rec" 2>/dev/null | wc -l)
