@@ -90,7 +90,6 @@ esac
 lld=ld.lld-$llvm
 nm=llvm-nm-$llvm
 objdump=llvm-objdump-$llvm
-packages=(linux-source-6.12 "clang-$llvm" "lld-$llvm" "llvm-$llvm" flex bison bc libelf-dev libssl-dev make xz-utils jq)
 
 work=$(klib_workdir "$work") || exit 2
 
@@ -98,18 +97,8 @@ klib_clean_shim_env
 
 # ---------------------------------------------------------------- packages
 phase "packages"
-missing=()
-for p in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "   installing: ${missing[*]}"
-	apt-get update >"$work/apt.log" 2>&1 || { tail "$work/apt.log"; die "apt-get update failed"; }
-	DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}" >>"$work/apt.log" 2>&1 \
-		|| { tail "$work/apt.log"; die "apt-get install failed"; }
-else
-	echo "   all installed: ${packages[*]}"
-fi
+# .ci/deps' kernel stage has LLVM 19 and 16, its matrix stage 14, 15 and 16.
+(cd "$repo" && bash .ci/deps kernel matrix) || die ".ci/deps kernel matrix failed"
 for tool in "clang-$llvm" "$lld" "$nm" "$objdump" "llvm-ar-$llvm" make flex bison bc jq sha256sum cmp; do
 	command -v "$tool" >/dev/null || die "required tool '$tool' not found"
 done
