@@ -106,7 +106,7 @@ debs=(
 )
 
 # ---------------------------------------------------------------- tools
-phase_start "tools"
+phase "tools"
 (cd "$repo" && bash .ci/deps kernel external) || die ".ci/deps kernel external failed"
 for tool in "clang-$llvm" "$lld" make jq cmp curl sha256sum dpkg-deb dkms; do
 	command -v "$tool" >/dev/null || die "required tool '$tool' not found"
@@ -116,7 +116,7 @@ echo "   dkms $(dkms --version 2>&1 | head -n1)"
 phase_end
 
 # ---------------------------------------------------------------- sources of the modules
-phase_start "fetch modules"
+phase "fetch modules"
 mkdir -p "$work/dl"
 declare -A mod_src=()
 for d in "${debs[@]}"; do
@@ -140,7 +140,7 @@ lime_flags=(KCFLAGS=-Wno-error=strict-prototypes KBUILD_MODPOST_WARN=1)
 phase_end
 
 # ---------------------------------------------------------------- trees
-phase_start "trees"
+phase "trees"
 if [ $n_given = 3 ]; then
 	src=$(cd "$given_src" && pwd -P) || die "--ksrc $given_src: no such directory"
 	mkfile=$src/scripts/Makefile.build
@@ -247,20 +247,19 @@ build_module() {
 
 # compare_module NAME: shim == fixed for every file; the record; regressed differs.
 compare_module() {
-	local name=$1 a=$results/fixed/$1 b=$results/shim/$1 r=$results/regressed/$1 f bad=0 n=0 nko=0 nbc=0
+	local name=$1 a=$results/fixed/$1 b=$results/shim/$1 r=$results/regressed/$1 f n=0 nko=0 nbc=0
 	local rec=$results/shim/$1.jsonl
 	[ -d "$a" ] && [ -d "$b" ] || { fail "$name: a build is missing, cannot compare"; return; }
-	if ! diff <(cd "$a" && find . -type f | LC_ALL=C sort) <(cd "$b" && find . -type f | LC_ALL=C sort) >"$work/$name.list.diff"; then
-		fail "$name: shim and fixed builds made different files:"; sed 's/^/    | /' "$work/$name.list.diff"; return
-	fi
 	local -A bitcode=()
 	while read -r f; do
 		n=$((n + 1))
-		case "$f" in *.ko) nko=$((nko + 1)) ;; esac
-		case "$f" in *.mod.o|*module-common.o) ;; *) is_bitcode "$a/$f" && { nbc=$((nbc + 1)); bitcode[$f]=1; } ;; esac
-		cmp -s "$a/$f" "$b/$f" || { echo "    differs: $name/$f$(is_bitcode "$a/$f" && ! is_bitcode "$b/$f" && echo ' (bitcode in fixed, ELF through the shim)')"; bad=1; }
-	done < <(cd "$a" && find . -type f -printf '%P\n' | LC_ALL=C sort)
-	if [ $bad = 0 ] && [ $nko -gt 0 ]; then
+		case "$f" in
+		*.ko) nko=$((nko + 1)) ;;
+		*.mod.o|*module-common.o) ;;
+		*) is_bitcode "$a/$f" && { nbc=$((nbc + 1)); bitcode[$f]=1; } ;;
+		esac
+	done < <(tree_files "$a" '*')
+	if same_trees "$a" "$b" '*' && [ $nko -gt 0 ]; then
 		pass "$name: regressed + shim == fixed + $lld: all $n files ($nko .ko, $((n - nko)) .o; $nbc parts bitcode) byte-identical"
 	else
 		fail "$name: regressed + shim differs from fixed + $lld ($nko .ko among $n files; above)"
@@ -292,7 +291,7 @@ compare_module() {
 		|| { fail "$name: --shim-verify on the regressed plain $lld build exits '$vrc', want $want_lost"; sed 's/^/    | /' "$results/regressed/$name.verify.txt"; }
 	# What is at stake: the regressed rule with plain ld.lld.
 	if [ -d "$r" ]; then
-		if same_dir "$a" "$r"; then
+		if same_trees "$a" "$r" '*' >/dev/null; then
 			if [ ${#bitcode[@]} -gt 0 ]; then fail "$name: regressed + plain $lld equals fixed although the fixed build keeps bitcode parts"
 			else echo "   $name: regressed + plain $lld == fixed (no part stays bitcode: a single-object module is relinked either way)"; fi
 		else
@@ -301,10 +300,9 @@ compare_module() {
 		fi
 	fi
 }
-same_dir() { diff -rq "$1" "$2" >/dev/null 2>&1; }
 
 # ---------------------------------------------------------------- module builds
-phase_start "module builds (fixed, regressed, shim)"
+phase "module builds (fixed, regressed, shim)"
 rm -rf "$results"
 build_all() {
 	local variant=$1 ld=$2 withrec=$3 m
@@ -318,13 +316,13 @@ with_tree "$tree_shim" regressed build_all regressed "$lld" 0
 with_tree "$tree_shim" regressed build_all shim "$shim" 1
 phase_end
 
-phase_start "module checks"
+phase "module checks"
 for m in "${mod_names[@]}"; do compare_module "$m"; done
 phase_end
 
 # ---------------------------------------------------------------- DKMS
 if [ $dkms_step = 1 ]; then
-	phase_start "dkms build (lime-forensics, masquerade ld.lld)"
+	phase "dkms build (lime-forensics, masquerade ld.lld)"
 	dk=$work/dkms
 	name=lime-forensics ver=1.9.1 kmod=lime
 	rm -rf "$dk"; mkdir -p "$dk/tree" "$dk/source" "$dk/install" "$dk/masq"
@@ -383,7 +381,7 @@ for m in "${mod_names[@]}"; do
 	[ -d "$a" ] || continue
 	nb=0; while read -r f; do is_bitcode "$a/$f" && nb=$((nb + 1)); done < <(cd "$a" && find . -type f -printf '%P\n')
 	printf '  %-16s %5s %5s %8s %s\n' "$m" "$(find "$a" -type f | wc -l)" "$(find "$a" -name '*.ko' | wc -l)" "$nb" \
-		"$(same_dir "$a" "$b" && echo same || echo DIFFERS)"
+		"$(same_trees "$a" "$b" '*' >/dev/null && echo same || echo DIFFERS)"
 done
 phase_summary
 echo "results kept in $results"

@@ -33,10 +33,13 @@
 # build under dir (default: a mktemp -d removed on exit); FIXTURE_JOBS
 # (default 8); FIXTURE_LLD (default ld.lld-N). The builds get LLVM=-N on the
 # make command line (kbuild's convention), so a shim can find ld.lld-N the way
-# it would in a kernel build.
+# it would in a kernel build. SHIM is copied into the work dir first
+# (kernel-lib.sh's klib_private_shim), so a concurrent cargo build cannot
+# swap it mid-test.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
 fixture=$here/fixture
 llvm=${FIXTURE_LLVM:-19}
 [[ $llvm =~ ^[1-9][0-9]*$ ]] || { echo "fixture: FIXTURE_LLVM='$llvm' is not an LLVM major version (e.g. 16)" >&2; exit 2; }
@@ -47,6 +50,9 @@ ar=llvm-ar-$llvm
 nm=llvm-nm-$llvm
 objdump=llvm-objdump-$llvm
 readelf=llvm-readelf-$llvm
+klib_name=fixture
+# shellcheck source=integration/kernel-lib.sh
+. "$here/kernel-lib.sh"
 
 usage() {
 	echo "usage: $0 [SHIM] | $0 --demo SHIM" >&2
@@ -61,16 +67,6 @@ case "${1:-}" in
 -*) usage ;;
 *) [ $# -le 1 ] || usage; shim=${1:-} ;;
 esac
-
-if [ -n "$shim" ]; then
-	if [[ $shim == */* ]]; then
-		[ -x "$shim" ] || { echo "fixture: SHIM '$shim' is not an executable file" >&2; exit 2; }
-		shim=$(cd "$(dirname "$shim")" && pwd)/$(basename "$shim")
-	else
-		shim_name=$shim
-		shim=$(command -v "$shim_name") || { echo "fixture: SHIM '$shim_name' not found on PATH" >&2; exit 2; }
-	fi
-fi
 
 for tool in make "$cc" "$lld" "$ar" "$nm" "$objdump" "$readelf" cmp od; do
 	command -v "$tool" >/dev/null || {
@@ -92,11 +88,7 @@ else
 fi
 out=$work/out		# the one output path every build uses
 rm -rf "$out"
-
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); [ $demo -eq 1 ] || echo "ok: $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+[ -z "$shim" ] || klib_private_shim
 
 declare -A built=()	# "<arch> <variant>" -> 1 if make succeeded
 
@@ -120,35 +112,8 @@ build() {
 
 ok_built() { [ "${built["$1 $2"]:-0}" = 1 ]; }
 
-# every compared output, relative to the tree: objects, archives, modules, vmlinux
-outputs() {
-	(cd "$1" && find . -type f \( -name '*.o' -o -name '*.a' -o -name '*.ko' -o -name vmlinux \) \
-		-printf '%P\n' | LC_ALL=C sort)
-}
-
-# same_tree A B: 0 if identical file lists and bytes; lists the differences on stdout
-same_tree() {
-	local a=$1 b=$2 f rc=0
-	if ! diff <(outputs "$a") <(outputs "$b") >/dev/null; then
-		echo "    file lists differ: $(diff <(outputs "$a") <(outputs "$b") | grep '^[<>]' | tr '\n' ' ')"
-		rc=1
-	fi
-	while read -r f; do
-		[ -f "$b/$f" ] || continue
-		cmp -s "$a/$f" "$b/$f" || { echo "    differs: $f ($(magic_kind "$a/$f") vs $(magic_kind "$b/$f"))"; rc=1; }
-	done < <(outputs "$a")
-	return $rc
-}
-
-magic() { head -c 4 "$1" | od -An -tx1 | tr -d ' \n'; }
-magic_kind() {
-	case $(magic "$1") in
-	4243c0de|dec0170b) echo bitcode ;;
-	7f454c46) echo ELF ;;
-	213c7468) echo thin-archive ;;
-	*) echo other ;;
-	esac
-}
+# Every compared output: objects, archives, modules, vmlinux.
+compared=('*.o' '*.a' '*.ko' vmlinux)
 
 # counts: bitcode .o, ELF .o
 count_objects() {
@@ -158,7 +123,7 @@ count_objects() {
 		bitcode) bc=$((bc + 1)) ;;
 		ELF) elf=$((elf + 1)) ;;
 		esac
-	done < <(outputs "$dir" | grep '\.o$' || true)
+	done < <(tree_files "$dir" '*.o')
 	echo "$bc $elf"
 }
 
@@ -179,10 +144,10 @@ row() {	# row ARCH VARIANT: one line of the table
 	n=$(calls "$dir")
 	if [ "$variant" = fixed+ld.lld ]; then
 		same='(reference)'
-	elif ok_built "$arch" fixed+ld.lld && same_tree "$work/$arch.fixed+ld.lld" "$dir" >/dev/null; then
+	elif ok_built "$arch" fixed+ld.lld && same_trees "$work/$arch.fixed+ld.lld" "$dir" "${compared[@]}" >/dev/null; then
 		same='yes'
 	else
-		same="no ($(same_tree "$work/$arch.fixed+ld.lld" "$dir" | grep -c 'differs:' || true) files differ)"
+		same="no ($(same_trees "$work/$arch.fixed+ld.lld" "$dir" "${compared[@]}" | grep -c 'differs:' || true) files differ)"
 	fi
 	rows+=("$(printf '%-7s %-16s %10s %7s %14s  %s' "$arch" "$variant" "$bc" "$elf" "$n" "$same")")
 }
@@ -263,8 +228,8 @@ for arch in arm64 x86_64; do
 			IFS=: read -r v r what <<<"$pair"
 			if ! ok_built "$arch" "$v" || ! ok_built "$arch" "$r"; then
 				fail "$arch $what: not compared, a build failed"
-			elif diffs=$(same_tree "$work/$arch.$r" "$work/$arch.$v"); then
-				pass "$arch $what: $(outputs "$ref" | wc -l) files byte-identical"
+			elif diffs=$(same_trees "$work/$arch.$r" "$work/$arch.$v" "${compared[@]}"); then
+				pass "$arch $what: $(tree_files "$ref" "${compared[@]}" | wc -l) files byte-identical"
 			else
 				fail "$arch $what: outputs differ:"
 				echo "$diffs"

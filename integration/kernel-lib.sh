@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: MIT OR Apache-2.0
 #
-# Shared helpers for the real-kernel scripts (kernel.sh, packaging.sh, ...):
-# Debian's linux-source-6.12 unpacked once into a work dir, the one-line
-# switch between the fixed rule and the recreated 6.13 regression, the
-# tinyconfig + ThinLTO + modules configuration, a reproducible make, and the
-# pass/fail counters, phase and command timers every script reports with,
-# and the checks they share (a shim record's tally, two trees' outputs).
+# Shared helpers for the scripts that build kernels, real and kernel-shaped
+# (kernel.sh, packaging.sh, external.sh, launchers.sh, fixture.sh): the
+# pass/fail counters, the private shim copy, the phase timer (.ci/phases.sh)
+# and command timer, how two trees' outputs are compared and how a shim
+# record is tallied; and for the real kernel, Debian's linux-source-6.12
+# unpacked once into a work dir, the one-line switch between the fixed rule
+# and the recreated 6.13 regression, the tinyconfig + ThinLTO + modules
+# configuration and a reproducible make.
 #
 # Source it (do not run it) after setting:
+#   repo   the repository's top directory
 #   work   absolute scratch dir, outside the repository (klib_workdir makes one)
 #   llvm   LLVM major version (clang-N, ld.lld-N, LLVM=-N)
 #   out    the one O= path every build of the caller uses
@@ -15,6 +18,9 @@
 # "kernel"). Functions read these globals at call time.
 
 klib_name=${klib_name:-kernel}
+phase_label=$klib_name
+# shellcheck source=.ci/phases.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../.ci/phases.sh"
 tarball=/usr/src/linux-source-6.12.tar.xz
 # The tristates every tinyconfig build sets to m: single-object modules
 # (crc-ccitt, crc16, crc-itu-t, libcrc32c) and a composite one (xz_dec).
@@ -55,11 +61,13 @@ klib_clean_shim_env() {
 # named by $shim (a path, or a name on PATH), built with cargo when $shim is
 # empty, so a concurrent cargo build cannot swap the binary mid-test.
 klib_private_shim() {
+	local found
 	if [ -z "$shim" ]; then
 		(cd "$repo" && cargo build --release --locked) || die "cargo build --release failed"
 		shim=$repo/target/$(rustc -vV | sed -n 's/^host: //p')/release/kbuild-ld-shim
 	elif [[ $shim != */* ]]; then
-		shim=$(command -v "$shim") || die "--shim '$shim' not found on PATH"
+		found=$(command -v "$shim") || die "shim '$shim' not found on PATH"
+		shim=$found
 	fi
 	[ -x "$shim" ] || die "shim '$shim' is not executable"
 	mkdir -p "$work/bin"
@@ -67,26 +75,6 @@ klib_private_shim() {
 		|| die "cannot copy the shim to $work/bin"
 	echo "   shim: $shim ($("$shim" --shim-version 2>&1), sha256 $(sha256sum "$shim" | cut -c1-16)), copied to $work/bin"
 	shim=$(cd "$work/bin" && pwd)/kbuild-ld-shim
-}
-
-declare -a phase_names=()
-declare -A phase_secs=()
-t_all=$(date +%s.%N)
-# phase_start NAME / phase_end: time one phase (wall seconds into phase_secs[NAME], order in phase_names).
-phase_start() { phase_name=$1; phase_t0=$(date +%s.%N); echo "== $1"; }
-phase_end() {
-	local s
-	s=$(echo "$(date +%s.%N) - $phase_t0" | bc)
-	phase_names+=("$phase_name")
-	phase_secs[$phase_name]=$(printf '%.1f' "$s")
-	echo "   ($phase_name: ${phase_secs[$phase_name]}s)"
-}
-# phase_summary: print every phase's wall seconds and the total since sourcing.
-phase_summary() {
-	local p
-	echo "Phases (wall seconds):"
-	for p in "${phase_names[@]}"; do printf '  %-26s %7s\n' "$p" "${phase_secs[$p]}"; done
-	printf '  %-26s %7s\n' total "$(printf '%.0f' "$(echo "$(date +%s.%N) - $t_all" | bc)")"
 }
 
 # unpack_source: sets src to $work/linux-source-6.12, unpacking $tarball unless a complete unpack is there.
@@ -135,8 +123,18 @@ kmake() {
 	env "${klib_build_env[@]}" make -C "$src" O="$out" LLVM=-"$llvm" "$@"
 }
 
-# is_bitcode FILE: true when FILE starts with raw or wrapped LLVM bitcode magic.
-is_bitcode() { [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = 4243c0de ] || [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = dec0170b ]; }
+# magic FILE: FILE's first four bytes in hex.
+magic() { head -c 4 "$1" | od -An -tx1 | tr -d ' \n'; }
+# magic_kind FILE: bitcode (raw or wrapped), ELF, thin-archive or other.
+magic_kind() {
+	case $(magic "$1") in
+	4243c0de|dec0170b) echo bitcode ;;
+	7f454c46) echo ELF ;;
+	213c7468) echo thin-archive ;;
+	*) echo other ;;
+	esac
+}
+is_bitcode() { [ "$(magic_kind "$1")" = bitcode ]; }
 
 # config_tinyconfig ARCH LD LOG: a fresh plain tinyconfig in $out (fixed rule), log to LOG, or die.
 config_tinyconfig() {
@@ -167,11 +165,10 @@ config_lto_modules() {
 declare -A wall=() cpu=()
 # timed KEY LOG CMD...: run CMD with its output in LOG; wall and children's CPU seconds into wall/cpu[KEY].
 timed() {
-	local key=$1 log=$2 t0 rc=0
+	local key=$1 log=$2 t0=$EPOCHREALTIME rc=0
 	shift 2
-	t0=$(date +%s.%N)
 	( "$@" >"$log" 2>&1; rc=$?; times >"$log.times"; exit $rc ) || rc=$?
-	wall[$key]=$(printf '%.0f' "$(echo "$(date +%s.%N) - $t0" | bc)")
+	wall[$key]=$(seconds_since "$t0" 0)
 	cpu[$key]=$(sed -n 2p "$log.times" | awk '{ split($1,u,"m"); split($2,s,"m"); printf "%.0f", u[1]*60+u[2]+s[1]*60+s[2] }')
 	echo "   $key: ${wall[$key]}s wall, ${cpu[$key]}s CPU (rc $rc)"
 	[ $rc = 0 ] || { tail -n 25 "$log" | sed 's/^/    | /'; }
@@ -196,30 +193,53 @@ record_links() {
 		sed -E 's#/tmp\.[A-Za-z0-9]{10}$#/tmp.XXXXXXXXXX#; s#\.tmp_[0-9]+(/|$)#.tmp_PID\1#g' | LC_ALL=C sort
 }
 
+# tree_files DIR NAME...: the regular files under DIR named like one of the find -name patterns, relative, sorted.
+tree_files() {
+	local dir=$1 name
+	shift
+	local -a match=()
+	for name; do match+=(-o -name "$name"); done
+	(cd "$dir" && find . -type f \( "${match[@]:1}" \) -printf '%P\n' | LC_ALL=C sort)
+}
+
+# tree_differences A B FILE...: one line for each FILE (relative to A and B) that either lacks or
+# whose bytes differ (with both files' kinds); false when there is any.
+tree_differences() {
+	local a=$1 b=$2 f rc=0
+	shift 2
+	for f; do
+		if [ ! -f "$a/$f" ]; then echo "    missing in $a: $f"; rc=1
+		elif [ ! -f "$b/$f" ]; then echo "    missing in $b: $f"; rc=1
+		elif ! cmp -s "$a/$f" "$b/$f"; then echo "    differs: $f ($(magic_kind "$a/$f") vs $(magic_kind "$b/$f"))"; rc=1
+		fi
+	done
+	return $rc
+}
+
+# same_trees A B NAME...: tree_differences over every file either tree has that is named like a NAME pattern.
+same_trees() {
+	local a=$1 b=$2
+	shift 2
+	local -a files=()
+	mapfile -t files < <(LC_ALL=C sort -u <(tree_files "$a" "$@") <(tree_files "$b" "$@"))
+	tree_differences "$a" "$b" "${files[@]}"
+}
+
 # compare_kernels LABEL A B: two built O= trees must hold the same vmlinux, Image, .ko and .o files,
 # byte for byte; pass with the counts, or fail naming every file that differs or is missing.
 compare_kernels() {
-	local label=$1 a=$2 b=$3 f bad=0 n=0 nko=0 no=0 img
+	local label=$1 a=$2 b=$3 img f nko=0 no=0
 	img=arch/$arch/boot/Image
 	[ "$arch" = x86_64 ] && img=arch/x86/boot/bzImage
 	local -a files=(vmlinux "$img")
-	while read -r f; do files+=("$f"); done < <(cd "$a" && find . -type f \( -name '*.ko' -o -name '*.o' \) -printf '%P\n' | LC_ALL=C sort)
-	if ! diff <(cd "$a" && find . -type f \( -name '*.ko' -o -name '*.o' \) | LC_ALL=C sort) \
-		<(cd "$b" && find . -type f \( -name '*.ko' -o -name '*.o' \) | LC_ALL=C sort) >"$work/compare.list.diff"; then
-		fail "$label: the .o/.ko file lists differ:"; grep '^[<>]' "$work/compare.list.diff" | head | sed 's/^/    | /'; return 1
-	fi
+	mapfile -t -O 2 files < <(LC_ALL=C sort -u <(tree_files "$a" '*.ko' '*.o') <(tree_files "$b" '*.ko' '*.o'))
 	for f in "${files[@]}"; do
-		[ -f "$a/$f" ] || { echo "    missing in $a: $f"; bad=1; continue; }
-		[ -f "$b/$f" ] || { echo "    missing in $b: $f"; bad=1; continue; }
-		n=$((n + 1))
 		case "$f" in *.ko) nko=$((nko + 1)) ;; *.o) no=$((no + 1)) ;; esac
-		cmp -s "$a/$f" "$b/$f" || { echo "    differs: $f"; bad=1; }
 	done
-	if [ $bad = 0 ] && [ $nko -gt 0 ]; then
-		pass "$label: all $n files byte-identical (vmlinux, ${img##*/}, $nko .ko, $no .o)"
-	elif [ $bad = 0 ]; then
-		fail "$label: identical, but no .ko in $a"; return 1
-	else
+	if ! tree_differences "$a" "$b" "${files[@]}"; then
 		fail "$label: files differ or are missing (above)"; return 1
+	elif [ $nko = 0 ]; then
+		fail "$label: identical, but no .ko in $a"; return 1
 	fi
+	pass "$label: all ${#files[@]} files byte-identical (vmlinux, ${img##*/}, $nko .ko, $no .o)"
 }

@@ -90,26 +90,15 @@ esac
 lld=ld.lld-$llvm
 nm=llvm-nm-$llvm
 objdump=llvm-objdump-$llvm
-packages=(linux-source-6.12 "clang-$llvm" "lld-$llvm" "llvm-$llvm" flex bison bc libelf-dev libssl-dev make xz-utils jq)
 
 work=$(klib_workdir "$work") || exit 2
 
 klib_clean_shim_env
 
 # ---------------------------------------------------------------- packages
-phase_start "packages"
-missing=()
-for p in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "   installing: ${missing[*]}"
-	apt-get update >"$work/apt.log" 2>&1 || { tail "$work/apt.log"; die "apt-get update failed"; }
-	DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}" >>"$work/apt.log" 2>&1 \
-		|| { tail "$work/apt.log"; die "apt-get install failed"; }
-else
-	echo "   all installed: ${packages[*]}"
-fi
+phase "packages"
+# .ci/deps' kernel stage has LLVM 19 and 16, its matrix stage 14, 15 and 16.
+(cd "$repo" && bash .ci/deps kernel matrix) || die ".ci/deps kernel matrix failed"
 for tool in "clang-$llvm" "$lld" "$nm" "$objdump" "llvm-ar-$llvm" make flex bison bc jq sha256sum cmp; do
 	command -v "$tool" >/dev/null || die "required tool '$tool' not found"
 done
@@ -118,12 +107,12 @@ echo "   LLVM $llvm: $("clang-$llvm" --version | head -n 1); $("$lld" --version 
 phase_end
 
 # ---------------------------------------------------------------- shim
-phase_start "shim"
+phase "shim"
 klib_private_shim
 phase_end
 
 # ---------------------------------------------------------------- source
-phase_start "unpack"
+phase "unpack"
 out=$work/out			# the one output path every build uses
 results=$work/results-llvm$llvm
 unpack_source
@@ -132,7 +121,7 @@ phase_end
 set_flavor reference
 trap 'set_flavor reference >/dev/null 2>&1 || true' EXIT
 
-declare -A verify_rc=() build_secs=() build_cpu=() build_ok=() bc_objs=() n_pass=() n_fwd=() n_err=() vm_sha=() llvm_syms=() direct_calls=() ko_count=()
+declare -A verify_rc=() build_ok=() bc_objs=() n_pass=() n_fwd=() n_err=() vm_sha=() llvm_syms=() direct_calls=() ko_count=()
 
 # configure ARCH: tinyconfig + ThinLTO + modules into $work/config.ARCH
 configure() {
@@ -161,33 +150,26 @@ configure() {
 
 # make_variant KEY FLAVOR LD CONFIG DEST RECORD MAKE-ARGS...: make in a
 # fresh $out configured from CONFIG, with LD and, when RECORD is set, the
-# shim's audit record; the log goes to DEST.log. Sets what every build
-# reports: build_secs (wall), build_cpu (the children's user+sys CPU
-# seconds: about wall x cores on an idle machine) and build_ok.
+# shim's audit record; the log goes to DEST.log. Sets build_ok and, through
+# timed, wall and cpu (the children's user+sys CPU seconds: about wall x
+# cores on an idle machine).
 make_variant() {
 	local key=$1 flavor=$2 ld=$3 config=$4 dest=$5 record=$6
 	shift 6
-	local log=$dest.log rc=0 t0
+	local log=$dest.log
 	set_flavor "$flavor"
 	rm -rf "$out" "$dest"
 	mkdir -p "$out" "$dest"
 	cp "$config" "$out/.config"
 	[ -z "$record" ] || rm -f "$record"
-	t0=$(date +%s.%N)
 	# The shim runs strict: every relink kbuild really emits must be proven
 	# kbuild's, or the build stops here.
-	( [ -n "$record" ] && export KBUILD_LD_SHIM_RECORD=$record KBUILD_LD_SHIM_MODE=strict
-	  kmake LD="$ld" -j"$jobs" "$@" >"$log" 2>&1
-	  rc=$?; times >"$dest/times"; exit $rc ) || rc=$?
-	build_secs[$key]=$(printf '%.0f' "$(echo "$(date +%s.%N) - $t0" | bc)")
-	build_cpu[$key]=$(sed -n 2p "$dest/times" | awk '{ split($1,u,"m"); split($2,s,"m"); printf "%.0f", u[1]*60+u[2]+s[1]*60+s[2] }')
-	if [ $rc -ne 0 ]; then
-		build_ok[$key]=0
-		fail "$key: make $* failed ($flavor, LD=$ld) after ${build_secs[$key]}s; last lines of $log:"
-		tail -n 20 "$log" | sed 's/^/    | /'
-	else
+	if [ -n "$record" ]; then local -x KBUILD_LD_SHIM_RECORD=$record KBUILD_LD_SHIM_MODE=strict; fi
+	if timed "$key" "$log" kmake LD="$ld" -j"$jobs" "$@"; then
 		build_ok[$key]=1
-		echo "   built: $key ($flavor, LD=$ld) in ${build_secs[$key]}s wall, ${build_cpu[$key]}s CPU"
+	else
+		build_ok[$key]=0
+		fail "$key: make $* failed ($flavor, LD=$ld) after ${wall[$key]}s (log $log)"
 	fi
 }
 
@@ -293,20 +275,6 @@ check_record() {
 	else fail "$arch shim: single-object module relinks not forwarded (above)"; fi
 }
 
-# same_outputs A B: vmlinux and every .ko identical; prints differences
-same_outputs() {
-	local a=$1 b=$2 rc=0 f
-	if ! diff <(cd "$a" && find . -name '*.ko' | sort) <(cd "$b" && find . -name '*.ko' | sort) >/dev/null; then
-		echo "    .ko lists differ: $(diff <(cd "$a" && find . -name '*.ko' | sort) <(cd "$b" && find . -name '*.ko' | sort) | grep '^[<>]' | tr '\n' ' ')"
-		rc=1
-	fi
-	for f in vmlinux $(cd "$a" && find . -name '*.ko' -printf '%P\n' | sort); do
-		if [ ! -f "$a/$f" ] || [ ! -f "$b/$f" ]; then echo "    missing: $f"; rc=1
-		elif ! cmp -s "$a/$f" "$b/$f"; then echo "    differs: $f"; rc=1; fi
-	done
-	return $rc
-}
-
 analyse_vmlinux() {
 	local key=$1 v=$results/${1// /.}/vmlinux arch=${1%% *}
 	[ -f "$v" ] || { vm_sha[$key]=-; llvm_syms[$key]=-; direct_calls[$key]=-; return; }
@@ -333,26 +301,26 @@ verify_not_lto() {
 declare -A regressed_differs=()
 run_arch() {
 	local arch=$1
-	phase_start "$arch configure"
+	phase "$arch configure"
 	configure "$arch"
 	phase_end
-	phase_start "$arch build reference"
+	phase "$arch build reference"
 	build "$arch" reference reference "$lld"
 	phase_end
-	phase_start "$arch build regressed"
+	phase "$arch build regressed"
 	build "$arch" regressed regressed "$lld"
 	phase_end
-	phase_start "$arch build shim"
+	phase "$arch build shim"
 	build "$arch" shim regressed "$shim" "$work/ld-shim.$arch.jsonl"
 	phase_end
 	set_flavor reference
 
-	phase_start "$arch checks"
+	phase "$arch checks"
 	local v
 	for v in reference regressed shim; do analyse_vmlinux "$arch $v"; done
 	local ref=$results/$arch.reference reg=$results/$arch.regressed sh=$results/$arch.shim
 	if [ "${build_ok[$arch reference]}" = 1 ] && [ "${build_ok[$arch shim]}" = 1 ]; then
-		if same_outputs "$ref" "$sh"; then
+		if same_trees "$ref" "$sh" vmlinux '*.ko'; then
 			pass "$arch: regressed + shim == reference + ld.lld (vmlinux and ${ko_count[$arch reference]} .ko, byte for byte)"
 		else
 			fail "$arch: regressed + shim differs from reference + ld.lld (above)"
@@ -378,7 +346,7 @@ run_arch() {
 		fail "$arch: cannot compare shim with reference (a build failed)"
 	fi
 	if [ "${build_ok[$arch reference]}" = 1 ] && [ "${build_ok[$arch regressed]}" = 1 ]; then
-		if same_outputs "$ref" "$reg" >/dev/null; then
+		if same_trees "$ref" "$reg" vmlinux '*.ko' >/dev/null; then
 			regressed_differs[$arch]=no
 			if [ "$arch" = arm64 ]; then
 				fail "$arch: regressed + ld.lld is identical to reference: the test does not exercise the regression"
@@ -486,18 +454,18 @@ check_composite_record() {
 }
 
 run_defconfig_subset() {
-	phase_start "defconfig configure"
+	phase "defconfig configure"
 	configure_defconfig
 	phase_end
-	phase_start "defconfig build reference"
+	phase "defconfig build reference"
 	build_subset reference reference "$lld"
 	phase_end
-	phase_start "defconfig build shim"
+	phase "defconfig build shim"
 	build_subset shim regressed "$shim" "$work/ld-shim.defconfig.jsonl"
 	phase_end
 	set_flavor reference
 
-	phase_start "defconfig checks"
+	phase "defconfig checks"
 	local ref=$results/defconfig.reference sh=$results/defconfig.shim n_obj n_same n_mod
 	n_obj=$(wc -l <"$ref/objects.sha256")
 	n_mod=$(wc -l <"$ref/modules")
@@ -520,16 +488,14 @@ run_defconfig_subset() {
 	phase_end
 
 	echo
-	echo "Summary (Linux $(sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$src/Makefile" | paste -sd.), arm64 defconfig + LTO_CLANG_THIN, make -j$jobs ${subset_dirs[*]})"
+	echo "Summary (Linux $(kernel_version), arm64 defconfig + LTO_CLANG_THIN, make -j$jobs ${subset_dirs[*]})"
 	echo "   objects $n_obj, modules $n_mod, identical $n_same"
 	printf '   %-10s %7s %7s %7s %6s %6s\n' variant wall_s cpu_s bc_objs pass fwd
-	printf '   %-10s %7s %7s %7s %6s %6s\n' reference "${build_secs[defconfig reference]:--}" \
-		"${build_cpu[defconfig reference]:--}" "${bc_objs[defconfig reference]:--}" - -
-	printf '   %-10s %7s %7s %7s %6s %6s\n' shim "${build_secs[defconfig shim]:--}" "${build_cpu[defconfig shim]:--}" \
+	printf '   %-10s %7s %7s %7s %6s %6s\n' reference "${wall[defconfig reference]:--}" \
+		"${cpu[defconfig reference]:--}" "${bc_objs[defconfig reference]:--}" - -
+	printf '   %-10s %7s %7s %7s %6s %6s\n' shim "${wall[defconfig shim]:--}" "${cpu[defconfig shim]:--}" \
 		"${bc_objs[defconfig shim]:--}" "${n_pass[arm64-defconfig shim]:--}" "${n_fwd[arm64-defconfig shim]:--}"
-	echo "Phases (wall seconds):"
-	for p in "${phase_names[@]}"; do printf '  %-26s %7s\n' "$p" "${phase_secs[$p]}"; done
-	printf '  %-26s %7s\n' total "$(printf '%.0f' "$(echo "$(date +%s.%N) - $t_all" | bc)")"
+	phase_summary
 	echo "results kept in $results"
 	echo "kernel: $passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
@@ -540,27 +506,24 @@ run_defconfig_subset() {
 
 for arch in "${arches[@]}"; do run_arch "$arch"; done
 
-total=$(printf '%.0f' "$(echo "$(date +%s.%N) - $t_all" | bc)")
 echo
-echo "Summary (Linux $(sed -n 's/^\(VERSION\|PATCHLEVEL\|SUBLEVEL\) = //p' "$src/Makefile" | paste -sd.), make -j$jobs, LLVM=-$llvm: $("clang-$llvm" --version | head -n 1), $("$lld" --version | head -n 1))"
+echo "Summary (Linux $(kernel_version), make -j$jobs, LLVM=-$llvm: $("clang-$llvm" --version | head -n 1), $("$lld" --version | head -n 1))"
 printf '%-7s %-10s %6s %7s %6s %6s %7s %8s %4s %-9s %s\n' arch variant wall_s bc_objs pass fwd llvm_sym calls ko "=ref?" "sha256(vmlinux)"
 for arch in "${arches[@]}"; do
 	for v in reference regressed shim; do
 		k="$arch $v"
 		eq=-
 		if [ "$v" != reference ] && [ -f "$results/$arch.$v/vmlinux" ] && [ -f "$results/$arch.reference/vmlinux" ]; then
-			if same_outputs "$results/$arch.reference" "$results/$arch.$v" >/dev/null; then eq=same; else eq=DIFFERS; fi
+			if same_trees "$results/$arch.reference" "$results/$arch.$v" vmlinux '*.ko' >/dev/null; then eq=same; else eq=DIFFERS; fi
 		fi
-		printf '%-7s %-10s %6s %7s %6s %6s %7s %8s %4s %-9s %s\n' "$arch" "$v" "${build_secs[$k]:--}" "${bc_objs[$k]:--}" \
+		printf '%-7s %-10s %6s %7s %6s %6s %7s %8s %4s %-9s %s\n' "$arch" "$v" "${wall[$k]:--}" "${bc_objs[$k]:--}" \
 			"${n_pass[$k]:--}" "${n_fwd[$k]:--}" "${llvm_syms[$k]:--}" "${direct_calls[$k]:--}" "${ko_count[$k]:--}" "$eq" "${vm_sha[$k]:--}"
 	done
 done
 echo "(bc_objs: .o files left as bitcode, excluding *.mod.o and vmlinux.o; pass/fwd: shim record decisions;"
 echo " calls: direct calls in vmlinux (arm64 bl, x86 call); =ref?: vmlinux and every .ko vs reference)"
 echo
-echo "Phases (wall seconds):"
-for p in "${phase_names[@]}"; do printf '  %-26s %7s\n' "$p" "${phase_secs[$p]}"; done
-printf '  %-26s %7s\n' total "$total"
+phase_summary
 echo "results kept in $results"
 echo "kernel: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

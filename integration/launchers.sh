@@ -105,7 +105,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # ---------------------------------------------------------------- tools
-phase_start "tools"
+phase "tools"
 (cd "$repo" && bash .ci/deps launchers) || die ".ci/deps launchers failed"
 tools=("$cc" "$lld" make jq cmp bc python3)
 [ "${want[ccache]}" = 0 ] || tools+=(ccache)
@@ -139,7 +139,7 @@ fi
 phase_end
 
 # ---------------------------------------------------------------- source
-phase_start "unpack and configure"
+phase "unpack and configure"
 unpack_source
 config_tinyconfig "$arch" "$lld" "$work/config.log"
 config_lto_modules "$arch" "$lld" "$work/config.log"
@@ -225,7 +225,7 @@ check_record() {
 }
 
 # ---------------------------------------------------------------- builds without a launcher
-phase_start "fixed ($lld) and shim, no launcher"
+phase "fixed ($lld) and shim, no launcher"
 if [ $reused = 1 ]; then
 	built[fixed]=1 built[shim]=1
 else
@@ -241,14 +241,19 @@ read -r np _ _ _ <<<"${tally[shim]:-0 0 0 0}"
 phase_end
 
 declare -A stats=()
-# cold_and_warm TOOL ZERO STATS ENV...: a regressed + shim build with
-# CC="TOOL clang" from an empty cache, then one after a clean from the cache
-# it filled; ZERO resets the cache's counters, STATS TEMP prints "HITS
-# MISSES" since then. Each build must equal the fixed kernel and link like
-# the build without a launcher.
+# cold_and_warm TOOL START ZERO STATS ENV...: TOOL's cache ($work/TOOL) and
+# config file ($work/TOOL.conf, so no system or user setting changes what
+# is cached) emptied, START run (a server, or :), then a regressed + shim
+# build with CC="TOOL clang" from the empty cache and one after a clean from
+# the cache it filled; ZERO resets the cache's counters, STATS TEMP prints
+# "HITS MISSES" since then. Each build must equal the fixed kernel and link
+# like the build without a launcher.
 cold_and_warm() {
-	local tool=$1 zero=$2 stats_of=$3 temp h m
-	shift 3
+	local tool=$1 start=$2 zero=$3 stats_of=$4 temp h m
+	shift 4
+	rm -rf "${work:?}/$tool"; mkdir -p "$work/$tool"
+	: >"$work/$tool.conf"
+	"$start"
 	for temp in cold warm; do
 		"$zero"
 		build "$tool-$temp" regressed "$shim" "$@" -- CC="$tool $cc"
@@ -271,42 +276,38 @@ cold_and_warm() {
 }
 
 # ---------------------------------------------------------------- ccache
+# ccache's settings, also TuxMake's below.
+ccenv=(CCACHE_DIR="$work/ccache" CCACHE_CONFIGPATH="$work/ccache.conf")
+# ccache_stats: "HITS MISSES" since the last zeroing.
+ccache_stats() {
+	env "${ccenv[@]}" ccache --print-stats | awk -F'\t' '
+		$1=="direct_cache_hit"||$1=="preprocessed_cache_hit" {h+=$2} $1=="cache_miss" {m+=$2}
+		END {print h+0, m+0}'
+}
+ccache_zero() { env "${ccenv[@]}" ccache -z >/dev/null; }
 if [ "${want[ccache]}" = 1 ]; then
-	phase_start "ccache cold and warm"
-	ccdir=$work/ccache
-	rm -rf "$ccdir"; mkdir -p "$ccdir"
-	# CCACHE_CONFIGPATH: no /etc/ccache.conf or user setting changes what is cached.
-	: >"$work/ccache.conf"
-	ccenv=(CCACHE_DIR="$ccdir" CCACHE_CONFIGPATH="$work/ccache.conf")
-	# ccache_stats: "HITS MISSES" since the last zeroing.
-	ccache_stats() {
-		env "${ccenv[@]}" ccache --print-stats | awk -F'\t' '
-			$1=="direct_cache_hit"||$1=="preprocessed_cache_hit" {h+=$2} $1=="cache_miss" {m+=$2}
-			END {print h+0, m+0}'
-	}
-	ccache_zero() { env "${ccenv[@]}" ccache -z >/dev/null; }
-	cold_and_warm ccache ccache_zero ccache_stats "${ccenv[@]}"
+	phase "ccache cold and warm"
+	cold_and_warm ccache : ccache_zero ccache_stats "${ccenv[@]}"
 	phase_end
 fi
 
 # ---------------------------------------------------------------- sccache
 if [ "${want[sccache]}" = 1 ]; then
-	phase_start "sccache cold and warm"
-	scdir=$work/sccache
-	rm -rf "$scdir"; mkdir -p "$scdir"
-	: >"$work/sccache.conf"
+	phase "sccache cold and warm"
 	sccache_port=$(free_port)
-	scenv=(SCCACHE_DIR="$scdir" SCCACHE_CONF="$work/sccache.conf" SCCACHE_SERVER_PORT="$sccache_port" SCCACHE_IDLE_TIMEOUT=0)
-	# The server compiles for every client: start it niced like the builds.
-	env "${scenv[@]}" nice -n 5 sccache --start-server >"$work/logs/sccache-server.log" 2>&1 \
-		|| { cat "$work/logs/sccache-server.log"; die "sccache --start-server failed (port $sccache_port)"; }
+	scenv=(SCCACHE_DIR="$work/sccache" SCCACHE_CONF="$work/sccache.conf" SCCACHE_SERVER_PORT="$sccache_port" SCCACHE_IDLE_TIMEOUT=0)
+	# The server compiles for every client: started niced like the builds.
+	sccache_start() {
+		env "${scenv[@]}" nice -n 5 sccache --start-server >"$work/logs/sccache-server.log" 2>&1 \
+			|| { cat "$work/logs/sccache-server.log"; die "sccache --start-server failed (port $sccache_port)"; }
+	}
 	# sccache_stats: "HITS MISSES" since the last zeroing.
 	sccache_stats() {
 		env "${scenv[@]}" sccache --show-stats >"$work/logs/sccache-$1.stats" 2>&1
 		awk '/^Cache hits  /{h=$NF} /^Cache misses  /{m=$NF} END {print h+0, m+0}' "$work/logs/sccache-$1.stats"
 	}
 	sccache_zero() { env "${scenv[@]}" sccache --zero-stats >/dev/null; }
-	cold_and_warm sccache sccache_zero sccache_stats "${scenv[@]}"
+	cold_and_warm sccache sccache_start sccache_zero sccache_stats "${scenv[@]}"
 	env "${scenv[@]}" sccache --stop-server >/dev/null 2>&1
 	sccache_port=
 	phase_end
@@ -314,7 +315,7 @@ fi
 
 # ---------------------------------------------------------------- distcc
 if [ "${want[distcc]}" = 1 ]; then
-	phase_start "distcc fixed and shim (distccd on 127.0.0.1)"
+	phase "distcc fixed and shim (distccd on 127.0.0.1)"
 	dd=$work/distcc
 	rm -rf "$dd"; mkdir -p "$dd/home"
 	dlog=$dd/distccd.log
@@ -356,9 +357,8 @@ fi
 
 # ---------------------------------------------------------------- TuxMake
 if [ "${want[tuxmake]}" = 1 ]; then
-	phase_start "TuxMake (-r null -t clang -w ccache)"
-	tccdir=${ccdir:-$work/ccache}
-	mkdir -p "$tccdir"; : >"$work/ccache.conf"
+	phase "TuxMake (-r null -t clang -w ccache)"
+	mkdir -p "$work/ccache"; : >"$work/ccache.conf"
 	set_flavor regressed
 	rm -rf "$out" "$work/tuxmake-output"
 	mkdir -p "$out"
@@ -369,9 +369,9 @@ if [ "${want[tuxmake]}" = 1 ]; then
 	# makes it call clang-N, as CC="ccache clang-N").
 	tenv=()
 	for kv in "${klib_build_env[@]}"; do tenv+=(-e "$kv"); done
-	env CCACHE_DIR="$tccdir" CCACHE_CONFIGPATH="$work/ccache.conf" ccache -z >/dev/null
+	ccache_zero
 	if timed tuxmake "$work/logs/tuxmake.log" env PATH="/usr/lib/llvm-$llvm/bin:$PATH" \
-		KBUILD_LD_SHIM_RECORD="$rec" CCACHE_DIR="$tccdir" CCACHE_CONFIGPATH="$work/ccache.conf" \
+		KBUILD_LD_SHIM_RECORD="$rec" "${ccenv[@]}" \
 		nice -n 5 "$venv/bin/tuxmake" -r null -a $arch -t clang -w ccache -j "$jobs" -C "$src" -b "$out" -o "$work/tuxmake-output" \
 		-k "$work/config.$arch" "${tenv[@]}" -e KCFLAGS= LLVM=-"$llvm" LD="$shim" config kernel modules; then
 		built[tuxmake]=1
@@ -379,8 +379,7 @@ if [ "${want[tuxmake]}" = 1 ]; then
 		for t in config default kernel modules; do
 			grep -q "^I: $t: PASS" "$work/logs/tuxmake.log" || fail "tuxmake: no 'I: $t: PASS' in its log"
 		done
-		h=$(env CCACHE_DIR="$tccdir" CCACHE_CONFIGPATH="$work/ccache.conf" ccache --print-stats | awk -F'\t' '$1=="direct_cache_hit"||$1=="preprocessed_cache_hit" {h+=$2} END {print h+0}')
-		m=$(env CCACHE_DIR="$tccdir" CCACHE_CONFIGPATH="$work/ccache.conf" ccache --print-stats | awk -F'\t' '$1=="cache_miss" {m+=$2} END {print m+0}')
+		read -r h m <<<"$(ccache_stats)"
 		stats[tuxmake]="ccache: $h hits, $m misses"
 		echo "   tuxmake: ccache $h hits, $m misses"
 		# TuxMake's modules target installs stripped copies (INSTALL_MOD_STRIP=1)

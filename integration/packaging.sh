@@ -77,7 +77,7 @@ arch=arm64
 klib_clean_shim_env
 
 # ---------------------------------------------------------------- packages
-phase_start "packages"
+phase "packages"
 (cd "$repo" && bash .ci/deps packaging) || die ".ci/deps packaging failed"
 for tool in "clang-$llvm" "$lld" make dpkg-buildpackage dh_listpackages dpkg-deb rpmbuild rpm2cpio cpio \
 	aarch64-linux-gnu-gcc jq cmp git; do
@@ -86,7 +86,7 @@ done
 phase_end
 
 # ---------------------------------------------------------------- shim package
-phase_start "shim package"
+phase "shim package"
 timed ".ci/packages" "$work/ci-packages.log" bash -c "cd '$repo' && bash .ci/packages" || die "bash .ci/packages failed"
 debs=("$repo"/target/packages/kbuild-ld-shim_*.deb)
 [ ${#debs[@]} = 1 ] && [ -f "${debs[0]}" ] || die "expected one kbuild-ld-shim .deb in target/packages, found: ${debs[*]}"
@@ -124,7 +124,7 @@ fi
 phase_end
 
 # ---------------------------------------------------------------- source
-phase_start "unpack and configure"
+phase "unpack and configure"
 unpack_source
 set_flavor reference
 config_tinyconfig "$arch" "$lld" "$work/config.log"
@@ -166,8 +166,8 @@ declare -A verify_rc=()
 # unstamp: a Debian changelog with its trailer's date (mkdebian's `date -R`, the time of the build) masked.
 unstamp() { sed -E 's/^( -- .*>  ).*/\1DATE/'; }
 
-# same_tree LABEL A B: same file list and bytes; changelog.gz compared decompressed. Prints the counts.
-same_tree() {
+# same_package_files LABEL A B: same file list and bytes; changelog.gz compared decompressed. Prints the counts.
+same_package_files() {
 	local label=$1 a=$2 b=$3 f bad=0 n=0 ko=0 img=0 norm=0
 	if ! diff <(cd "$a" && find . ! -type d | LC_ALL=C sort) <(cd "$b" && find . ! -type d | LC_ALL=C sort) >"$work/filelist.diff"; then
 		fail "$label: the file lists differ:"; sed 's/^/    | /' "$work/filelist.diff" | head; return
@@ -189,17 +189,17 @@ same_tree() {
 
 if [ $binary_packages = 1 ]; then
 # ---------------------------------------------------------------- builds
-phase_start "reference: bindeb-pkg + binrpm-pkg (fixed, $lld)"
+phase "reference: bindeb-pkg + binrpm-pkg (fixed, $lld)"
 package_tree reference reference "$lld"
 phase_end
-phase_start "shim: bindeb-pkg + binrpm-pkg (regressed, LD=kbuild-ld-shim)"
+phase "shim: bindeb-pkg + binrpm-pkg (regressed, LD=kbuild-ld-shim)"
 rm -f "$work"/rec.*.jsonl
 package_tree shim regressed kbuild-ld-shim "$work/rec"
 phase_end
 set_flavor reference
 
 # ---------------------------------------------------------------- checks
-phase_start "checks"
+phase "checks"
 for v in reference shim; do
 	rm -rf "$results/$v/image-deb" "$results/$v/image-rpm"
 	d=$(ls "$results/$v"/deb/linux-image-*.deb 2>/dev/null | grep -v -- '-dbg_' | head -n1)
@@ -209,8 +209,8 @@ for v in reference shim; do
 	[ -n "$r" ] && (rpm2cpio "$r" | (cd "$results/$v/image-rpm" && cpio -idm --quiet)) || fail "$v: no kernel .rpm to extract"
 	echo "   $v: $(basename "$d"), $(basename "$r")"
 done
-same_tree "bindeb-pkg linux-image: regressed + installed shim == fixed + $lld" "$results/reference/image-deb" "$results/shim/image-deb"
-same_tree "binrpm-pkg kernel rpm: regressed + installed shim == fixed + $lld" "$results/reference/image-rpm" "$results/shim/image-rpm"
+same_package_files "bindeb-pkg linux-image: regressed + installed shim == fixed + $lld" "$results/reference/image-deb" "$results/shim/image-deb"
+same_package_files "binrpm-pkg kernel rpm: regressed + installed shim == fixed + $lld" "$results/reference/image-rpm" "$results/shim/image-rpm"
 for s in deb rpm; do
 	rec=$work/rec.$s.jsonl
 	np=$(jq -r 'select(.decision=="passthrough") | .output' "$rec" 2>/dev/null | wc -l)
@@ -229,7 +229,7 @@ phase_end
 
 # ---------------------------------------------------------------- make install
 # Makefile.example's install recipe must lay out what the package ships.
-phase_start "Makefile.example install"
+phase "Makefile.example install"
 dd=$work/destdir
 rm -rf "$dd"
 if make -C "$repo" -f Makefile.example install PREFIX=/usr DESTDIR="$dd" >"$work/install.log" 2>&1; then
@@ -251,7 +251,7 @@ fi
 
 # ---------------------------------------------------------------- source packages
 if [ $source_packages = 1 ]; then
-	phase_start "source package: srcdeb-pkg, then dpkg-buildpackage -b with PATH=$masq"
+	phase "source package: srcdeb-pkg, then dpkg-buildpackage -b with PATH=$masq"
 	gsrc=$work/linux-git
 	if [ ! -d "$gsrc/.git" ]; then
 		rm -rf "$gsrc"; mkdir -p "$gsrc"
