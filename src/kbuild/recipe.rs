@@ -970,7 +970,7 @@ mod tests {
         assert!(x86.objtool_follows);
     }
 
-    /// The reproductions and their kin: each passed through
+    /// The reproductions and their kin: each passed through
     /// before; now each is unproven, and the reason names the construct.
     #[test]
     fn constructs_outside_the_grammar_are_unproven_and_named() {
