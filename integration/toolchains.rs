@@ -1,12 +1,13 @@
 //! ld.lld's option table across the LLVM releases the project tests
-//! (`options::TESTED_LLVM_MAJORS`): the committed table is exactly what
+//! (`toolchains::TESTED_LLVM_MAJORS`): the committed table is exactly what
 //! src/link/options/gen.py reads out of ld.lld-19, and every flag Linux 6.13 kbuild
 //! gives `$(LD)` reads the same in each tested ld.lld as in the shim's table,
 //! so the shim's decision does not depend on which of them the kernel uses.
 
-use kbuild_ld_shim::link::options::{self, lookup_in, Dash, Form, OptValue, TESTED_LLVM_MAJORS};
+use kbuild_ld_shim::link::options::{self, lookup_in, Dash, Form, OptValue};
 use kbuild_ld_shim::link::request::classify_args;
 use kbuild_ld_shim::relink::decision::{relink_candidate, Reason};
+use kbuild_ld_shim::toolchains::TESTED_LLVM_MAJORS;
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;

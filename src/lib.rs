@@ -5,8 +5,9 @@
 //! The folders are layers; each imports only from the ones listed after it
 //! (README, "Architecture"):
 //!
-//! - edges: `main`, [`app`] (one run over the mode), [`cli`], [`record`];
+//! - edges: `main`, [`app`] (one run over the mode), [`cli`];
 //! - [`commands`]: the `--shim-*` commands, each in its own file;
+//! - [`record`]: the audit record, written by `app`, read by `report`;
 //! - [`relink`]: one relink's facts, the decision and the passthrough;
 //! - [`link`]: the linker call: its arguments, response files, archives,
 //!   finding the real linker and forwarding to it;
@@ -15,7 +16,10 @@
 //! - [`kbuild`]: the one model of a kbuild tree;
 //! - [`bitcode`]: LLVM bitcode, read without LLVM;
 //! - base: [`exit`], [`logging`], [`output`], [`paths`], [`regular_file`],
-//!   [`lto`], `spelling`.
+//!   [`lto`], `spelling`, [`toolchains`].
+//!
+//! `layers.rs` holds this order as a table and its tests fail on an import
+//! up a layer or a circle between files.
 
 pub mod app;
 pub mod bitcode;
@@ -24,6 +28,8 @@ pub mod commands;
 pub mod environment;
 pub(crate) mod exit;
 pub mod kbuild;
+#[cfg(test)]
+mod layers;
 pub mod link;
 pub(crate) mod logging;
 pub mod lto;
@@ -33,3 +39,4 @@ pub mod record;
 pub(crate) mod regular_file;
 pub mod relink;
 pub(crate) mod spelling;
+pub mod toolchains;

@@ -13,7 +13,7 @@ use super::{examine, examine_path, walk_source, BitcodeError, BitcodeFacts, Lto}
 /// The LLVM versions whose bitcode the walk is checked against: the
 /// project's one list of tested releases. Each must be installed: a missing
 /// one fails the test, naming its package.
-pub(super) use crate::link::options::TESTED_LLVM_MAJORS as LLVM_VERSIONS;
+pub(super) use crate::toolchains::TESTED_LLVM_MAJORS as LLVM_VERSIONS;
 
 /// The version for the tests that need one toolchain rather than all: the
 /// one the benches and the integration tests build with.

@@ -17,9 +17,9 @@ use crate::environment::{self, Environment, Mode, GUARD};
 use crate::exit::ExitStatus;
 use crate::kbuild::kconfig::Kconfig;
 use crate::kbuild::scripts::{Scripts, MAKEFILE_BUILD};
-use crate::link::options::TESTED_LLVM_MAJORS;
 use crate::link::resolve::{self, ResolveError, Resolved};
 use crate::spelling::spelled_enum;
+use crate::toolchains::TESTED_LLVM_MAJORS;
 
 /// How long the real linker may take to answer `--version` (ld.lld takes
 /// a few milliseconds) before it is killed.

@@ -24,11 +24,6 @@
 //! [`Form::Eq`] row here. What an option means to the shim ([`Effect`]) is the
 //! project's own knowledge, hand-written in `EFFECTS` and joined by name.
 
-/// The LLVM major versions whose clang and ld.lld the project's tests run
-/// (integration/fixture.sh's `FIXTURE_LLVM`, integration/toolchains.rs):
-/// a real linker of another version is untested, not unsupported.
-pub const TESTED_LLVM_MAJORS: &[u32] = &[14, 15, 16, 19];
-
 /// Which dash prefixes an option accepts; lld only ever uses `-` and `--`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dash {
