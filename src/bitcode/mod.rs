@@ -299,7 +299,7 @@ mod tests {
     use std::io::Cursor;
 
     #[test]
-    fn sniff_recognises_magics() {
+    fn sniff_names_each_kind_by_its_magic_and_a_short_prefix_as_other() {
         assert_eq!(sniff(&[0x42, 0x43, 0xC0, 0xDE, 0x35]), FileKind::RawBitcode);
         assert_eq!(
             sniff(&[0xDE, 0xC0, 0x17, 0x0B, 0]),

@@ -441,7 +441,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn non_utf8_arguments() {
+    fn non_utf8_paths_keep_their_bytes_and_a_non_utf8_response_file_is_an_error() {
         use std::os::unix::ffi::{OsStrExt, OsStringExt};
         let input = OsString::from_vec(b"lib/caf\xE9.o".to_vec());
         let bad_opt = OsString::from_vec(b"-\xFF".to_vec());

@@ -736,7 +736,7 @@ mod tests {
     }
 
     #[test]
-    fn anything_unclear_forwards() {
+    fn auto_mode_forwards_every_input_or_context_it_cannot_prove() {
         let builtin = recipe(false, "fork", "fork", false);
         for input in [
             Input::Bitcode { lto: Lto::None },
