@@ -80,8 +80,7 @@ fn paths_named(mut base: Module, text: &str) -> Vec<Module> {
                 .into_iter()
                 .flat_map(|item| {
                     let item = item.trim();
-                    let item = item.strip_prefix("self").unwrap_or(item);
-                    if item.is_empty() || item.starts_with("::") || item.starts_with(' ') {
+                    if item.is_empty() || item == "self" || item.starts_with("self ") {
                         vec![base.clone()]
                     } else {
                         paths_named(base.clone(), &format!("::{item}"))
@@ -146,15 +145,12 @@ fn references_in(module: &Module, text: &str, modules: &BTreeSet<Module>) -> Vec
     let joined = code.join("\n");
     let mut offset = 0;
     for line in joined.split_inclusive('\n') {
-        let trimmed = line.trim();
-        let (_, after_pub) = trimmed
-            .strip_prefix("pub")
-            .map(|r| r.split_once(' ').unwrap_or(("", "")))
-            .unwrap_or(("", trimmed));
-        if let Some(r) = after_pub.strip_prefix("mod ") {
-            let (name, tail) = split_ident(r);
-            in_tests |= !name.is_empty() && tail.trim_start().starts_with('{');
-        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let declared = match words.split_first() {
+            Some((visibility, rest)) if visibility.starts_with("pub") => rest,
+            _ => &words[..],
+        };
+        in_tests |= matches!(declared, ["mod", _, "{"]);
         let mut scope = module.clone();
         if in_tests {
             scope.push("tests".into());
@@ -164,6 +160,8 @@ fn references_in(module: &Module, text: &str, modules: &BTreeSet<Module>) -> Vec
             .chain(line.match_indices("super::"))
         {
             let start = offset + at;
+            // After `::` it is the inner `super` of a `super::super::` run,
+            // already read from the run's start.
             if joined[..start].ends_with(is_ident_char) || joined[..start].ends_with("::") {
                 continue;
             }
@@ -201,11 +199,9 @@ fn references_in(module: &Module, text: &str, modules: &BTreeSet<Module>) -> Vec
     found
 }
 
-fn layer_of(module: &Module) -> Option<usize> {
-    let top = module.first()?;
-    LAYERS
-        .iter()
-        .position(|layer| layer.contains(&top.as_str()))
+/// The layer of the top-level module `top`, counted from the top.
+fn layer_of(top: &str) -> Option<usize> {
+    LAYERS.iter().position(|layer| layer.contains(&top))
 }
 
 /// What is wrong with the sources' imports, one line each; empty when the
@@ -222,7 +218,7 @@ fn violations(sources: &[(String, String)]) -> Vec<String> {
         .filter_map(|m| m.first())
         .collect::<BTreeSet<_>>()
     {
-        if layer_of(&vec![top.clone()]).is_none() {
+        if layer_of(top).is_none() {
             problems.push(format!(
                 "{top}: in no layer (add it to LAYERS and the README)"
             ));
@@ -233,7 +229,7 @@ fn violations(sources: &[(String, String)]) -> Vec<String> {
         .flat_map(|(path, text)| references_in(&module_of(path), text, &modules))
         .collect();
     for r in &references {
-        if let (Some(from), Some(to)) = (layer_of(&r.from), layer_of(&r.to)) {
+        if let (Some(from), Some(to)) = (layer_of(&r.from[0]), layer_of(&r.to[0])) {
             if to < from {
                 problems.push(format!(
                     "{} uses {}: an import up a layer",
