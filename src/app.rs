@@ -10,6 +10,7 @@ use crate::cli::{self, Action, Invocation};
 use crate::commands;
 use crate::environment::{Environment, MODE};
 use crate::exit::ExitStatus;
+use crate::kbuild::obj_m;
 use crate::link::forward;
 use crate::link::resolve::{self, ResolveError};
 use crate::logging::{self, error_line};
@@ -57,6 +58,10 @@ pub fn prepare_process() {
 /// Runs the shim on its full argv and returns the exit status (only when
 /// it did not exec the real linker).
 pub fn run(argv: Vec<OsString>) -> ExitStatus {
+    // The shim as the `SHELL` of its own make query: not a linker call.
+    if std::env::var_os(obj_m::QUERY_SHELL_ENV).is_some() {
+        return obj_m::shell::run(&argv);
+    }
     let Invocation { argv0, action } = cli::parse(argv);
     let env = Environment::read();
     logging::init(env.log.as_deref());
@@ -198,6 +203,7 @@ fn write_record(
         lto: eval.lto(),
         bytes,
         micros: started.elapsed().as_micros() as u64,
+        make: eval.relink.as_ref().and_then(|r| r.make.clone()),
     };
     if let Err(e) = record::append(Path::new(path), &entry) {
         log::warn!("cannot write record {}: {e}", path.display());

@@ -19,11 +19,13 @@ const LAYERS: &[&[&str]] = &[
     &["kbuild"],
     &["bitcode"],
     &[
+        "child",
         "exit",
         "logging",
         "lto",
         "output",
         "paths",
+        "procfs",
         "regular_file",
         "spelling",
         "toolchains",

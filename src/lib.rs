@@ -23,6 +23,7 @@
 
 pub mod app;
 pub mod bitcode;
+pub(crate) mod child;
 pub(crate) mod cli;
 pub mod commands;
 pub mod environment;
@@ -35,6 +36,7 @@ pub(crate) mod logging;
 pub mod lto;
 pub(crate) mod output;
 pub(crate) mod paths;
+pub(crate) mod procfs;
 pub mod record;
 pub(crate) mod regular_file;
 pub mod relink;

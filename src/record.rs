@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::kbuild::obj_m::MakeAnswer;
 use crate::lto::Lto;
 use crate::relink::decision::ReasonTag;
 use crate::spelling::spelled_enum;
@@ -49,6 +50,11 @@ pub struct Record {
     pub bytes: u64,
     /// Time spent in the shim before the copy finished or the exec began.
     pub micros: u64,
+    /// For a module object: what the build's make said of its `$(obj-m)`,
+    /// whether that answer came from the directory's cache, and how long
+    /// the query took. Absent from other calls and from older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub make: Option<MakeAnswer>,
 }
 
 /// Appends one line with a single write on an O_APPEND descriptor: the
@@ -328,6 +334,7 @@ mod tests {
             lto: None,
             bytes: 0,
             micros: 3,
+            make: None,
         }
     }
 
@@ -351,13 +358,19 @@ mod tests {
             pid: 4242,
             cwd: PathBuf::from("/k/out"),
             decision: Outcome::Passthrough,
-            reason: ReasonTag::CompositePart,
-            detail: "part of composite module zstd_compress".into(),
+            reason: ReasonTag::NotInObjM,
+            detail: "module object not in $(obj-m) of -f scripts/Makefile.build obj=lib/zstd".into(),
             output: Some(PathBuf::from("lib/zstd/compress/.tmp_zstd_compress.o")),
             inputs: vec![PathBuf::from("lib/zstd/compress/zstd_compress.o")],
             lto: Some(Lto::Full),
             bytes: 88_064,
             micros: 517,
+            make: Some(MakeAnswer {
+                make: "-f scripts/Makefile.build obj=lib/zstd".into(),
+                in_obj_m: Ok(false),
+                cached: true,
+                query_micros: 91_250,
+            }),
         };
         append(&path, &full).unwrap();
         assert_eq!(read_all(&path).unwrap(), vec![full]);

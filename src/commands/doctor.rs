@@ -5,14 +5,14 @@
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
-use std::io::{self, Read};
-use std::os::unix::io::AsRawFd;
+use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::child::{self, Bounded};
 use crate::environment::{self, Environment, Mode, GUARD};
 use crate::exit::ExitStatus;
 use crate::kbuild::kconfig::Kconfig;
@@ -120,8 +120,11 @@ pub fn lld_major(version_line: &str) -> Option<u32> {
 fn linker_version(resolved: &Resolved) -> Result<String, String> {
     let mut cmd = Command::new(&resolved.path);
     cmd.arg("--version").env(GUARD, "1");
-    let stdout =
-        bounded_output(&mut cmd, VERSION_TIMEOUT, VERSION_MAX_BYTES).map_err(|e| match e {
+    let stdout = match child::bounded(&mut cmd, VERSION_TIMEOUT, VERSION_MAX_BYTES, VERSION_MAX_BYTES) {
+        Ok(out) => out.stdout,
+        // A linker that cannot start prints nothing: said so below.
+        Err(Bounded::Spawn(_)) => Vec::new(),
+        Err(e) => return Err(match e {
             Bounded::TimedOut => format!(
                 "the real linker did not answer --version within {} s (killed)",
                 VERSION_TIMEOUT.as_secs()
@@ -129,99 +132,15 @@ fn linker_version(resolved: &Resolved) -> Result<String, String> {
             Bounded::TooLarge => format!(
             "the real linker printed more than {VERSION_MAX_BYTES} bytes for --version (stopped)"
         ),
-            Bounded::Io(e) => format!("cannot read the real linker's --version: {e}"),
-        })?;
+            Bounded::Io(e) | Bounded::Spawn(e) => format!("cannot read the real linker's --version: {e}"),
+        }),
+    };
     String::from_utf8_lossy(&stdout)
         .lines()
         .next()
         .map(str::to_string)
         .filter(|v| !v.trim().is_empty())
         .ok_or_else(|| "it prints no version for --version".to_string())
-}
-
-/// Why [`bounded_output`] stopped a child.
-#[derive(Debug)]
-pub enum Bounded {
-    /// Still running, or its output still open, at the deadline.
-    TimedOut,
-    /// More output than the cap.
-    TooLarge,
-    /// Its output could not be read.
-    Io(io::Error),
-}
-
-/// The standard output of `cmd` (stdin and stderr at /dev/null), with a
-/// deadline and a size cap: a child still writing or running at either is
-/// killed and reaped. A child that cannot start prints nothing.
-pub fn bounded_output(
-    cmd: &mut Command,
-    timeout: Duration,
-    max: usize,
-) -> Result<Vec<u8>, Bounded> {
-    let started = Instant::now();
-    let Ok(mut child) = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-    else {
-        return Ok(Vec::new());
-    };
-    let mut stdout = child.stdout.take().expect("stdout is piped");
-    let mut out = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let stop = |child: &mut std::process::Child, why: Bounded| {
-        let _ = child.kill();
-        let _ = child.wait();
-        Err(why)
-    };
-    loop {
-        let Some(left) = timeout.checked_sub(started.elapsed()) else {
-            return stop(&mut child, Bounded::TimedOut);
-        };
-        let mut pfd = libc::pollfd {
-            fd: stdout.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // In slices, to notice a child that has ended while something it
-        // started (a daemon) still holds its output open.
-        let ms = left.as_millis().clamp(1, 50) as i32;
-        // SAFETY: poll on one local pollfd.
-        let ready = unsafe { libc::poll(&mut pfd, 1, ms) };
-        if ready == -1 {
-            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return stop(&mut child, Bounded::Io(io::Error::last_os_error()));
-        }
-        if ready == 0 {
-            // Nothing left unread of what it wrote before it ended.
-            if let Ok(Some(_)) = child.try_wait() {
-                return Ok(out);
-            }
-            continue;
-        }
-        match stdout.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(n) => {
-                out.extend_from_slice(&chunk[..n]);
-                if out.len() > max {
-                    return stop(&mut child, Bounded::TooLarge);
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return stop(&mut child, Bounded::Io(e)),
-        }
-    }
-    // Its output is complete; it still has to end within the deadline.
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => return Ok(out),
-            Ok(None) if started.elapsed() < timeout => std::thread::sleep(Duration::from_millis(5)),
-            _ => return stop(&mut child, Bounded::TimedOut),
-        }
-    }
 }
 
 spelled_enum! {
@@ -795,61 +714,6 @@ mod tests {
         let d = diagnose(&with_linker_version("GNU ld (GNU Binutils) 2.40"));
         assert!(d.checks.iter().all(|c| c.name != "llvm tested"), "{d:?}");
         assert_eq!(d.exit, ExitStatus::Failure);
-    }
-
-    fn sh(script: &str) -> Command {
-        let mut cmd = Command::new("/bin/sh");
-        cmd.args(["-c", script]);
-        cmd
-    }
-
-    #[test]
-    fn a_child_that_hangs_is_killed_at_the_deadline() {
-        let started = Instant::now();
-        let got = bounded_output(
-            &mut sh("echo partial; exec sleep 30"),
-            Duration::from_millis(300),
-            1024,
-        );
-        assert!(matches!(got, Err(Bounded::TimedOut)), "{got:?}");
-        assert!(started.elapsed() < Duration::from_secs(5));
-        // Output closed, process still running: the same.
-        let got = bounded_output(
-            &mut sh("exec >&-; exec sleep 30"),
-            Duration::from_millis(300),
-            1024,
-        );
-        assert!(matches!(got, Err(Bounded::TimedOut)), "{got:?}");
-        assert!(started.elapsed() < Duration::from_secs(5));
-    }
-
-    #[test]
-    fn a_child_that_prints_without_end_is_stopped_at_the_cap() {
-        let started = Instant::now();
-        let got = bounded_output(
-            &mut sh("exec yes 'LLD 19.1.7'"),
-            Duration::from_secs(10),
-            VERSION_MAX_BYTES,
-        );
-        assert!(matches!(got, Err(Bounded::TooLarge)), "{got:?}");
-        assert!(started.elapsed() < Duration::from_secs(5));
-        let got = bounded_output(&mut sh("echo 'LLD 19.1.7'"), Duration::from_secs(10), 64);
-        assert_eq!(got.unwrap(), b"LLD 19.1.7\n");
-        // Ended, with a process it started still holding its output open.
-        let started = Instant::now();
-        let got = bounded_output(
-            &mut sh("sleep 8 & echo 'LLD 19.1.7'"),
-            Duration::from_secs(10),
-            64,
-        );
-        assert_eq!(got.unwrap(), b"LLD 19.1.7\n");
-        assert!(started.elapsed() < Duration::from_secs(5));
-        let got = bounded_output(
-            &mut Command::new("/nonexistent/ld.lld"),
-            Duration::from_secs(10),
-            64,
-        );
-        assert_eq!(got.unwrap(), b"");
     }
 
     #[test]

@@ -77,6 +77,9 @@ fn explanation(mode: Mode, eval: &Evaluation) -> String {
     if let Some(r) = relink.and_then(|r| r.recipe.as_ref()) {
         lines.push(format!("recipe:   {}", recipe_in_words(r)));
     }
+    if let Some(answer) = relink.and_then(|r| r.make.as_ref()) {
+        lines.push(format!("make:     {answer}"));
+    }
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
 
@@ -169,6 +172,12 @@ mod tests {
             inputs: vec!["lib/a.o".into()],
             ..LinkRequest::default()
         };
+        let answer = crate::kbuild::obj_m::MakeAnswer {
+            make: "-f scripts/Makefile.build obj=lib".into(),
+            in_obj_m: Ok(true),
+            cached: true,
+            query_micros: 95_000,
+        };
         let eval = Evaluation {
             request: Some(request),
             relink: Some(RelinkFacts {
@@ -191,22 +200,22 @@ mod tests {
                         objtool_follows: false,
                     }),
                 }),
+                make: Some(answer.clone()),
             }),
-            decision: Decision::Forward(Reason::SingleObjectModule(
-                crate::kbuild::makefile::Listing::InObjDir,
-            )),
+            decision: Decision::Forward(Reason::SingleObjectModule(answer)),
         };
         assert_eq!(
             explanation(Mode::Auto, &eval),
             "decision: forward\n\
-             reason:   single-object-module (single-object module (directly in $(obj)): modpost needs ELF)\n\
+             reason:   single-object-module (single-object module, in $(obj-m) of -f scripts/Makefile.build obj=lib (95.0 ms, cached): modpost needs ELF)\n\
              mode:     auto\n\
              request:  relocatable (-r), output lib/.tmp_a.o, 1 input: lib/a.o\n\
              relink:   lib/a.o -> lib/.tmp_a.o\n\
              input:    ThinLTO bitcode\n\
              kconfig:  ThinLTO, objtool off, modules off\n\
              recipe:   the shell of process 42: compiled as a module (-DMODULE), \
-             KBUILD_BASENAME a, KBUILD_MODNAME a; objtool does not read it next\n"
+             KBUILD_BASENAME a, KBUILD_MODNAME a; objtool does not read it next\n\
+             make:     in $(obj-m) of -f scripts/Makefile.build obj=lib (95.0 ms, cached)\n"
         );
     }
 }

@@ -32,6 +32,12 @@ pub struct Summary {
     pub forwards_by_reason: BTreeMap<String, u64>,
     pub bytes_copied: u64,
     pub micros_in_shim: u64,
+    /// Module objects the build's make was asked about ...
+    pub make_answers: u64,
+    /// ... of which this many were another object's kept answer ...
+    pub make_answers_cached: u64,
+    /// ... and this long the queries that ran took, in all.
+    pub micros_in_make_queries: u64,
     /// Calls worth a look, and record lines that are not records, one
     /// line each: the first [`MAX_ANOMALIES_LISTED`], each at most
     /// [`MAX_ANOMALY_BYTES`].
@@ -67,6 +73,15 @@ impl Summary {
     pub fn add(&mut self, r: &Record) {
         self.invocations += 1;
         self.micros_in_shim = self.micros_in_shim.saturating_add(r.micros);
+        if let Some(make) = &r.make {
+            self.make_answers += 1;
+            if make.cached {
+                self.make_answers_cached += 1;
+            } else {
+                self.micros_in_make_queries =
+                    self.micros_in_make_queries.saturating_add(make.query_micros);
+            }
+        }
         let anomalous = match r.decision {
             Outcome::Passthrough => {
                 self.passthroughs += 1;
@@ -156,6 +171,14 @@ pub fn render_text(s: &Summary) -> String {
         "  time in shim       {:.3} s",
         s.micros_in_shim as f64 / 1e6
     );
+    let _ = writeln!(
+        out,
+        "  make asked         {} module objects ({} queries, {} answers from cache, {:.3} s)",
+        s.make_answers,
+        s.make_answers - s.make_answers_cached,
+        s.make_answers_cached,
+        s.micros_in_make_queries as f64 / 1e6
+    );
     let _ = writeln!(out, "  bad record lines   {}", s.bad_lines);
     bounded_list(&mut out, "anomalies", &s.anomalies, s.anomalies_not_listed);
     out
@@ -219,6 +242,7 @@ mod tests {
             lto,
             bytes,
             micros: 100,
+            make: None,
         }
     }
 

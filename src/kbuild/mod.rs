@@ -4,6 +4,7 @@
 pub mod kconfig;
 pub mod make_lexer;
 pub mod makefile;
+pub mod obj_m;
 pub mod recipe;
 pub mod scripts;
 pub mod tree;

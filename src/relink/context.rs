@@ -1,14 +1,11 @@
-//! Gathering the kbuild context of a relink: the recipe that started the
-//! shim, read from /proc through the process ancestry, and the make that
-//! runs it.
+//! Finding the recipe that started the shim: the shell script, read from
+//! /proc through the process ancestry, that names this relink.
 
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 
-use crate::kbuild::makefile::{self, KbuildMake, Listing};
 use crate::kbuild::recipe::{self, Reading};
-use crate::kbuild::tree::Exported;
+use crate::procfs;
 
 /// How many ancestors to look through for the recipe shell: make runs the
 /// recipe as `sh -c` (the parent); a wrapper such as `time`, `nice` or a
@@ -43,7 +40,7 @@ fn find_recipe_from(mut pid: u32, input: &Path, output: &Path) -> RecipeLookup {
         if pid <= 1 {
             break;
         }
-        let argv = match read_cmdline(pid) {
+        let argv = match procfs::cmdline(pid) {
             Some(argv) => argv,
             None => {
                 looked.push(format!("{pid} (gone)"));
@@ -56,7 +53,7 @@ fn find_recipe_from(mut pid: u32, input: &Path, output: &Path) -> RecipeLookup {
             }
         }
         looked.push(pid.to_string());
-        match parent_of(pid) {
+        match procfs::parent_of(pid) {
             Some(ppid) => pid = ppid,
             None => break,
         }
@@ -67,44 +64,6 @@ fn find_recipe_from(mut pid: u32, input: &Path, output: &Path) -> RecipeLookup {
             looked.join(", ")
         ),
     }
-}
-
-/// Where kbuild's lists put `input`, read from the make that runs the
-/// recipe shell `shell_pid` (its parent: `make -f <srctree>/scripts/Makefile.build
-/// obj=<obj>`) and that directory's kbuild file; `cwd` is make's directory.
-pub fn module_listing(
-    shell_pid: u32,
-    cwd: &Path,
-    exported: &Exported,
-    input: &Path,
-    modname: &str,
-    kconfig: Option<&std::collections::HashMap<String, String>>,
-) -> Listing {
-    let make = parent_of(shell_pid)
-        .ok_or_else(|| format!("recipe shell {shell_pid} has no readable parent"))
-        .and_then(|pid| {
-            let argv = read_cmdline(pid).ok_or_else(|| format!("make {pid} is gone"))?;
-            KbuildMake::from_argv(&argv, cwd, exported).map_err(|e| format!("parent {pid}: {e}"))
-        });
-    match make {
-        Ok(make) => makefile::listing(&make, cwd, input, modname, kconfig),
-        Err(why) => Listing::NotProvable(why),
-    }
-}
-
-fn read_cmdline(pid: u32) -> Option<Vec<OsString>> {
-    let bytes = crate::regular_file::read_capped(
-        Path::new(&format!("/proc/{pid}/cmdline")),
-        crate::regular_file::Kind::ProcFile,
-    )
-    .ok()?;
-    Some(
-        bytes
-            .split(|&b| b == 0)
-            .filter(|part| !part.is_empty())
-            .map(|part| OsString::from_vec(part.to_vec()))
-            .collect(),
-    )
 }
 
 /// The script of `<shell> [opts] -c SCRIPT ...` (also `-ec`, `-xc`...).
@@ -122,18 +81,6 @@ pub fn shell_script(argv: &[OsString]) -> Option<String> {
         return None;
     }
     Some(script.to_string_lossy().into_owned())
-}
-
-/// The parent pid from /proc/<pid>/stat; the command name field can hold
-/// spaces and parentheses, so fields are counted after its last ')'.
-fn parent_of(pid: u32) -> Option<u32> {
-    let stat = crate::regular_file::read_capped_lossy(
-        Path::new(&format!("/proc/{pid}/stat")),
-        crate::regular_file::Kind::ProcFile,
-    )
-    .ok()?;
-    let after_comm = &stat[stat.rfind(')')? + 1..];
-    after_comm.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[cfg(test)]
@@ -160,14 +107,6 @@ mod tests {
         );
         assert_eq!(shell_script(&argv(&["make", "-c", "y"])), None);
         assert_eq!(shell_script(&argv(&["sh", "script.sh"])), None);
-    }
-
-    #[test]
-    fn proc_gives_our_own_argv_and_parent() {
-        let me = std::process::id();
-        let argv: Vec<OsString> = std::env::args_os().collect();
-        assert_eq!(read_cmdline(me), Some(argv));
-        assert_eq!(parent_of(me), Some(std::os::unix::process::parent_id()));
     }
 
     /// A real `sh -c` recipe, read through /proc as the shim reads its

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::environment::Mode;
 use crate::environment::MODE;
-use crate::kbuild::makefile::{CompositePart, Listing};
+use crate::kbuild::obj_m::MakeAnswer;
 use crate::kbuild::recipe::RecipeFacts;
 use crate::link::request::LinkRequest;
 use crate::lto::Lto;
@@ -42,9 +42,10 @@ pub enum Input {
 /// The kbuild side of the decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Context {
-    /// The recipe, and for a compile that looks like a single-object
-    /// module's, where kbuild's lists put the object (`None`: not read).
-    Recipe(RecipeFacts, Option<Listing>),
+    /// The recipe, and for a module object (`-DMODULE`) that objtool does
+    /// not read next, what the build's make says of its `$(obj-m)`
+    /// (`None`: not asked).
+    Recipe(RecipeFacts, Option<MakeAnswer>),
     /// The recipe names this relink but is not one kbuild writes: what in
     /// it is outside the grammar, and where.
     Unproven(String),
@@ -73,17 +74,20 @@ pub enum Reason {
     NoRecipe(String),
     /// Forward: the recipe is not proven to be kbuild's (what and where).
     Unproven(String),
-    ModuleNamesMissing,
-    /// Forward: kbuild relinks it (`is-single-obj-m`); where it is listed.
-    SingleObjectModule(Listing),
+    /// Forward: kbuild relinks it (`is-single-obj-m`): make lists it in
+    /// `$(obj-m)`.
+    SingleObjectModule(MakeAnswer),
+    /// Forward (strict: refuse): a module object, and make could not say
+    /// whether it is in `$(obj-m)`.
+    ObjMUnknown(MakeAnswer),
     ObjtoolFollows,
     /// The relink shape named through a response file.
     ViaResponseFile,
     /// The relink shape with `-` (stdin) as its input.
     StdinInput,
-    /// Passthrough: compiled like a single-object module, but shown to be a
-    /// part of a composite module, which the fixed kernel leaves bitcode.
-    CompositePart(CompositePart, Lto),
+    /// Passthrough: a module object that make does not list in `$(obj-m)`
+    /// (a composite's part, `*.mod.o`), which the fixed kernel leaves bitcode.
+    NotInObjM(MakeAnswer, Lto),
     /// Passthrough: the fixed kernel keeps this object as bitcode.
     FixedKernelKeepsBitcode(Lto),
     /// Passthrough in force mode without a visible recipe.
@@ -113,10 +117,10 @@ impl Reason {
             Reason::KconfigWithoutLto => ReasonTag::KconfigWithoutLto,
             Reason::NoRecipe(_) => ReasonTag::NoRecipe,
             Reason::Unproven(_) => ReasonTag::UnprovenRecipe,
-            Reason::ModuleNamesMissing => ReasonTag::ModuleNamesMissing,
             Reason::SingleObjectModule(_) => ReasonTag::SingleObjectModule,
+            Reason::ObjMUnknown(_) => ReasonTag::ObjMUnknown,
             Reason::ObjtoolFollows => ReasonTag::ObjtoolFollows,
-            Reason::CompositePart(..) => ReasonTag::CompositePart,
+            Reason::NotInObjM(..) => ReasonTag::NotInObjM,
             Reason::FixedKernelKeepsBitcode(_) => ReasonTag::FixedKernelKeepsBitcode,
             Reason::ForcedWithoutRecipe(_) => ReasonTag::ForcedWithoutRecipe,
         }
@@ -151,10 +155,14 @@ spelled_enum! {
         /// without the compile; now such a recipe is unproven.
         CompileNotFound = "compile-not-found",
         UnprovenRecipe = "unproven-recipe",
+        /// Written by earlier versions, which required the names before
+        /// reading kbuild's lists; now make is asked about every module
+        /// object.
         ModuleNamesMissing = "module-names-missing",
         SingleObjectModule = "single-object-module",
+        ObjMUnknown = "obj-m-unknown",
         ObjtoolFollows = "objtool-follows",
-        CompositePart = "composite-part",
+        NotInObjM = "not-in-obj-m" | "composite-part",
         FixedKernelKeepsBitcode = "fixed-kernel-keeps-bitcode",
         ForcedWithoutRecipe = "forced-without-recipe",
     }
@@ -173,6 +181,7 @@ impl ReasonTag {
                 | ReasonTag::CompileNotFound
                 | ReasonTag::UnprovenRecipe
                 | ReasonTag::ModuleNamesMissing
+                | ReasonTag::ObjMUnknown
                 | ReasonTag::ResponseFile
                 | ReasonTag::InputUnreadable
                 | ReasonTag::SameFile
@@ -219,16 +228,16 @@ impl fmt::Display for Reason {
                 write!(f, "no recipe visible ({why}); doing what kbuild asked")
             }
             Reason::Unproven(why) => write!(f, "unproven recipe: {why}"),
-            Reason::ModuleNamesMissing => {
-                write!(f, "-DMODULE without KBUILD_BASENAME/KBUILD_MODNAME")
+            Reason::SingleObjectModule(answer) => {
+                write!(f, "single-object module, {answer}: modpost needs ELF")
             }
-            Reason::SingleObjectModule(listing) => {
-                write!(f, "single-object module ({listing}): modpost needs ELF")
+            Reason::ObjMUnknown(answer) => {
+                write!(f, "module object, but {answer}; doing what kbuild asked")
             }
-            Reason::CompositePart(part, lto) => {
+            Reason::NotInObjM(answer, lto) => {
                 write!(
                     f,
-                    "{part}, not in obj-m: {} bitcode the fixed kernel does not relink",
+                    "module object {answer}: {} bitcode the fixed kernel does not relink",
                     lto.describe()
                 )
             }
@@ -341,42 +350,42 @@ pub fn decide(
     if same_file {
         return Decision::Forward(Reason::SameFile);
     }
-    let (facts, listing) = match context {
+    let (facts, answer) = match context {
         Context::KconfigWithoutLto => return Decision::Forward(Reason::KconfigWithoutLto),
-        Context::Unproven(why) => {
-            let reason = Reason::Unproven(why.clone());
-            return match mode {
-                Mode::Strict => Decision::Refuse(reason),
-                _ => Decision::Forward(reason),
-            };
-        }
+        Context::Unproven(why) => return unsure(mode, Reason::Unproven(why.clone())),
         Context::NoRecipe(why) => {
             return match mode {
                 Mode::Force => passthrough(Reason::ForcedWithoutRecipe(lto)),
                 _ => Decision::Forward(Reason::NoRecipe(why.clone())),
             }
         }
-        Context::Recipe(facts, listing) => (facts, listing),
+        Context::Recipe(facts, answer) => (facts, answer),
     };
     if facts.objtool_follows {
         return Decision::Forward(Reason::ObjtoolFollows);
     }
-    let compile = &facts.compile;
-    if compile.module && (compile.basename.is_none() || compile.modname.is_none()) {
-        return Decision::Forward(Reason::ModuleNamesMissing);
+    if !facts.compile.module {
+        return passthrough(Reason::FixedKernelKeepsBitcode(lto));
     }
-    if compile.is_single_object_module() {
-        return match listing {
-            Some(Listing::CompositePart(part)) => {
-                passthrough(Reason::CompositePart(part.clone(), lto))
-            }
-            Some(listing) => Decision::Forward(Reason::SingleObjectModule(listing.clone())),
-            None => Decision::Forward(Reason::SingleObjectModule(Listing::NotProvable(
-                "kbuild's lists not read".into(),
-            ))),
-        };
+    let Some(answer) = answer else {
+        return unsure(
+            mode,
+            Reason::ObjMUnknown(MakeAnswer::not_asked("make was not asked")),
+        );
+    };
+    match answer.in_obj_m {
+        Ok(true) => Decision::Forward(Reason::SingleObjectModule(answer.clone())),
+        Ok(false) => passthrough(Reason::NotInObjM(answer.clone(), lto)),
+        Err(_) => unsure(mode, Reason::ObjMUnknown(answer.clone())),
     }
-    passthrough(Reason::FixedKernelKeepsBitcode(lto))
+}
+
+/// What cannot be proven is forwarded, or in strict mode refused.
+fn unsure(mode: Mode, reason: Reason) -> Decision {
+    match mode {
+        Mode::Strict => Decision::Refuse(reason),
+        _ => Decision::Forward(reason),
+    }
 }
 
 #[cfg(test)]
@@ -400,13 +409,13 @@ mod tests {
         }
     }
 
-    fn recipe(module: bool, base: &str, modname: &str, objtool: bool) -> Context {
+    fn recipe(module: bool, objtool: bool) -> Context {
         Context::Recipe(
             RecipeFacts {
                 compile: CompileFacts {
                     module,
-                    basename: Some(base.into()),
-                    modname: Some(modname.into()),
+                    basename: Some("a".into()),
+                    modname: Some("m".into()),
                 },
                 objtool_follows: objtool,
             },
@@ -414,9 +423,19 @@ mod tests {
         )
     }
 
-    fn with_listing(context: Context, listing: Listing) -> Context {
-        match context {
-            Context::Recipe(facts, _) => Context::Recipe(facts, Some(listing)),
+    fn answer(in_obj_m: Result<bool, &str>) -> MakeAnswer {
+        MakeAnswer {
+            make: "-f scripts/Makefile.build obj=d".into(),
+            in_obj_m: in_obj_m.map_err(str::to_string),
+            cached: false,
+            query_micros: 80_000,
+        }
+    }
+
+    /// A module object's recipe with make's answer.
+    fn module(in_obj_m: Result<bool, &str>) -> Context {
+        match recipe(true, false) {
+            Context::Recipe(facts, _) => Context::Recipe(facts, Some(answer(in_obj_m))),
             other => other,
         }
     }
@@ -577,13 +596,7 @@ mod tests {
         let decided = |mode: Mode, input: &Input, same_file: bool, context: &Context| {
             decide(mode, &cand(), input, same_file, context)
         };
-        let builtin = recipe(false, "fork", "fork", false);
-        let looks_single = recipe(true, "zstd_compress", "zstd_compress", false);
-        let part = CompositePart {
-            module: "zstd".into(),
-            file: "lib/zstd/Makefile".into(),
-            variable: "zstd-y".into(),
-        };
+        let builtin = recipe(false, false);
         for &tag in ReasonTag::ALL {
             let decision = match tag {
                 ReasonTag::ModeOff => evaluated(Mode::Off, "-r -o d/.tmp_a.o d/a.o"),
@@ -626,22 +639,18 @@ mod tests {
                 ReasonTag::UnprovenRecipe => {
                     decided(Mode::Auto, &THIN, false, &Context::Unproven("glob".into()))
                 }
-                ReasonTag::ModuleNamesMissing => {
-                    let mut nameless = recipe(true, "a", "a", false);
-                    if let Context::Recipe(facts, _) = &mut nameless {
-                        facts.compile.modname = None;
-                    }
-                    decided(Mode::Auto, &THIN, false, &nameless)
+                // No rule gives it any more; it names old records' forwards.
+                ReasonTag::ModuleNamesMissing => continue,
+                ReasonTag::SingleObjectModule => {
+                    decided(Mode::Auto, &THIN, false, &module(Ok(true)))
                 }
-                ReasonTag::SingleObjectModule => decided(Mode::Auto, &THIN, false, &looks_single),
+                ReasonTag::ObjMUnknown => {
+                    decided(Mode::Auto, &THIN, false, &module(Err("make exited with 2")))
+                }
                 ReasonTag::ObjtoolFollows => {
-                    decided(Mode::Auto, &THIN, false, &recipe(false, "a", "a", true))
+                    decided(Mode::Auto, &THIN, false, &recipe(false, true))
                 }
-                ReasonTag::CompositePart => {
-                    let listing = Listing::CompositePart(part.clone());
-                    let composite = with_listing(looks_single.clone(), listing);
-                    decided(Mode::Auto, &THIN, false, &composite)
-                }
+                ReasonTag::NotInObjM => decided(Mode::Auto, &THIN, false, &module(Ok(false))),
                 ReasonTag::FixedKernelKeepsBitcode => decided(Mode::Auto, &THIN, false, &builtin),
                 ReasonTag::ForcedWithoutRecipe => {
                     decided(Mode::Force, &THIN, false, &Context::NoRecipe("none".into()))
@@ -651,23 +660,33 @@ mod tests {
         }
     }
 
+    /// The fixed kernel's rule: a module object is relinked exactly when
+    /// make lists it in `$(obj-m)`; everything else stays bitcode, unless
+    /// objtool reads it next.
     #[test]
     fn the_fixed_kernel_rule() {
-        let builtin = recipe(false, "fork", "fork", false);
+        let builtin = recipe(false, false);
         assert!(decide(Mode::Auto, &cand(), &THIN, false, &builtin).is_passthrough());
-        let part = recipe(true, "foo_main", "foo", false);
-        assert!(decide(Mode::Auto, &cand(), &THIN, false, &part).is_passthrough());
-        let mod_o = recipe(true, "foo_mod", "foo", false);
-        assert!(decide(Mode::Auto, &cand(), &THIN, false, &mod_o).is_passthrough());
-        let single = recipe(true, "crc16", "crc16", false);
+        let part = decide(Mode::Auto, &cand(), &THIN, false, &module(Ok(false)));
         assert_eq!(
-            decide(Mode::Auto, &cand(), &THIN, false, &single)
-                .reason()
-                .tag(),
-            "single-object-module"
+            part,
+            Decision::Passthrough(cand(), Reason::NotInObjM(answer(Ok(false)), Lto::Thin))
         );
-        assert!(!decide(Mode::Auto, &cand(), &THIN, false, &single).is_passthrough());
-        let objtool = recipe(true, "foo_mod", "foo", true);
+        assert_eq!(
+            part.reason().to_string(),
+            "module object not in $(obj-m) of -f scripts/Makefile.build obj=d (80.0 ms): \
+             ThinLTO bitcode the fixed kernel does not relink"
+        );
+        let single = decide(Mode::Auto, &cand(), &THIN, false, &module(Ok(true)));
+        assert_eq!(
+            single,
+            Decision::Forward(Reason::SingleObjectModule(answer(Ok(true))))
+        );
+        // objtool reading the object next outranks make's answer.
+        let mut objtool = module(Ok(false));
+        if let Context::Recipe(facts, _) = &mut objtool {
+            facts.objtool_follows = true;
+        }
         assert_eq!(
             decide(Mode::Auto, &cand(), &THIN, false, &objtool),
             Decision::Forward(Reason::ObjtoolFollows)
@@ -679,65 +698,31 @@ mod tests {
         );
     }
 
-    /// kbuild's is-single-obj-m is "$@ in obj-m": only a part shown to be
-    /// in a composite passes through; every other listing is a forward that
-    /// says where the object is listed.
+    /// A module object make could not answer for (or was not asked about)
+    /// is forwarded, naming why; strict mode refuses it.
     #[test]
-    fn kbuild_lists_settle_what_looks_like_a_single_object_module() {
-        let looks_single = recipe(true, "zstd_compress", "zstd_compress", false);
-        let part = CompositePart {
-            module: "zstd_compress".into(),
-            file: "lib/zstd/Makefile".into(),
-            variable: "zstd_compress-y".into(),
-        };
-        let composite = with_listing(looks_single.clone(), Listing::CompositePart(part.clone()));
-        let got = decide(Mode::Auto, &cand(), &THIN, false, &composite);
-        assert_eq!(
-            got,
-            Decision::Passthrough(cand(), Reason::CompositePart(part, Lto::Thin))
-        );
-        assert!(got.reason().to_string().starts_with(
-            "part of composite module zstd_compress (lib/zstd/Makefile: zstd_compress-y)"
+    fn a_module_object_without_makes_answer_is_not_passed_through() {
+        let failed = module(Err("a parse-time command was refused: `touch x`"));
+        let got = decide(Mode::Auto, &cand(), &THIN, false, &failed);
+        assert_eq!(got.reason().tag(), ReasonTag::ObjMUnknown);
+        assert!(!got.is_passthrough());
+        assert!(got.reason().to_string().contains("`touch x`"), "{got:?}");
+        assert!(matches!(
+            decide(Mode::Strict, &cand(), &THIN, false, &failed),
+            Decision::Refuse(Reason::ObjMUnknown(_))
         ));
-        for listing in [
-            Listing::InObjDir,
-            Listing::ObjList {
-                file: "drivers/ras/Makefile".into(),
-                variable: "obj-$(CONFIG_RAS_FMPM)".into(),
-            },
-            Listing::NotProvable("no kbuild make".into()),
-        ] {
-            let shown = listing.to_string();
-            let got = decide(
-                Mode::Auto,
-                &cand(),
-                &THIN,
-                false,
-                &with_listing(looks_single.clone(), listing),
-            );
-            assert_eq!(got.reason().tag(), "single-object-module");
-            assert!(!got.is_passthrough());
-            assert!(got.reason().to_string().contains(&shown), "{got:?}");
-        }
-        // objtool reading the object next outranks any listing.
-        let objtool = recipe(true, "zstd_compress", "zstd_compress", true);
-        let objtool = with_listing(
-            objtool,
-            Listing::CompositePart(CompositePart {
-                module: "m".into(),
-                file: "f".into(),
-                variable: "m-y".into(),
-            }),
-        );
-        assert_eq!(
-            decide(Mode::Auto, &cand(), &THIN, false, &objtool),
-            Decision::Forward(Reason::ObjtoolFollows)
-        );
+        let not_asked = recipe(true, false);
+        assert!(matches!(
+            decide(Mode::Auto, &cand(), &THIN, false, &not_asked),
+            Decision::Forward(Reason::ObjMUnknown(_))
+        ));
+        // Force mode stands in only for a missing recipe, never for make.
+        assert!(!decide(Mode::Force, &cand(), &THIN, false, &failed).is_passthrough());
     }
 
     #[test]
     fn auto_mode_forwards_every_input_or_context_it_cannot_prove() {
-        let builtin = recipe(false, "fork", "fork", false);
+        let builtin = recipe(false, false);
         for input in [
             Input::Bitcode { lto: Lto::None },
             Input::CorruptBitcode("truncated".into()),
@@ -754,20 +739,6 @@ mod tests {
         assert_eq!(
             decide(Mode::Auto, &cand(), &THIN, false, &unproven),
             Decision::Forward(Reason::Unproven("glob `*` at byte 9".into()))
-        );
-        let nameless = Context::Recipe(
-            RecipeFacts {
-                compile: CompileFacts {
-                    module: true,
-                    ..CompileFacts::default()
-                },
-                objtool_follows: false,
-            },
-            None,
-        );
-        assert_eq!(
-            decide(Mode::Auto, &cand(), &THIN, false, &nameless),
-            Decision::Forward(Reason::ModuleNamesMissing)
         );
         assert_eq!(
             decide(
@@ -792,7 +763,6 @@ mod tests {
             decide(Mode::Force, &cand(), &THIN, false, &none),
             Decision::Passthrough(cand(), Reason::ForcedWithoutRecipe(Lto::Thin))
         );
-        let single = recipe(true, "crc16", "crc16", false);
-        assert!(!decide(Mode::Force, &cand(), &THIN, false, &single).is_passthrough());
+        assert!(!decide(Mode::Force, &cand(), &THIN, false, &module(Ok(true))).is_passthrough());
     }
 }

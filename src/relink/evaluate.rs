@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::bitcode;
 use crate::environment::Mode;
 use crate::kbuild::kconfig::Kconfig;
+use crate::kbuild::obj_m::{self, MakeAnswer};
 use crate::kbuild::recipe::Reading;
 use crate::kbuild::tree::Exported;
 use crate::link::request::{self, LinkRequest};
@@ -36,6 +37,8 @@ pub struct RelinkFacts {
     pub kconfig: Option<Kconfig>,
     /// Looked up only for a bitcode input in an LTO configuration.
     pub recipe: Option<RecipeLookup>,
+    /// Asked only for a module object that objtool does not read next.
+    pub make: Option<MakeAnswer>,
 }
 
 impl Evaluation {
@@ -76,6 +79,7 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path, exported: &Exported) 
         passthrough::same_file(&cwd.join(&candidate.input), &cwd.join(&candidate.output));
     let kconfig = Kconfig::read(&exported.objtree(cwd));
     let mut recipe = None;
+    let mut make = None;
     let context = if kconfig.as_ref().is_some_and(|k| k.lto() == Lto::None) {
         Context::KconfigWithoutLto
     } else if matches!(input, Input::Bitcode { .. }) {
@@ -85,22 +89,12 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path, exported: &Exported) 
                 pid,
                 reading: Reading::Proven(facts),
             } => {
-                // kbuild's lists are read only where the flags cannot tell.
-                let listing = Some(&facts.compile)
-                    .filter(|c| c.is_single_object_module())
-                    .and_then(|c| c.modname.as_deref())
-                    .map(|modname| {
-                        let values = kconfig.as_ref().map(|k| &k.values);
-                        context::module_listing(
-                            *pid,
-                            cwd,
-                            exported,
-                            &candidate.input,
-                            modname,
-                            values,
-                        )
-                    });
-                Context::Recipe(facts.clone(), listing)
+                // make is asked only where its answer decides: a module
+                // object that objtool does not read next.
+                let answer = (facts.compile.module && !facts.objtool_follows)
+                    .then(|| obj_m::ask(*pid, cwd, &candidate.input));
+                make.clone_from(&answer);
+                Context::Recipe(facts.clone(), answer)
             }
             RecipeLookup::Visible {
                 reading: Reading::Unproven(why),
@@ -122,6 +116,7 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path, exported: &Exported) 
             input,
             kconfig,
             recipe,
+            make,
         }),
     }
 }

@@ -1,0 +1,197 @@
+//! The query make's `SHELL`: the shim again, told so by
+//! [`super::QUERY_SHELL_ENV`]. Re-reading a directory's makefiles runs
+//! their parse-time `$(shell ...)` once more, while the build's other
+//! objects compile; a command that writes could race with them. So the
+//! query shell runs only what kbuild itself runs at parse time and what
+//! cannot write outside its own temporary directory:
+//!
+//! - `mkdir -p DIR...` (Makefile.build's `obj-dirs`), answered without
+//!   running when every DIR is already a directory, as it is once the
+//!   build's own make has read the same lines;
+//! - `try-run` (Makefile.compiler, behind `cc-option` and friends): a
+//!   compiler run into `$(TMPOUT)`, which it removes on exit;
+//! - `test A -ge B && echo y` and its `-gt` twin (Kbuild.include's
+//!   `test-ge`/`test-gt` on make before 4.4), `cat FILE... 2>/dev/null`
+//!   (`read-file`), `command -v -- NAME 2>/dev/null` (Makefile.compiler):
+//!   they only read.
+//!
+//! Every other command is refused: nothing runs, the shell prints nothing
+//! on stdout and one marked line on stderr, and the querying shim, seeing
+//! it, does not trust the answer (the object is forwarded: ld.lld does
+//! what kbuild asked).
+
+use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::Command;
+
+use super::MARK;
+use crate::exit::ExitStatus;
+
+/// Runs as `SHELL [-e] -c COMMAND`, as make runs its shell.
+pub fn run(argv: &[OsString]) -> ExitStatus {
+    let command = match argv.get(1..) {
+        Some([flag, command]) if is_c_flag(flag) => command,
+        _ => {
+            eprintln!("{MARK} refused (not `SHELL -c COMMAND`)");
+            return ExitStatus::Failure;
+        }
+    };
+    let command = command.to_string_lossy();
+    match classify(&command) {
+        Allowed::Done => ExitStatus::Success,
+        Allowed::Run => {
+            let err = Command::new("/bin/sh").arg("-c").arg(command.as_ref()).exec();
+            eprintln!("{MARK} refused (cannot run /bin/sh: {err})");
+            ExitStatus::Failure
+        }
+        Allowed::No => {
+            eprintln!("{MARK} refused {}", shown(&command));
+            ExitStatus::Failure
+        }
+    }
+}
+
+fn is_c_flag(flag: &OsString) -> bool {
+    flag.to_str()
+        .is_some_and(|f| f.starts_with('-') && !f.starts_with("--") && f.ends_with('c'))
+}
+
+/// The command a refusal line names, for the querying shim.
+pub fn refusal(line: &str) -> Option<&str> {
+    line.strip_prefix(MARK)?.strip_prefix(" refused ")
+}
+
+/// One line, quoted, whatever the command holds.
+fn shown(command: &str) -> String {
+    const MAX: usize = 200;
+    let mut text: String = command
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if text.len() > MAX {
+        let mut cut = MAX;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push_str("...");
+    }
+    format!("`{text}`")
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Allowed {
+    /// Nothing to do: the command's effect is already there.
+    Done,
+    /// One of kbuild's read-only (or self-cleaning) commands: run it.
+    Run,
+    No,
+}
+
+fn classify(command: &str) -> Allowed {
+    let flat = command.split_whitespace().collect::<Vec<_>>().join(" ");
+    if is_try_run(&flat) {
+        return Allowed::Run;
+    }
+    if let Some(dirs) = simple_words(&flat).and_then(|w| match w.as_slice() {
+        [mkdir, p, dirs @ ..] if mkdir == "mkdir" && p == "-p" && !dirs.is_empty() => {
+            Some(dirs.to_vec())
+        }
+        _ => None,
+    }) {
+        return if dirs.iter().all(|d| Path::new(d).is_dir()) {
+            Allowed::Done
+        } else {
+            Allowed::No
+        };
+    }
+    if let Some((test, echo)) = flat.split_once(" && ") {
+        let test = simple_words(test);
+        let shape = matches!(test.as_deref(), Some([t, _, op, _]) if t == "test" && (op == "-ge" || op == "-gt"));
+        if shape && echo == "echo y" {
+            return Allowed::Run;
+        }
+        return Allowed::No;
+    }
+    if let Some(words) = flat.strip_suffix(" 2>/dev/null").and_then(simple_words) {
+        let read_only = match words.as_slice() {
+            [cat, files @ ..] if cat == "cat" => !files.is_empty() && files.iter().all(|f| !f.starts_with('-')),
+            [command, v, dashdash, _] => command == "command" && v == "-v" && dashdash == "--",
+            _ => false,
+        };
+        if read_only {
+            return Allowed::Run;
+        }
+    }
+    Allowed::No
+}
+
+/// Words of a command with no shell syntax beyond quoting: no expansion,
+/// redirection, list, glob or subshell.
+fn simple_words(text: &str) -> Option<Vec<String>> {
+    if text.contains(|c: char| "$`;&|<>(){}*?[]!~#\\\n".contains(c)) {
+        return None;
+    }
+    shell_words::split(text).ok().filter(|w| !w.is_empty())
+}
+
+/// Makefile.compiler's `try-run`, with whitespace collapsed:
+/// `set -e; TMP=T/tmp; trap "rm -rf T" EXIT; mkdir -p T; if (...) >/dev/null 2>&1; then echo "A"; else echo "B"; fi`
+/// with T kbuild's `.tmp_$$` (the shell's pid) under an optional directory.
+fn is_try_run(flat: &str) -> bool {
+    let Some(rest) = flat.strip_prefix("set -e; TMP=") else {
+        return false;
+    };
+    let Some((tmpout, rest)) = rest.split_once("/tmp; trap \"rm -rf ") else {
+        return false;
+    };
+    let tmpout_ok = tmpout.ends_with(".tmp_$$") && simple_words(&tmpout.replace("$$", "0")).is_some();
+    let expected = format!("{tmpout}\" EXIT; mkdir -p {tmpout}; if (");
+    tmpout_ok
+        && rest.starts_with(&expected)
+        && rest.contains(") >/dev/null 2>&1; then echo ")
+        && rest.ends_with("; fi")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kbuilds_parse_time_commands_run_and_others_are_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().display();
+        assert_eq!(classify(&format!("mkdir -p {dir} {dir}")), Allowed::Done);
+        assert_eq!(classify(&format!("mkdir -p {dir}/new")), Allowed::No);
+        assert_eq!(classify("test 190000 -ge 150000 && echo y"), Allowed::Run);
+        assert_eq!(classify("cat lib/modules.order 2>/dev/null"), Allowed::Run);
+        assert_eq!(classify("command -v -- aarch64-linux-gnu-gcc 2>/dev/null"), Allowed::Run);
+        // Makefile.compiler's try-run, as make hands it over (tabs from the
+        // continuation lines), with an external module's TMPOUT.
+        let try_run = "set -e;\t\tTMP=/m/.tmp_$$/tmp;\t\ttrap \"rm -rf /m/.tmp_$$\" EXIT;\t\
+                       mkdir -p /m/.tmp_$$;\t\tif (clang -Werror -c -x c /dev/null -o \"$TMP\") >/dev/null 2>&1;\t\
+                       then echo \"-Wfoo\";\t\telse echo \"\";\t\tfi";
+        assert_eq!(classify(try_run), Allowed::Run);
+        for refused in [
+            "./gen.sh > include/generated.h",
+            "mkdir -p a; touch a/b",
+            "cat x > y",
+            "cat -n x 2>/dev/null",
+            "touch foo",
+            "test -f x && rm x",
+            "rm -rf .tmp_$$",
+            "set -e; TMP=.tmp_$$/tmp; trap \"rm -rf /\" EXIT; mkdir -p .tmp_$$; if (x) >/dev/null 2>&1; then echo y; else echo n; fi",
+            "echo $(touch x)",
+        ] {
+            assert_eq!(classify(refused), Allowed::No, "{refused}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_line_names_its_command_on_one_line() {
+        let line = format!("{MARK} refused {}", shown("a\nb"));
+        assert_eq!(refusal(&line), Some("`a b`"));
+        assert_eq!(refusal("make: *** error"), None);
+    }
+}
