@@ -103,15 +103,14 @@ argv rsp-quoting --rsp-quoting=windows @1 --FILE-- '"a b" c\d'
 argv plugin -r -plugin-opt=thinlto -plugin-opt mcpu=x -o d/.tmp_a.o d/a.o
 printf -- '-r\0-o\0d/.tmp_\xff.o\0d/\xff.o\0@\xfe' >"$corpus/classify/non-utf8"
 cp "$corpus/classify/non-utf8" "$corpus/response_file/non-utf8"
-# --- make_lexer: kbuild files with the same-named part they list ----------
-# (line 1 the part, the rest the file), and the kernel's own when a
-# linux-source tree is at hand (KERNEL_SRC).
-{ echo core/z_pack.o; cat "$root/integration/fixture/drivers/zpack/Kbuild"; } >"$corpus/make_lexer/zpack"
-{ echo core/z-solo.o; cat "$root/integration/fixture/drivers/zpack/Kbuild"; } >"$corpus/make_lexer/zsolo"
+# --- make_lexer: the fixture's make files, and kbuild's own scripts (what
+# the doctor lexes) when a linux-source tree is at hand (KERNEL_SRC).
+cp "$root/integration/fixture/drivers/zpack/Kbuild" "$corpus/make_lexer/zpack"
+cp "$root/integration/fixture/scripts/Makefile.build" "$corpus/make_lexer/fixture-build"
 if [ -n "${KERNEL_SRC:-}" ]; then
-	for f in lib/zstd/Makefile drivers/net/ethernet/ti/Makefile drivers/gpu/drm/i915/Makefile drivers/gpu/drm/i915/gvt/Makefile drivers/ras/Makefile scripts/Makefile.build scripts/Makefile.lib; do
+	for f in lib/zstd/Makefile drivers/net/ethernet/ti/Makefile scripts/Makefile.build scripts/Makefile.lib; do
 		[ -f "$KERNEL_SRC/$f" ] || { echo "seed.sh: $KERNEL_SRC/$f missing" >&2; exit 1; }
-		{ echo sub/x.o; cat "$KERNEL_SRC/$f"; } >"$corpus/make_lexer/$(echo "$f" | tr / _)"
+		cp "$KERNEL_SRC/$f" "$corpus/make_lexer/$(echo "$f" | tr / _)"
 	done
 fi
 for t in bitcode classify response_file recipe make_lexer; do

@@ -26,11 +26,9 @@ pub const PATH: &str = "PATH";
 /// What a `~` at the start of a PATH entry stands for.
 pub const HOME: &str = "HOME";
 
-/// kbuild's own directories, which its top Makefile exports to every
+/// kbuild's object tree, which its top Makefile exports to every
 /// recipe (and so to the linker): see [`crate::kbuild::tree`].
 pub const KBUILD_OBJTREE: &str = "objtree";
-pub const KBUILD_SRCROOT: &str = "srcroot";
-pub const KBUILD_VPATH: &str = "VPATH";
 
 /// The variables a person may set, in the order `--shim-doctor` shows them.
 pub const SETTINGS: [&str; 5] = [REAL_LD, MODE, LOG, RECORD, LLVM];
@@ -108,8 +106,6 @@ impl Environment {
             path: std::env::var_os(PATH),
             kbuild: Exported {
                 objtree: std::env::var_os(KBUILD_OBJTREE),
-                srcroot: std::env::var_os(KBUILD_SRCROOT),
-                vpath: std::env::var_os(KBUILD_VPATH),
             },
         }
     }

@@ -717,14 +717,6 @@ impl Conditionals {
         self.frames.iter().all(|c| c.current != Some(false))
     }
 
-    /// The first conditional around here whose branch cannot be told.
-    pub fn unsure(&self) -> Option<&str> {
-        self.frames
-            .iter()
-            .find(|c| c.current.is_none())
-            .map(|c| c.at.as_str())
-    }
-
     /// The outermost conditional still open (at the end of a file: one
     /// without its `endif`).
     pub fn unclosed(&self) -> Option<&str> {

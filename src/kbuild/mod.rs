@@ -3,10 +3,9 @@
 
 pub mod kconfig;
 pub mod make_lexer;
-pub mod makefile;
 pub mod obj_m;
 pub mod recipe;
-pub mod scripts;
+pub(crate) mod scripts;
 pub mod tree;
 
 #[cfg(test)]

@@ -1,9 +1,8 @@
 //! kbuild's own scripts, `scripts/Makefile.build` and `scripts/Makefile.lib`:
 //! the one place that reads them (as regular files under their cap) and
 //! lexes them (with `make_lexer`, never by scanning lines). It answers what
-//! LD mode and the doctor need to know of a tree's kbuild:
+//! the doctor needs to know of a tree's kbuild:
 //!
-//! - how Makefile.build derives `$(src)` from `obj=` ([`src_rule`]);
 //! - the per-object relink of freshly compiled bitcode
 //!   ([`Scripts::relink_rule`]): `cmd_ld_single` (6.13's Makefile.lib) or
 //!   `cmd_ld_single_m` (Makefile.build up to 6.12), and what its `$(if ...)`
@@ -19,7 +18,6 @@ use std::io;
 use std::path::Path;
 
 use super::make_lexer::{self, Conditionals, Kind, Line};
-use super::tree::SrcRule;
 use crate::regular_file::{self, Kind as FileKind};
 
 /// kbuild's Makefile.build, as every per-directory make names it.
@@ -93,6 +91,7 @@ impl Scripts {
     }
 
     /// The scripts of the given texts, each `(path in the tree, text)`.
+    #[cfg(test)]
     pub fn parse(texts: &[(&'static str, &str)]) -> Scripts {
         Scripts {
             scripts: texts
@@ -188,60 +187,6 @@ impl Scripts {
     }
 }
 
-/// The rule of the Makefile.build at `path` (relative to make's directory
-/// `cwd`, and so named in errors): a regular file under its cap, in UTF-8.
-pub fn read_src_rule(cwd: &Path, path: &Path) -> Result<SrcRule, String> {
-    let bytes = read(&cwd.join(path)).map_err(|e| format!("{}: {e}", path.display()))?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8", path.display()))?;
-    src_rule(&text)
-}
-
-/// How a Makefile.build's text computes `$(src)`: its first assignment to
-/// `src`, which must be one of kbuild's spellings, outside every
-/// conditional.
-pub fn src_rule(text: &str) -> Result<SrcRule, String> {
-    let mut conditionals = Conditionals::default();
-    for line in make_lexer::lex(text) {
-        let at = format!("{MAKEFILE_BUILD}:{}", line.number);
-        if conditionals.follow(&line.kind, &at, |_, _| None)? {
-            continue;
-        }
-        let spelled = match &line.kind {
-            Kind::Assign {
-                modifiers,
-                var,
-                op,
-                value,
-            } if var == "src" => modifiers
-                .iter()
-                .map(|m| format!("{m} "))
-                .chain([format!("src {op} {}", value.trim())])
-                .collect::<String>(),
-            Kind::Define { var, .. } if var == "src" => format!("define {var}"),
-            Kind::Ambiguous { text } if assigns(text, |v| v == "src") => {
-                return Err(format!(
-                    "{at}: `src` is assigned on some paths through the conditionals only"
-                ))
-            }
-            Kind::Unreadable { why } => return Err(format!("{at}: {why}")),
-            _ => continue,
-        };
-        if let Some(cond) = conditionals.unsure() {
-            return Err(format!(
-                "{at}: `src` is assigned under a condition ({cond})"
-            ));
-        }
-        return match spelled.as_str() {
-            SrcRule::SRCROOT => Ok(SrcRule::Srcroot),
-            SrcRule::VPATH => Ok(SrcRule::Vpath),
-            other => Err(format!(
-                "{MAKEFILE_BUILD} computes `{other}`, no spelling kbuild has shipped"
-            )),
-        };
-    }
-    Err(format!("{MAKEFILE_BUILD} assigns no `src`"))
-}
-
 fn read(path: &Path) -> io::Result<Vec<u8>> {
     regular_file::read_capped(path, FileKind::KbuildMakefile)
 }
@@ -327,75 +272,6 @@ pub mod samples {
 mod tests {
     use super::samples::*;
     use super::*;
-
-    /// The first lines of scripts/Makefile.build in 6.12 and in 6.13.
-    const BUILD_6_12: &str = "# SPDX-License-Identifier: GPL-2.0\n# ===\n# Building\n\nsrc := $(if $(VPATH),$(VPATH)/)$(obj)\n\nPHONY := $(obj)/\n";
-    const BUILD_6_13: &str = "# SPDX-License-Identifier: GPL-2.0\n# ===\n# Building\n\nsrc := $(srcroot)/$(obj)\n\nPHONY := $(obj)/\n";
-
-    #[test]
-    fn the_rule_is_read_from_kbuilds_own_spelling() {
-        assert_eq!(src_rule(BUILD_6_12), Ok(SrcRule::Vpath));
-        assert_eq!(src_rule(BUILD_6_13), Ok(SrcRule::Srcroot));
-        for other in [
-            "src := $(obj)\n",
-            "src = $(srcroot)/$(obj)\n",
-            "src := $(srctree)/$(obj)\n",
-            "src := $(srcroot)/$(obj)/x\n",
-        ] {
-            let err = src_rule(other).unwrap_err();
-            assert!(
-                err.contains("no spelling kbuild has shipped"),
-                "{other}: {err}"
-            );
-        }
-        // A comment or a longer name is not the assignment.
-        assert!(src_rule("# src := $(srcroot)/$(obj)\nsrcs := 1\n")
-            .unwrap_err()
-            .contains("assigns no `src`"));
-    }
-
-    #[test]
-    fn the_src_assignment_is_the_one_make_reads() {
-        // A recipe line that happens to look like it is not an assignment;
-        // a trailing comment is not part of the value.
-        assert_eq!(
-            src_rule("x.o: y\n\tsrc := $(obj)\nsrc := $(srcroot)/$(obj) # 6.13\n"),
-            Ok(SrcRule::Srcroot)
-        );
-        assert_eq!(
-            src_rule("src := \\\n $(if $(VPATH),$(VPATH)/)$(obj)\n"),
-            Ok(SrcRule::Vpath)
-        );
-        let err = src_rule("ifdef KBUILD_EXTMOD\nsrc := $(srcroot)/$(obj)\nendif\n").unwrap_err();
-        assert!(err.contains("under a condition"), "{err}");
-        let err = src_rule("override src := $(srcroot)/$(obj)\n").unwrap_err();
-        assert!(err.contains("no spelling kbuild has shipped"), "{err}");
-        let err = src_rule("define src\n$(srcroot)/$(obj)\nendef\n").unwrap_err();
-        assert!(err.contains("no spelling kbuild has shipped"), "{err}");
-        // Unreadable before the assignment: no guess.
-        let err =
-            src_rule("x.o: y\nifdef A\nB = 1\nendif\n\tsrc := $(obj)\nsrc := $(srcroot)/$(obj)\n")
-                .unwrap_err();
-        assert!(err.contains("scripts/Makefile.build:5"), "{err}");
-        let err = src_rule("endif\nsrc := $(srcroot)/$(obj)\n").unwrap_err();
-        assert!(err.contains("endif without"), "{err}");
-    }
-
-    #[test]
-    fn the_src_rule_is_read_from_a_regular_utf8_file() {
-        let d = tempfile::tempdir().unwrap();
-        let build = Path::new("k/scripts/Makefile.build");
-        std::fs::create_dir_all(d.path().join("k/scripts")).unwrap();
-        let err = read_src_rule(d.path(), build).unwrap_err();
-        assert!(err.starts_with("k/scripts/Makefile.build: "), "{err}");
-        std::fs::write(d.path().join(build), b"src := $(srcroot)/$(obj)\n").unwrap();
-        assert_eq!(read_src_rule(d.path(), build), Ok(SrcRule::Srcroot));
-        std::fs::write(d.path().join(build), b"# \xff\nsrc := $(srcroot)/$(obj)\n").unwrap();
-        assert_eq!(
-            read_src_rule(d.path(), build),
-            Err("k/scripts/Makefile.build: not UTF-8".into())
-        );
-    }
 
     fn scripts(lib: &str, build: &str) -> Scripts {
         Scripts::parse(&[(MAKEFILE_LIB, lib), (MAKEFILE_BUILD, build)])
