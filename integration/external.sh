@@ -33,6 +33,10 @@
 # KCFLAGS=-Wno-error=strict-prototypes with clang 19; the same for every variant.
 #   zname (integration/external-modules/zname): zname-y := sub/zname.o glue.o,
 #                          a part in a subdirectory named like its module
+#   psplit (integration/external-modules/psplit): three single-object modules
+#                          that are so only by a command-line variable, an
+#                          environment variable and an include read in order,
+#                          and p-vf, whose part in $(obj) is named like it
 # Variants, each `make -C KSRC O=kobj M=DIR ARCH=arm64 LLVM=-N LD=...`:
 #   fixed      fixed tree, fixed rule, LD=ld.lld-N
 #   regressed  shim tree, regressed rule, LD=ld.lld-N   (shows what is at stake)
@@ -135,7 +139,8 @@ for d in "${debs[@]}"; do
 	echo "   $(basename "$path") (sha256 ok)"
 done
 mod_src[zname]=$here/external-modules/zname
-mod_names=(dm-writeboost lime-forensics v4l2loopback zname)
+mod_src[psplit]=$here/external-modules/psplit
+mod_names=(dm-writeboost lime-forensics v4l2loopback zname psplit)
 lime_flags=(KCFLAGS=-Wno-error=strict-prototypes KBUILD_MODPOST_WARN=1)
 phase_end
 
@@ -227,11 +232,14 @@ build_module() {
 	# And LiME's `init()`-style declarations are errors under the kernel's
 	# -Werror=strict-prototypes with clang 19.
 	lime-forensics) extra=("${lime_flags[@]}") ;;
+	# obj-m from the command line and the environment (its Kbuild says why).
+	psplit) extra=(CONFIG_P_SPLIT=y) ;;
 	esac
 	rm -rf "$dir" "$dest"; mkdir -p "$mods" "$dest"
 	cp -a "${mod_src[$name]}" "$dir"
 	[ -z "$rec" ] || rm -f "$rec"
 	if ! ( [ -z "$rec" ] || export KBUILD_LD_SHIM_RECORD=$rec
+	       [ "$name" != psplit ] || export CONFIG_P_ENV=y
 	       modmake "$dir" "$ld" "${extra[@]}" modules ) >"$dest.log" 2>&1; then
 		fail "$variant $name: make M=$dir modules failed (LD=$ld):"; tail -n 15 "$dest.log" | sed 's/^/    | /'
 		return 1

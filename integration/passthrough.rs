@@ -30,17 +30,18 @@ fn recipe(ld: &Path, dir: &str, stem: &str, defines: &str, objtool: bool) -> Str
     r
 }
 
-/// The recipe of `lib/<stem>.o` with `ld` as $(LD), ready to run in `dir`.
-/// `lib/<stem>.compiled` is what the recipe's compile writes, compiled
-/// alone beforehand (nothing but kbuild's commands may sit in the recipe,
-/// and clang's output does not depend on the output's name).
-fn build(dir: &Path, ld: &Path, stem: &str, defines: &str, objtool: bool) -> Command {
+/// The recipe of `lib/<stem>.o` with `ld` as $(LD), ready to run in `dir`
+/// by a make whose `$(obj-m)` is `obj_m`. `lib/<stem>.compiled` is what
+/// the recipe's compile writes, compiled alone beforehand (nothing but
+/// kbuild's commands may sit in the recipe, and clang's output does not
+/// depend on the output's name).
+fn build(dir: &Path, ld: &Path, stem: &str, defines: &str, objtool: bool, obj_m: &[&str]) -> Command {
     let compile = format!(
         "{CLANG} {} {defines} -c -o lib/{stem}.compiled lib/{stem}.c",
         CFLAGS.join(" ")
     );
     run_ok(command("/bin/sh", dir).arg("-c").arg(&compile));
-    recipe_shell(dir, &recipe(ld, "lib", stem, defines, objtool))
+    recipe_under_make(dir, &recipe(ld, "lib", stem, defines, objtool), obj_m)
 }
 
 /// A fresh directory with `lib/caller.c`, `lib/callee.c` and a stand-in
@@ -80,7 +81,7 @@ fn builtin_object_stays_the_compilers_bitcode() {
     let record = d.path().join("record.jsonl");
     let defines = recipe_defines("callee", "callee", false);
     run_ok(
-        build(d.path(), &shim(), "callee", &defines, false).env("KBUILD_LD_SHIM_RECORD", &record),
+        build(d.path(), &shim(), "callee", &defines, false, &[]).env("KBUILD_LD_SHIM_RECORD", &record),
     );
     let out = read(d.path(), "lib/callee.o");
     assert_eq!(out, read(d.path(), "lib/callee.compiled"));
@@ -94,23 +95,34 @@ fn builtin_object_stays_the_compilers_bitcode() {
     assert!(line.contains("\"lto\":\"thin\""), "{line}");
 }
 
+/// A module object that make does not list in `$(obj-m)`: a composite's
+/// part, named like its module or not.
 #[test]
 fn composite_part_and_mod_o_stay_bitcode() {
-    let d = lib_tree();
-    let defines = recipe_defines("callee", "crcmod", true);
-    run_ok(&mut build(d.path(), &shim(), "callee", &defines, false));
-    assert_eq!(
-        read(d.path(), "lib/callee.o"),
-        read(d.path(), "lib/callee.compiled")
-    );
+    for modname in ["crcmod", "callee"] {
+        let d = lib_tree();
+        let record = d.path().join("record.jsonl");
+        let defines = recipe_defines("callee", modname, true);
+        run_ok(
+            build(d.path(), &shim(), "callee", &defines, false, &["lib/crcmod.o"])
+                .env("KBUILD_LD_SHIM_RECORD", &record),
+        );
+        assert_eq!(
+            read(d.path(), "lib/callee.o"),
+            read(d.path(), "lib/callee.compiled")
+        );
+        let line = fs::read_to_string(&record).unwrap();
+        assert!(line.contains("\"reason\":\"not-in-obj-m\""), "{line}");
+        assert!(line.contains("\"in_obj_m\":false"), "{line}");
+    }
 }
 
 /// Runs the recipe for `lib/callee.o` with `defines` (and objtool after
 /// the relink when asked) and asserts the object became exactly the ELF
 /// that ld.lld-19 makes from the compiler's bitcode.
-fn assert_becomes_the_elf_lld_makes(defines: &str, objtool: bool) {
+fn assert_becomes_the_elf_lld_makes(defines: &str, objtool: bool, obj_m: &[&str]) {
     let d = lib_tree();
-    run_ok(&mut build(d.path(), &shim(), "callee", defines, objtool));
+    run_ok(&mut build(d.path(), &shim(), "callee", defines, objtool, obj_m));
     let out = read(d.path(), "lib/callee.o");
     assert!(is_elf(&out));
     assert_eq!(out, direct_relink(d.path(), "callee"));
@@ -118,13 +130,13 @@ fn assert_becomes_the_elf_lld_makes(defines: &str, objtool: bool) {
 
 #[test]
 fn single_object_module_becomes_the_elf_lld_makes() {
-    assert_becomes_the_elf_lld_makes(&recipe_defines("callee", "callee", true), false);
+    assert_becomes_the_elf_lld_makes(&recipe_defines("callee", "callee", true), false, &["lib/callee.o"]);
 }
 
 #[test]
 fn objtool_followed_object_becomes_elf_and_objtool_accepts_it() {
     // The stand-in objtool fails the recipe on anything but ELF.
-    assert_becomes_the_elf_lld_makes(&recipe_defines("callee_mod", "callee", true), true);
+    assert_becomes_the_elf_lld_makes(&recipe_defines("callee_mod", "callee", true), true, &[]);
 }
 
 #[test]
@@ -153,7 +165,7 @@ fn final_link_inlines_across_files_only_with_the_passthrough() {
         let d = lib_tree();
         for stem in ["caller", "callee"] {
             let defines = recipe_defines(stem, stem, false);
-            run_ok(&mut build(d.path(), ld, stem, &defines, false));
+            run_ok(&mut build(d.path(), ld, stem, &defines, false, &[]));
         }
         let mut link = lld_cmd(d.path());
         link.args(LDFLAGS.split(' ')).args([

@@ -35,10 +35,8 @@ fn run(defines: &str, tail: &str) -> (Vec<u8>, String) {
         shim().display()
     );
     let record = dir.join("record.jsonl");
-    let out = command("/bin/sh", dir)
-        .arg("-c")
-        .arg(&script)
-        .env("KBUILD_LD_SHIM_REAL_LD", LLD)
+    // A make with an empty obj-m: every module object is a part.
+    let out = recipe_under_make(dir, &script, &[])
         .env("KBUILD_LD_SHIM_RECORD", &record)
         .output()
         .unwrap();

@@ -53,6 +53,26 @@ fn run(dir: &Path, mode: &str, defines: &str, head: &str, tail: &str) -> (Output
     (out, line)
 }
 
+/// As [`run`], without head or tail, as the recipe of a make whose
+/// `$(obj-m)` is `obj_m`.
+fn run_under_make(dir: &Path, mode: &str, defines: &str, obj_m: &[&str]) -> (Output, String) {
+    let script = format!(
+        "set -e; echo '  CC      d/foo.o'; {CLANG} {} {defines} -c -o d/foo.o d/foo.c ; \
+         {} {LDFLAGS} -r -o d/.tmp_foo.o d/foo.o; mv d/.tmp_foo.o d/foo.o",
+        CFLAGS.join(" "),
+        shim().display()
+    );
+    let record = dir.join("record.jsonl");
+    let _ = fs::remove_file(&record);
+    let out = recipe_under_make(dir, &script, obj_m)
+        .env("KBUILD_LD_SHIM_MODE", mode)
+        .env("KBUILD_LD_SHIM_RECORD", &record)
+        .output()
+        .unwrap();
+    let line = fs::read_to_string(&record).unwrap_or_default();
+    (out, line)
+}
+
 /// (defines, head, tail) of each reproduction.
 fn reproductions() -> Vec<(String, &'static str, &'static str)> {
     vec![
@@ -183,7 +203,7 @@ fn strict_keeps_kbuilds_own_decisions() {
     );
     assert!(is_bitcode(&fs::read(d.path().join("d/foo.o")).unwrap()));
     let single = format!("-DMODULE {BUILTIN}");
-    let (out, line) = run(d.path(), "strict", &single, "", "");
+    let (out, line) = run_under_make(d.path(), "strict", &single, &["d/foo.o"]);
     assert!(
         out.status.success(),
         "{}",

@@ -170,6 +170,30 @@ pub fn recipe_shell(dir: &Path, script: &str) -> Command {
     cmd
 }
 
+/// `script` as the recipe of a real GNU make whose `$(obj-m)` is `obj_m`:
+/// make runs it as `/bin/sh -c script` (the shim's parent, as in kbuild),
+/// and the shim asks this make about module objects. The script reaches
+/// make through the environment and `$(value)`, so no byte of it is
+/// expanded or split.
+pub fn recipe_under_make(dir: &Path, script: &str, obj_m: &[&str]) -> Command {
+    let makefile = dir.join("Makefile.recipe");
+    fs::write(
+        &makefile,
+        format!(
+            "obj-m := {}\n.PHONY: recipe\nrecipe:\n\t@$(value RECIPE_SCRIPT)\n",
+            obj_m.join(" ")
+        ),
+    )
+    .unwrap();
+    let mut cmd = command("make", dir);
+    cmd.env("KBUILD_LD_SHIM_REAL_LD", LLD)
+        .env("RECIPE_SCRIPT", script)
+        .args(["-s", "--no-print-directory", "-f"])
+        .arg(&makefile)
+        .arg("recipe");
+    cmd
+}
+
 /// Writes the `/bin/sh` script `body` to `path`, executable: a stand-in
 /// for a tool (objtool, a linker) that a test watches.
 pub fn write_script(path: &Path, body: &str) {

@@ -182,6 +182,15 @@ impl RunningMake {
         let argv = procfs::cmdline(pid).ok_or_else(gone)?;
         let start_time = procfs::start_time(pid).ok_or_else(gone)?;
         let program = procfs::exe(pid).ok_or_else(gone)?;
+        // Whatever runs the recipe shell is run again with make's options:
+        // only a make (make, gmake, make-4.4, remake) is.
+        let name = program.file_name().unwrap_or_default().to_string_lossy();
+        if !name.contains("make") {
+            return Err(format!(
+                "the recipe's parent is {}, not make",
+                program.display()
+            ));
+        }
         let (makefiles, obj) = makefiles_and_obj(&argv)?;
         Ok(RunningMake {
             pid,

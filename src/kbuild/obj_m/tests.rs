@@ -53,3 +53,25 @@ fn the_answer_is_read_only_from_the_marked_lines() {
     assert!(parse_output(&twice, shim).unwrap_err().contains("twice"));
     assert!(parse_output("nothing\n", shim).is_err());
 }
+
+/// A recipe shell whose parent is not make (here: this test binary) is
+/// never answered by running that parent.
+#[test]
+fn a_parent_that_is_not_make_is_not_asked() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut sh = Command::new("sh")
+        .args(["-c", "echo started; read go"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(sh.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let answer = ask(sh.id(), Path::new("."), Path::new("d/a.o"));
+    drop(sh.stdin.take());
+    sh.wait().unwrap();
+    let why = answer.in_obj_m.unwrap_err();
+    assert!(why.contains("not make"), "{why}");
+    assert!(!answer.cached);
+}
