@@ -85,7 +85,8 @@ fn a_megabyte_recipe_reads_right_in_the_reader() {
     let recipe::Reading::Proven(facts) = reading else {
         panic!("not proven: {reading:?}");
     };
-    assert!(facts.compile.is_single_object_module());
+    assert!(facts.compile.module);
+    assert_eq!(facts.compile.modname.as_deref(), Some("x"));
     assert!(!facts.objtool_follows);
     let huge = noisy_recipe(
         &recipe_defines("x", "x", true),

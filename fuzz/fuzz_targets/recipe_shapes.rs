@@ -183,11 +183,12 @@ fn module_compile(c: &mut Choices) -> String {
     cmd
 }
 
-/// What the decision would do: only a proven recipe with neither objtool
-/// nor a single-object module passes through.
+/// What the decision would do on the recipe alone: only a proven recipe of
+/// a built-in object (no MODULE, so make is not asked) that objtool does
+/// not read passes through.
 fn passes(reading: &recipe::Reading) -> bool {
     match reading {
-        recipe::Reading::Proven(f) => !f.objtool_follows && !f.compile.is_single_object_module(),
+        recipe::Reading::Proven(f) => !f.objtool_follows && !f.compile.module,
         recipe::Reading::Unproven(_) => false,
     }
 }

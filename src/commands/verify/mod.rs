@@ -18,7 +18,9 @@
 //! compiled without `-flto` (vDSO, EFI stub, `ccflags-remove` of
 //! `CC_FLAGS_LTO`), or it was not compiled from C (objcopy, Rust). Parts of
 //! composite modules count like built-in objects: the fixed kernel keeps
-//! them bitcode for the module's own `ld -r`. There is no ratio or
+//! them bitcode for the module's own `ld -r`; a part is what a `.mod`
+//! file lists, whatever its name, unless it is itself a module object
+//! (kbuild's `is-single-obj-m` is membership of obj-m). There is no ratio or
 //! threshold, so no tree is too small to judge: one wrongly relinked object
 //! is a verdict, and an all-ELF tree is lost even without recipes. An ELF
 //! object whose recipe is missing cannot be excused, so it makes the
@@ -308,6 +310,12 @@ impl ModuleTally {
             modules: list.len(),
             ..ModuleTally::default()
         };
+        // An object that is itself a module (listed in modules.order, its
+        // .mod naming only it) is relinked by the fixed kernel, even when
+        // another module's .mod names it too; kbuild decides by obj-m,
+        // never by a name.
+        let module_objects: std::collections::HashSet<&Path> =
+            list.iter().map(|m| m.object.path.as_path()).collect();
         for module in list {
             let path = lossy(&module.object.path);
             match &module.object.facts {
@@ -318,7 +326,9 @@ impl ModuleTally {
                 ObjectFacts::Unreadable(why) => m.objects_unreadable.push(format!("{path}: {why}")),
             }
             for part in &module.parts {
-                m.parts.add(part);
+                if !module_objects.contains(part.path.as_path()) {
+                    m.parts.add(part);
+                }
             }
         }
         m
@@ -698,6 +708,40 @@ mod tests {
         let j = judge(&f);
         assert_eq!(j.verdict, Verdict::Lost, "{}", j.reason);
         assert!(j.reason.contains("drivers/comp_util.o"), "{}", j.reason);
+    }
+
+    /// kbuild relinks an object in obj-m even when another module's .mod
+    /// names it too; a part named like its module up to -/_ (vfio-pci-core's
+    /// vfio_pci_core.o) is still a part, and lost when ELF.
+    #[test]
+    fn a_module_object_is_excused_and_a_same_named_part_is_not() {
+        let mut f = facts(kept_members());
+        f.modules = Some(Ok(vec![
+            Module {
+                object: obj("drivers/solo.o", ObjectFacts::Elf(Some(C_LTO))),
+                parts: vec![],
+            },
+            Module {
+                object: obj("drivers/comp.o", ObjectFacts::Elf(None)),
+                parts: vec![
+                    obj("drivers/solo.o", ObjectFacts::Elf(Some(C_LTO))),
+                    obj("drivers/comp_main.o", ObjectFacts::Bitcode(Lto::Thin)),
+                ],
+            },
+        ]));
+        let j = judge(&f);
+        assert_eq!(j.verdict, Verdict::Kept, "{}", j.reason);
+        assert_eq!(j.modules.as_ref().unwrap().parts.objects, 1);
+        f.modules = Some(Ok(vec![Module {
+            object: obj("drivers/vfio-pci-core.o", ObjectFacts::Elf(None)),
+            parts: vec![
+                obj("drivers/vfio_pci_core.o", ObjectFacts::Elf(Some(C_LTO))),
+                obj("drivers/vfio_pci_intrs.o", ObjectFacts::Bitcode(Lto::Thin)),
+            ],
+        }]));
+        let j = judge(&f);
+        assert_eq!(j.verdict, Verdict::Lost, "{}", j.reason);
+        assert!(j.reason.contains("drivers/vfio_pci_core.o"), "{}", j.reason);
     }
 
     #[test]
