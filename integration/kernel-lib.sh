@@ -163,6 +163,16 @@ config_lto_modules() {
 }
 
 declare -A wall=() cpu=()
+# shim_cpu RECORD BUILD_CPU_S: the shim's own CPU over a build (every call's
+# cpu_micros: its work before the copy or the exec, make queries included)
+# and its share of the build's CPU, as "S s (P %)".
+shim_cpu() {
+	local rec=$1 build_s=$2
+	jq -s --argjson b "${build_s:-0}" -r \
+		'((map(.cpu_micros // 0) | add // 0) / 1e6) as $s
+		 | "\($s * 1000 | round / 1000) s (\(if $b > 0 then ($s / $b * 100 * 1000 | round / 1000) else "-" end) % of \($b) s)"' "$rec"
+}
+
 # timed KEY LOG CMD...: run CMD with its output in LOG; wall and children's CPU seconds into wall/cpu[KEY].
 timed() {
 	local key=$1 log=$2 t0=$EPOCHREALTIME rc=0

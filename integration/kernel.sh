@@ -121,7 +121,7 @@ phase_end
 set_flavor reference
 trap 'set_flavor reference >/dev/null 2>&1 || true' EXIT
 
-declare -A verify_rc=() build_ok=() bc_objs=() n_pass=() n_fwd=() n_err=() vm_sha=() llvm_syms=() direct_calls=() ko_count=()
+declare -A shim_cpu_of=() verify_rc=() build_ok=() bc_objs=() n_pass=() n_fwd=() n_err=() vm_sha=() llvm_syms=() direct_calls=() ko_count=()
 
 # configure ARCH: tinyconfig + ThinLTO + modules into $work/config.ARCH
 configure() {
@@ -194,6 +194,8 @@ build() {
 	verify_rc[$key]=0; "$shim" --shim-verify "$out" >"$dest/verify.txt" 2>&1 || verify_rc[$key]=$?
 	if [ -n "$record" ]; then
 		check_record "$arch" "$record"
+		shim_cpu_of[$key]=$(shim_cpu "$record" "${cpu[$key]}")
+		echo "   $key: shim CPU ${shim_cpu_of[$key]}"
 		mv "$record" "$dest/ld-shim.jsonl"
 	fi
 	rm -rf "$out"
@@ -420,6 +422,8 @@ build_subset() {
 		[ -f "$out/modules.order" ] || (cd "$out" && for d in "${subset_dirs[@]}"; do cat "$d/modules.order" 2>/dev/null; done) >"$out/modules.order"
 		check_record "arm64-defconfig" "$record"
 		check_composite_record "$record"
+		shim_cpu_of[$key]=$(shim_cpu "$record" "${cpu[$key]}")
+		echo "   $key: shim CPU ${shim_cpu_of[$key]}"
 		mv "$record" "$dest/ld-shim.jsonl"
 	fi
 	rm -rf "$out"
@@ -507,6 +511,7 @@ run_defconfig_subset() {
 	echo
 	echo "Summary (Linux $(kernel_version), arm64 defconfig + LTO_CLANG_THIN, make -j$jobs ${subset_dirs[*]})"
 	echo "   objects $n_obj, modules $n_mod, identical $n_same"
+	echo "   shim CPU ${shim_cpu_of[defconfig shim]:--}"
 	printf '   %-10s %7s %7s %7s %6s %6s\n' variant wall_s cpu_s bc_objs pass fwd
 	printf '   %-10s %7s %7s %7s %6s %6s\n' reference "${wall[defconfig reference]:--}" \
 		"${cpu[defconfig reference]:--}" "${bc_objs[defconfig reference]:--}" - -
@@ -537,6 +542,7 @@ for arch in "${arches[@]}"; do
 			"${n_pass[$k]:--}" "${n_fwd[$k]:--}" "${llvm_syms[$k]:--}" "${direct_calls[$k]:--}" "${ko_count[$k]:--}" "$eq" "${vm_sha[$k]:--}"
 	done
 done
+for arch in "${arches[@]}"; do echo "$arch shim CPU ${shim_cpu_of[$arch shim]:--}"; done
 echo "(bc_objs: .o files left as bitcode, excluding *.mod.o and vmlinux.o; pass/fwd: shim record decisions;"
 echo " calls: direct calls in vmlinux (arm64 bl, x86 call); =ref?: vmlinux and every .ko vs reference)"
 echo

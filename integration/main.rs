@@ -14,6 +14,7 @@ mod cli_output;
 mod fixture_tree;
 mod forward;
 mod input_faults;
+mod make_query;
 mod non_utf8;
 mod operability;
 mod output_faults;

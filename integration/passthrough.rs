@@ -35,7 +35,14 @@ fn recipe(ld: &Path, dir: &str, stem: &str, defines: &str, objtool: bool) -> Str
 /// the recipe's compile writes, compiled alone beforehand (nothing but
 /// kbuild's commands may sit in the recipe, and clang's output does not
 /// depend on the output's name).
-fn build(dir: &Path, ld: &Path, stem: &str, defines: &str, objtool: bool, obj_m: &[&str]) -> Command {
+fn build(
+    dir: &Path,
+    ld: &Path,
+    stem: &str,
+    defines: &str,
+    objtool: bool,
+    obj_m: &[&str],
+) -> Command {
     let compile = format!(
         "{CLANG} {} {defines} -c -o lib/{stem}.compiled lib/{stem}.c",
         CFLAGS.join(" ")
@@ -81,7 +88,8 @@ fn builtin_object_stays_the_compilers_bitcode() {
     let record = d.path().join("record.jsonl");
     let defines = recipe_defines("callee", "callee", false);
     run_ok(
-        build(d.path(), &shim(), "callee", &defines, false, &[]).env("KBUILD_LD_SHIM_RECORD", &record),
+        build(d.path(), &shim(), "callee", &defines, false, &[])
+            .env("KBUILD_LD_SHIM_RECORD", &record),
     );
     let out = read(d.path(), "lib/callee.o");
     assert_eq!(out, read(d.path(), "lib/callee.compiled"));
@@ -104,8 +112,15 @@ fn composite_part_and_mod_o_stay_bitcode() {
         let record = d.path().join("record.jsonl");
         let defines = recipe_defines("callee", modname, true);
         run_ok(
-            build(d.path(), &shim(), "callee", &defines, false, &["lib/crcmod.o"])
-                .env("KBUILD_LD_SHIM_RECORD", &record),
+            build(
+                d.path(),
+                &shim(),
+                "callee",
+                &defines,
+                false,
+                &["lib/crcmod.o"],
+            )
+            .env("KBUILD_LD_SHIM_RECORD", &record),
         );
         assert_eq!(
             read(d.path(), "lib/callee.o"),
@@ -122,7 +137,14 @@ fn composite_part_and_mod_o_stay_bitcode() {
 /// that ld.lld-19 makes from the compiler's bitcode.
 fn assert_becomes_the_elf_lld_makes(defines: &str, objtool: bool, obj_m: &[&str]) {
     let d = lib_tree();
-    run_ok(&mut build(d.path(), &shim(), "callee", defines, objtool, obj_m));
+    run_ok(&mut build(
+        d.path(),
+        &shim(),
+        "callee",
+        defines,
+        objtool,
+        obj_m,
+    ));
     let out = read(d.path(), "lib/callee.o");
     assert!(is_elf(&out));
     assert_eq!(out, direct_relink(d.path(), "callee"));
@@ -130,7 +152,11 @@ fn assert_becomes_the_elf_lld_makes(defines: &str, objtool: bool, obj_m: &[&str]
 
 #[test]
 fn single_object_module_becomes_the_elf_lld_makes() {
-    assert_becomes_the_elf_lld_makes(&recipe_defines("callee", "callee", true), false, &["lib/callee.o"]);
+    assert_becomes_the_elf_lld_makes(
+        &recipe_defines("callee", "callee", true),
+        false,
+        &["lib/callee.o"],
+    );
 }
 
 #[test]

@@ -171,6 +171,21 @@ fn log_decision(eval: &Evaluation) {
     }
 }
 
+/// User and system CPU of this process and of its reaped children (the
+/// make query), in microseconds.
+fn cpu_micros() -> u64 {
+    let of = |who| {
+        // SAFETY: getrusage fills the zeroed struct it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(who, &mut usage) } != 0 {
+            return 0;
+        }
+        let micros = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+        micros(usage.ru_utime) + micros(usage.ru_stime)
+    };
+    of(libc::RUSAGE_SELF) + of(libc::RUSAGE_CHILDREN)
+}
+
 /// Appends to the audit record when one is asked for. A record that cannot
 /// be written costs one warning, never the build.
 fn write_record(
@@ -203,6 +218,7 @@ fn write_record(
         lto: eval.lto(),
         bytes,
         micros: started.elapsed().as_micros() as u64,
+        cpu_micros: cpu_micros(),
         make: eval.relink.as_ref().and_then(|r| r.make.clone()),
     };
     if let Err(e) = record::append(Path::new(path), &entry) {

@@ -66,8 +66,12 @@ pub fn bounded(
     // Anything it left running in the background would hold its output
     // open: it goes with the helper.
     group.kill();
-    let stdout = stdout.recv_timeout(left()).map_err(|_| Bounded::TimedOut)??;
-    let stderr = stderr.recv_timeout(left()).map_err(|_| Bounded::TimedOut)??;
+    let stdout = stdout
+        .recv_timeout(left())
+        .map_err(|_| Bounded::TimedOut)??;
+    let stderr = stderr
+        .recv_timeout(left())
+        .map_err(|_| Bounded::TimedOut)??;
     Ok(Output {
         status,
         stdout,
@@ -127,11 +131,21 @@ mod tests {
     #[test]
     fn a_child_that_hangs_is_killed_at_the_deadline() {
         let started = Instant::now();
-        let got = bounded(&mut sh("echo partial; exec sleep 30"), Duration::from_millis(300), 1024, 1024);
+        let got = bounded(
+            &mut sh("echo partial; exec sleep 30"),
+            Duration::from_millis(300),
+            1024,
+            1024,
+        );
         assert!(matches!(got, Err(Bounded::TimedOut)), "{got:?}");
         assert!(started.elapsed() < Duration::from_secs(5));
         // Output closed, process still running: the same.
-        let got = bounded(&mut sh("exec >&- 2>&-; exec sleep 30"), Duration::from_millis(300), 1024, 1024);
+        let got = bounded(
+            &mut sh("exec >&- 2>&-; exec sleep 30"),
+            Duration::from_millis(300),
+            1024,
+            1024,
+        );
         assert!(matches!(got, Err(Bounded::TimedOut)), "{got:?}");
         assert!(started.elapsed() < Duration::from_secs(5));
     }
@@ -139,7 +153,12 @@ mod tests {
     #[test]
     fn a_child_that_prints_without_end_is_stopped_at_the_cap() {
         let started = Instant::now();
-        let got = bounded(&mut sh("exec yes 'LLD 19.1.7'"), Duration::from_secs(10), 4096, 1024);
+        let got = bounded(
+            &mut sh("exec yes 'LLD 19.1.7'"),
+            Duration::from_secs(10),
+            4096,
+            1024,
+        );
         assert!(matches!(got, Err(Bounded::TooLarge)), "{got:?}");
         let got = bounded(&mut sh("exec yes >&2"), Duration::from_secs(10), 1024, 4096);
         assert!(matches!(got, Err(Bounded::TooLarge)), "{got:?}");
@@ -148,15 +167,35 @@ mod tests {
 
     #[test]
     fn output_and_status_come_back_whole() {
-        let got = bounded(&mut sh("echo out; echo err >&2; exit 3"), Duration::from_secs(10), 64, 64).unwrap();
-        assert_eq!((got.stdout.as_slice(), got.stderr.as_slice()), (&b"out\n"[..], &b"err\n"[..]));
+        let got = bounded(
+            &mut sh("echo out; echo err >&2; exit 3"),
+            Duration::from_secs(10),
+            64,
+            64,
+        )
+        .unwrap();
+        assert_eq!(
+            (got.stdout.as_slice(), got.stderr.as_slice()),
+            (&b"out\n"[..], &b"err\n"[..])
+        );
         assert_eq!(got.status.code(), Some(3));
         // Ended, with a process it started still holding its output open.
         let started = Instant::now();
-        let got = bounded(&mut sh("sleep 8 & echo 'LLD 19.1.7'"), Duration::from_secs(10), 64, 64).unwrap();
+        let got = bounded(
+            &mut sh("sleep 8 & echo 'LLD 19.1.7'"),
+            Duration::from_secs(10),
+            64,
+            64,
+        )
+        .unwrap();
         assert_eq!(got.stdout, b"LLD 19.1.7\n");
         assert!(started.elapsed() < Duration::from_secs(5));
-        let got = bounded(&mut Command::new("/nonexistent/ld.lld"), Duration::from_secs(10), 64, 64);
+        let got = bounded(
+            &mut Command::new("/nonexistent/ld.lld"),
+            Duration::from_secs(10),
+            64,
+            64,
+        );
         assert!(matches!(got, Err(Bounded::Spawn(_))), "{got:?}");
     }
 }

@@ -23,8 +23,7 @@ pub fn cmdline(pid: u32) -> Option<Vec<OsString>> {
 /// The fields of /proc/<pid>/stat after the command name, which can hold
 /// spaces and parentheses: field 3 (state) is the first.
 fn stat_fields(pid: u32) -> Option<Vec<String>> {
-    let stat =
-        read_capped_lossy(Path::new(&format!("/proc/{pid}/stat")), Kind::ProcFile).ok()?;
+    let stat = read_capped_lossy(Path::new(&format!("/proc/{pid}/stat")), Kind::ProcFile).ok()?;
     let after_comm = &stat[stat.rfind(')')? + 1..];
     Some(after_comm.split_whitespace().map(str::to_string).collect())
 }
@@ -65,7 +64,10 @@ mod tests {
         assert_eq!(parent_of(me), Some(std::os::unix::process::parent_id()));
         assert_eq!(exe(me), std::env::current_exe().ok());
         // A child started after us has a later (or the same) start time.
-        let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
         let (mine, its) = (start_time(me), start_time(child.id()));
         child.kill().unwrap();
         child.wait().unwrap();

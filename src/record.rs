@@ -50,6 +50,10 @@ pub struct Record {
     pub bytes: u64,
     /// Time spent in the shim before the copy finished or the exec began.
     pub micros: u64,
+    /// CPU (user + system) the shim used by then, its make query's
+    /// included; 0 in records of versions that did not measure it.
+    #[serde(default)]
+    pub cpu_micros: u64,
     /// For a module object: what the build's make said of its `$(obj-m)`,
     /// whether that answer came from the directory's cache, and how long
     /// the query took. Absent from other calls and from older records.
@@ -334,6 +338,7 @@ mod tests {
             lto: None,
             bytes: 0,
             micros: 3,
+            cpu_micros: 2,
             make: None,
         }
     }
@@ -359,12 +364,14 @@ mod tests {
             cwd: PathBuf::from("/k/out"),
             decision: Outcome::Passthrough,
             reason: ReasonTag::NotInObjM,
-            detail: "module object not in $(obj-m) of -f scripts/Makefile.build obj=lib/zstd".into(),
+            detail: "module object not in $(obj-m) of -f scripts/Makefile.build obj=lib/zstd"
+                .into(),
             output: Some(PathBuf::from("lib/zstd/compress/.tmp_zstd_compress.o")),
             inputs: vec![PathBuf::from("lib/zstd/compress/zstd_compress.o")],
             lto: Some(Lto::Full),
             bytes: 88_064,
             micros: 517,
+            cpu_micros: 431,
             make: Some(MakeAnswer {
                 make: "-f scripts/Makefile.build obj=lib/zstd".into(),
                 in_obj_m: Ok(false),

@@ -176,13 +176,16 @@ pub fn recipe_shell(dir: &Path, script: &str) -> Command {
 /// make through the environment and `$(value)`, so no byte of it is
 /// expanded or split.
 pub fn recipe_under_make(dir: &Path, script: &str, obj_m: &[&str]) -> Command {
+    recipe_under_makefile(dir, script, &format!("obj-m := {}\n", obj_m.join(" ")))
+}
+
+/// As [`recipe_under_make`], with `makefile` (which sets `obj-m`) as the
+/// makefile's text before the recipe's rule.
+pub fn recipe_under_makefile(dir: &Path, script: &str, makefile_text: &str) -> Command {
     let makefile = dir.join("Makefile.recipe");
     fs::write(
         &makefile,
-        format!(
-            "obj-m := {}\n.PHONY: recipe\nrecipe:\n\t@$(value RECIPE_SCRIPT)\n",
-            obj_m.join(" ")
-        ),
+        format!("{makefile_text}.PHONY: recipe\nrecipe:\n\t@$(value RECIPE_SCRIPT)\n"),
     )
     .unwrap();
     let mut cmd = command("make", dir);

@@ -120,20 +120,29 @@ pub fn lld_major(version_line: &str) -> Option<u32> {
 fn linker_version(resolved: &Resolved) -> Result<String, String> {
     let mut cmd = Command::new(&resolved.path);
     cmd.arg("--version").env(GUARD, "1");
-    let stdout = match child::bounded(&mut cmd, VERSION_TIMEOUT, VERSION_MAX_BYTES, VERSION_MAX_BYTES) {
+    let stdout = match child::bounded(
+        &mut cmd,
+        VERSION_TIMEOUT,
+        VERSION_MAX_BYTES,
+        VERSION_MAX_BYTES,
+    ) {
         Ok(out) => out.stdout,
         // A linker that cannot start prints nothing: said so below.
         Err(Bounded::Spawn(_)) => Vec::new(),
-        Err(e) => return Err(match e {
-            Bounded::TimedOut => format!(
-                "the real linker did not answer --version within {} s (killed)",
-                VERSION_TIMEOUT.as_secs()
-            ),
-            Bounded::TooLarge => format!(
+        Err(e) => {
+            return Err(match e {
+                Bounded::TimedOut => format!(
+                    "the real linker did not answer --version within {} s (killed)",
+                    VERSION_TIMEOUT.as_secs()
+                ),
+                Bounded::TooLarge => format!(
             "the real linker printed more than {VERSION_MAX_BYTES} bytes for --version (stopped)"
         ),
-            Bounded::Io(e) | Bounded::Spawn(e) => format!("cannot read the real linker's --version: {e}"),
-        }),
+                Bounded::Io(e) | Bounded::Spawn(e) => {
+                    format!("cannot read the real linker's --version: {e}")
+                }
+            })
+        }
     };
     String::from_utf8_lossy(&stdout)
         .lines()

@@ -32,6 +32,8 @@ pub struct Summary {
     pub forwards_by_reason: BTreeMap<String, u64>,
     pub bytes_copied: u64,
     pub micros_in_shim: u64,
+    /// CPU the shim used, make queries included.
+    pub cpu_micros_in_shim: u64,
     /// Module objects the build's make was asked about ...
     pub make_answers: u64,
     /// ... of which this many were another object's kept answer ...
@@ -73,13 +75,15 @@ impl Summary {
     pub fn add(&mut self, r: &Record) {
         self.invocations += 1;
         self.micros_in_shim = self.micros_in_shim.saturating_add(r.micros);
+        self.cpu_micros_in_shim = self.cpu_micros_in_shim.saturating_add(r.cpu_micros);
         if let Some(make) = &r.make {
             self.make_answers += 1;
             if make.cached {
                 self.make_answers_cached += 1;
             } else {
-                self.micros_in_make_queries =
-                    self.micros_in_make_queries.saturating_add(make.query_micros);
+                self.micros_in_make_queries = self
+                    .micros_in_make_queries
+                    .saturating_add(make.query_micros);
             }
         }
         let anomalous = match r.decision {
@@ -168,8 +172,9 @@ pub fn render_text(s: &Summary) -> String {
     let _ = writeln!(out, "  bytes copied       {}", s.bytes_copied);
     let _ = writeln!(
         out,
-        "  time in shim       {:.3} s",
-        s.micros_in_shim as f64 / 1e6
+        "  time in shim       {:.3} s ({:.3} s CPU)",
+        s.micros_in_shim as f64 / 1e6,
+        s.cpu_micros_in_shim as f64 / 1e6
     );
     let _ = writeln!(
         out,
@@ -242,6 +247,7 @@ mod tests {
             lto,
             bytes,
             micros: 100,
+            cpu_micros: 50,
             make: None,
         }
     }

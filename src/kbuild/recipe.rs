@@ -488,7 +488,8 @@ fn read_kbuild_recipe(script: &str, input: &Path, output: &Path) -> Result<Recip
                     .any(|a| a.contains('=') || file_name(a) == "env");
                 if !sets_env
                     && w.iter().any(|a| a == "-c")
-                    && w.windows(2).any(|p| p[0] == "-o" && same_path(&p[1], input))
+                    && w.windows(2)
+                        .any(|p| p[0] == "-o" && same_path(&p[1], input))
                 {
                     compile = Some(compile_facts(cmd, 1, input)?);
                     stage = Stage::Compiled;
@@ -862,11 +863,21 @@ mod tests {
             .find(|w| w.contains("clang"))
             .expect("the sample compiles with clang")
             .to_string();
-        for compiler in ["cc", "clang-19.1", "buildcache clang-19", "ccache /usr/bin/clang", "x86_64-linux-gnu-gcc"] {
+        for compiler in [
+            "cc",
+            "clang-19.1",
+            "buildcache clang-19",
+            "ccache /usr/bin/clang",
+            "x86_64-linux-gnu-gcc",
+        ] {
             let script = base.replacen(&clang, compiler, 1);
             let f = proven(&script, "lib/crc-ccitt.o", "lib/.tmp_crc-ccitt.o");
             assert!(f.compile.module, "{compiler}");
-            assert_eq!(f.compile.modname.as_deref(), Some("crc_ccitt"), "{compiler}");
+            assert_eq!(
+                f.compile.modname.as_deref(),
+                Some("crc_ccitt"),
+                "{compiler}"
+            );
         }
     }
 

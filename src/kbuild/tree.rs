@@ -43,6 +43,9 @@ mod tests {
         let external = Exported {
             objtree: Some("/k/out".into()),
         };
-        assert_eq!(external.objtree(Path::new("/src/mod")), PathBuf::from("/k/out"));
+        assert_eq!(
+            external.objtree(Path::new("/src/mod")),
+            PathBuf::from("/k/out")
+        );
     }
 }

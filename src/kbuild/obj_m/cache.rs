@@ -122,7 +122,10 @@ mod tests {
         assert_eq!((other, cached), (listing(&["b.o"]), false));
         let text = std::fs::read_to_string(d.path().join(FILE_NAME)).unwrap();
         assert_eq!(text.lines().count(), 1, "{text}");
-        assert!(text.contains("\"k2\"") && !text.contains("\"k1\""), "{text}");
+        assert!(
+            text.contains("\"k2\"") && !text.contains("\"k1\""),
+            "{text}"
+        );
     }
 
     #[test]

@@ -90,7 +90,11 @@ impl std::fmt::Display for MakeAnswer {
         match &self.in_obj_m {
             Ok(true) => write!(f, "in $(obj-m) of {} ({ms:.1} ms{from})", self.make),
             Ok(false) => write!(f, "not in $(obj-m) of {} ({ms:.1} ms{from})", self.make),
-            Err(e) => write!(f, "make {} could not say ({e}; {ms:.1} ms{from})", self.make),
+            Err(e) => write!(
+                f,
+                "make {} could not say ({e}; {ms:.1} ms{from})",
+                self.make
+            ),
         }
     }
 }
@@ -282,12 +286,13 @@ impl RunningMake {
             "--eval={GOAL}: ; $(info {MARK} version $(MAKE_VERSION))$(info {MARK} shell $(SHELL))$(info {MARK} obj-m $(obj-m))"
         ));
         cmd.arg(GOAL);
-        let out = child::bounded(&mut cmd, TIMEOUT, MAX_STDOUT, MAX_STDERR).map_err(|e| match e {
-            Bounded::Spawn(e) => format!("cannot run {}: {e}", self.program.display()),
-            Bounded::TimedOut => format!("no answer within {} s (killed)", TIMEOUT.as_secs()),
-            Bounded::TooLarge => "more output than a listing has (stopped)".to_string(),
-            Bounded::Io(e) => format!("reading its output: {e}"),
-        })?;
+        let out =
+            child::bounded(&mut cmd, TIMEOUT, MAX_STDOUT, MAX_STDERR).map_err(|e| match e {
+                Bounded::Spawn(e) => format!("cannot run {}: {e}", self.program.display()),
+                Bounded::TimedOut => format!("no answer within {} s (killed)", TIMEOUT.as_secs()),
+                Bounded::TooLarge => "more output than a listing has (stopped)".to_string(),
+                Bounded::Io(e) => format!("reading its output: {e}"),
+            })?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         if let Some(refused) = stderr.lines().find_map(shell::refusal) {
             return Err(format!("a parse-time command was refused: {refused}"));
@@ -318,7 +323,10 @@ fn makefiles_and_obj(argv: &[OsString]) -> Result<(Vec<OsString>, Option<OsStrin
         {
             makefiles.push(v.into());
         } else if let Some(v) = text.strip_prefix("obj=") {
-            if obj.as_ref().is_some_and(|o: &OsString| o.to_string_lossy() != v) {
+            if obj
+                .as_ref()
+                .is_some_and(|o: &OsString| o.to_string_lossy() != v)
+            {
                 return Err("make has two different obj= values".into());
             }
             obj = Some(OsString::from(v));
@@ -396,12 +404,19 @@ fn parse_output(stdout: &str, shim: &Path) -> Result<Vec<String>, String> {
     let (Some(version), Some(shell), Some(obj_m)) = (version, shell, obj_m) else {
         return Err("make did not print the query's answer".into());
     };
-    let major = version.split('.').next().and_then(|m| m.parse::<u32>().ok());
-    if !major.is_some_and(|m| m >= MIN_MAKE_MAJOR) {
-        return Err(format!("GNU make {version} is older than kbuild's minimum, 4.0"));
+    let major = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok());
+    if major.is_none_or(|m| m < MIN_MAKE_MAJOR) {
+        return Err(format!(
+            "GNU make {version} is older than kbuild's minimum, 4.0"
+        ));
     }
     if Path::new(&shell) != shim {
-        return Err(format!("the makefiles set SHELL to {shell} over the query's"));
+        return Err(format!(
+            "the makefiles set SHELL to {shell} over the query's"
+        ));
     }
     Ok(obj_m.split_whitespace().map(str::to_string).collect())
 }

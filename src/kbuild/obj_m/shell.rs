@@ -41,7 +41,10 @@ pub fn run(argv: &[OsString]) -> ExitStatus {
     match classify(&command) {
         Allowed::Done => ExitStatus::Success,
         Allowed::Run => {
-            let err = Command::new("/bin/sh").arg("-c").arg(command.as_ref()).exec();
+            let err = Command::new("/bin/sh")
+                .arg("-c")
+                .arg(command.as_ref())
+                .exec();
             eprintln!("{MARK} refused (cannot run /bin/sh: {err})");
             ExitStatus::Failure
         }
@@ -116,7 +119,9 @@ fn classify(command: &str) -> Allowed {
     }
     if let Some(words) = flat.strip_suffix(" 2>/dev/null").and_then(simple_words) {
         let read_only = match words.as_slice() {
-            [cat, files @ ..] if cat == "cat" => !files.is_empty() && files.iter().all(|f| !f.starts_with('-')),
+            [cat, files @ ..] if cat == "cat" => {
+                !files.is_empty() && files.iter().all(|f| !f.starts_with('-'))
+            }
             [command, v, dashdash, _] => command == "command" && v == "-v" && dashdash == "--",
             _ => false,
         };
@@ -146,7 +151,8 @@ fn is_try_run(flat: &str) -> bool {
     let Some((tmpout, rest)) = rest.split_once("/tmp; trap \"rm -rf ") else {
         return false;
     };
-    let tmpout_ok = tmpout.ends_with(".tmp_$$") && simple_words(&tmpout.replace("$$", "0")).is_some();
+    let tmpout_ok =
+        tmpout.ends_with(".tmp_$$") && simple_words(&tmpout.replace("$$", "0")).is_some();
     let expected = format!("{tmpout}\" EXIT; mkdir -p {tmpout}; if (");
     tmpout_ok
         && rest.starts_with(&expected)
@@ -166,7 +172,10 @@ mod tests {
         assert_eq!(classify(&format!("mkdir -p {dir}/new")), Allowed::No);
         assert_eq!(classify("test 190000 -ge 150000 && echo y"), Allowed::Run);
         assert_eq!(classify("cat lib/modules.order 2>/dev/null"), Allowed::Run);
-        assert_eq!(classify("command -v -- aarch64-linux-gnu-gcc 2>/dev/null"), Allowed::Run);
+        assert_eq!(
+            classify("command -v -- aarch64-linux-gnu-gcc 2>/dev/null"),
+            Allowed::Run
+        );
         // Makefile.compiler's try-run, as make hands it over (tabs from the
         // continuation lines), with an external module's TMPOUT.
         let try_run = "set -e;\t\tTMP=/m/.tmp_$$/tmp;\t\ttrap \"rm -rf /m/.tmp_$$\" EXIT;\t\

@@ -3,7 +3,10 @@ use super::*;
 #[test]
 fn makeflags_lose_the_jobserver_and_keep_the_variables() {
     assert_eq!(
-        query_makeflags("rRs -j64 --jobserver-auth=3,4 --no-print-directory -- obj=lib LLVM=1 KCFLAGS=a\\ b").unwrap(),
+        query_makeflags(
+            "rRs -j64 --jobserver-auth=3,4 --no-print-directory -- obj=lib LLVM=1 KCFLAGS=a\\ b"
+        )
+        .unwrap(),
         "rRs --no-print-directory -- obj=lib LLVM=1 KCFLAGS=a\\ b"
     );
     assert_eq!(
@@ -11,7 +14,10 @@ fn makeflags_lose_the_jobserver_and_keep_the_variables() {
         "rRs -- obj=lib"
     );
     // Flags that would make make build, touch or print instead of parse.
-    assert_eq!(query_makeflags("nqtkpd -I/src -- V=1").unwrap(), "k -I/src -- V=1");
+    assert_eq!(
+        query_makeflags("nqtkpd -I/src -- V=1").unwrap(),
+        "k -I/src -- V=1"
+    );
     assert_eq!(query_makeflags(" -- obj=.").unwrap(), "-- obj=.");
     assert_eq!(query_makeflags("s").unwrap(), "s");
     let e = query_makeflags("e -- $(MAKEOVERRIDES)").unwrap_err();
@@ -22,7 +28,13 @@ fn makeflags_lose_the_jobserver_and_keep_the_variables() {
 fn the_makefiles_and_obj_come_from_makes_argv() {
     let argv = |words: &[&str]| words.iter().map(OsString::from).collect::<Vec<_>>();
     assert_eq!(
-        makefiles_and_obj(&argv(&["make", "-f", "../scripts/Makefile.build", "obj=lib", "need-builtin=1"])),
+        makefiles_and_obj(&argv(&[
+            "make",
+            "-f",
+            "../scripts/Makefile.build",
+            "obj=lib",
+            "need-builtin=1"
+        ])),
         Ok((vec!["../scripts/Makefile.build".into()], Some("lib".into())))
     );
     assert_eq!(
@@ -43,12 +55,16 @@ fn the_answer_is_read_only_from_the_marked_lines() {
         parse_output(&out, shim),
         Ok(vec!["lib/crc16.o".into(), "lib/crc-itu-t.o".into()])
     );
-    let empty = format!("{MARK} version 4.4.1\n{MARK} shell /usr/bin/kbuild-ld-shim\n{MARK} obj-m \n");
+    let empty =
+        format!("{MARK} version 4.4.1\n{MARK} shell /usr/bin/kbuild-ld-shim\n{MARK} obj-m \n");
     assert_eq!(parse_output(&empty, shim), Ok(vec![]));
-    let old = format!("{MARK} version 3.82\n{MARK} shell /usr/bin/kbuild-ld-shim\n{MARK} obj-m a.o\n");
+    let old =
+        format!("{MARK} version 3.82\n{MARK} shell /usr/bin/kbuild-ld-shim\n{MARK} obj-m a.o\n");
     assert!(parse_output(&old, shim).unwrap_err().contains("3.82"));
     let overridden = format!("{MARK} version 4.3\n{MARK} shell /bin/bash\n{MARK} obj-m a.o\n");
-    assert!(parse_output(&overridden, shim).unwrap_err().contains("/bin/bash"));
+    assert!(parse_output(&overridden, shim)
+        .unwrap_err()
+        .contains("/bin/bash"));
     let twice = format!("{MARK} version 4.3\n{MARK} shell /usr/bin/kbuild-ld-shim\n{MARK} obj-m a.o\n{MARK} obj-m b.o\n");
     assert!(parse_output(&twice, shim).unwrap_err().contains("twice"));
     assert!(parse_output("nothing\n", shim).is_err());
@@ -67,7 +83,9 @@ fn a_parent_that_is_not_make_is_not_asked() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(sh.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(sh.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let answer = ask(sh.id(), Path::new("."), Path::new("d/a.o"));
     drop(sh.stdin.take());
     sh.wait().unwrap();
