@@ -363,7 +363,6 @@ fn bench_evaluate(c: &mut Criterion) {
     // kbuild exports objtree `.` to a kernel build's recipes.
     let exported = Exported {
         objtree: Some(".".into()),
-        ..Exported::default()
     };
     // No make recipe is our ancestor here, so force mode is what reaches
     // the passthrough decision; the /proc walk still runs in full.
