@@ -49,7 +49,7 @@
 # DISTCC_SKIP_LOCAL_RETRY=1, so a compile that fails remotely fails the build
 # instead of hiding behind a local one.
 #
-# icecc is not tried: see README.md, "Compiler launchers and build farms".
+# icecc is not tried: see docs/doors.md, "Compiler launchers and build farms".
 #
 # Environment: KERNEL_WORK (scratch dir, default /tmp/kbuild-ld-shim-launchers;
 # an unpack there is reused, builds never are), KERNEL_LLVM (default 19),

@@ -1,4 +1,4 @@
-//! The folders are layers (README, "Architecture"). These tests read the
+//! The folders are layers (docs/design.md, "Architecture"). These tests read the
 //! crate's own sources and fail on a `crate::`/`super::` path that runs up a
 //! layer, on a circle between files, and on a top-level module no layer
 //! names, so the README's map cannot drift from the code unnoticed.
@@ -222,7 +222,7 @@ fn violations(sources: &[(String, String)]) -> Vec<String> {
     {
         if layer_of(top).is_none() {
             problems.push(format!(
-                "{top}: in no layer (add it to LAYERS and the README)"
+                "{top}: in no layer (add it to LAYERS and docs/design.md)"
             ));
         }
     }
@@ -370,6 +370,6 @@ fn a_module_in_no_layer_is_named() {
     ]));
     assert_eq!(
         found,
-        ["newroom: in no layer (add it to LAYERS and the README)"]
+        ["newroom: in no layer (add it to LAYERS and docs/design.md)"]
     );
 }

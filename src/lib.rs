@@ -3,7 +3,7 @@
 //! have relinked, and forwards every other call to the real ld.lld unchanged.
 //!
 //! The folders are layers; each imports only from the ones listed after it
-//! (README, "Architecture"):
+//! (docs/design.md, "Architecture"):
 //!
 //! - edges: `main`, [`app`] (one run over the mode), [`cli`];
 //! - [`commands`]: the `--shim-*` commands, each in its own file;
@@ -15,7 +15,7 @@
 //!   directories among them, read once;
 //! - [`kbuild`]: the one model of a kbuild tree;
 //! - [`bitcode`]: LLVM bitcode, read without LLVM;
-//! - base: [`exit`], [`logging`], [`output`], [`paths`], [`regular_file`],
+//! - base: `child`, [`exit`], [`logging`], [`output`], [`paths`], `procfs`, [`regular_file`],
 //!   [`lto`], `spelling`, [`toolchains`].
 //!
 //! `layers.rs` holds this order as a table and its tests fail on an import
