@@ -21,6 +21,25 @@ pub fn emit(text: &str) -> ExitStatus {
     }
 }
 
+/// `text` for one line of a message or a list: control characters become
+/// spaces, and past `max` bytes it is cut on a character boundary and ends
+/// in `…`.
+pub fn one_line(text: &str, max: usize) -> String {
+    let mut line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if line.len() > max {
+        let mut end = max;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.truncate(end);
+        line.push('…');
+    }
+    line
+}
+
 /// Paths in the shim's JSON (record, report, inspect, verify), losslessly: a UTF-8
 /// path is a string; any other is an object with its text (U+FFFD for the
 /// bytes that are not UTF-8, for people) and all its bytes in hex (for

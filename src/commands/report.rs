@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::exit::ExitStatus;
 use crate::logging::error_line;
 use crate::lto::Lto;
-use crate::output::emit;
+use crate::output::{emit, one_line};
 use crate::record::{Outcome, Record};
 use crate::relink::decision::ReasonTag;
 
@@ -56,19 +56,6 @@ pub struct Summary {
 /// (reason tags are a closed set).
 pub const MAX_ANOMALIES_LISTED: usize = 1000;
 pub const MAX_ANOMALY_BYTES: usize = 1024;
-
-/// Cuts `text` to at most `max` bytes, on a character boundary.
-fn bounded(mut text: String, max: usize) -> String {
-    if text.len() > max {
-        let mut end = max;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-        text.push('…');
-    }
-    text
-}
 
 impl Summary {
     /// Counts one record.
@@ -124,7 +111,7 @@ impl Summary {
         };
         if r.reason == ReasonTag::UnprovenRecipe {
             if self.unproven.len() < MAX_ANOMALIES_LISTED {
-                self.unproven.push(bounded(line(), MAX_ANOMALY_BYTES));
+                self.unproven.push(one_line(&line(), MAX_ANOMALY_BYTES));
             } else {
                 self.unproven_not_listed += 1;
             }
@@ -141,7 +128,7 @@ impl Summary {
 
     fn anomaly(&mut self, text: String) {
         if self.anomalies.len() < MAX_ANOMALIES_LISTED {
-            self.anomalies.push(bounded(text, MAX_ANOMALY_BYTES));
+            self.anomalies.push(one_line(&text, MAX_ANOMALY_BYTES));
         } else {
             self.anomalies_not_listed += 1;
         }

@@ -27,6 +27,7 @@ use std::process::Command;
 
 use super::MARK;
 use crate::exit::ExitStatus;
+use crate::output::one_line;
 
 /// Runs as `SHELL [-e] -c COMMAND`, as make runs its shell.
 pub fn run(argv: &[OsString]) -> ExitStatus {
@@ -67,20 +68,7 @@ pub fn refusal(line: &str) -> Option<&str> {
 
 /// One line, quoted, whatever the command holds.
 fn shown(command: &str) -> String {
-    const MAX: usize = 200;
-    let mut text: String = command
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if text.len() > MAX {
-        let mut cut = MAX;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push_str("...");
-    }
-    format!("`{text}`")
+    format!("`{}`", one_line(command, 200))
 }
 
 #[derive(Debug, PartialEq, Eq)]
