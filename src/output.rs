@@ -127,3 +127,15 @@ pub mod json_path {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn one_line_replaces_control_characters_and_cuts_on_a_character() {
+        assert_eq!(one_line("a\nb\tc", 10), "a b c");
+        assert_eq!(one_line("ééé", 3), "é…");
+        assert_eq!(one_line("abc", 3), "abc");
+    }
+}
