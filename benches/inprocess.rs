@@ -1,9 +1,8 @@
 //! In-process cost of the shim's decision work (criterion; `cargo bench`).
 //!
 //! What is measured, each on real-shaped input:
-//! - argv classification (`request::classify_args`) of kbuild command lines:
-//!   the per-object relink, the long `vmlinux.o` link, and a composite
-//!   module link through an `@file` response file;
+//! - argv classification (`request::classify`) of kbuild command lines:
+//!   the per-object relink and the long `vmlinux.o` link;
 //! - the bitstream walk (`bitcode::examine_path`) on ThinLTO bitcode files of
 //!   about 100 KB, 1 MB, 5 MB and 50 MB, plus a 2 MB file with a tenth of the
 //!   5 MB one's functions, ten times longer (the walk follows the block
@@ -246,29 +245,14 @@ fn kbuild_recipe() -> String {
 }
 
 fn bench_classify(c: &mut Criterion) {
-    let dir = tempfile::tempdir().unwrap();
-    // A composite module's .mod file (Makefile.build's cmd_ld_multi_m).
-    let rsp = dir.path().join("xz_dec.mod");
-    std::fs::write(
-        &rsp,
-        "lib/xz/xz_dec_syms.o lib/xz/xz_dec_stream.o lib/xz/xz_dec_lzma2.o lib/xz/xz_dec_bcj.o\n",
-    )
-    .unwrap();
-    let mut with_file = ld_call(&RELINK_TAIL[..1]);
-    with_file.extend(os(&["-o", "lib/xz/xz_dec.o"]));
-    with_file.push(OsString::from(format!("@{}", rsp.display())));
-
     let relink = ld_call(RELINK_TAIL);
     let vmlinux = ld_call(VMLINUX_O_TAIL);
     let mut g = c.benchmark_group("classify");
     g.bench_function("relink-12-args", |b| {
-        b.iter(|| request::classify_args(black_box(&relink)).unwrap())
+        b.iter(|| request::classify(black_box(&relink)).unwrap())
     });
     g.bench_function("vmlinux.o-20-args", |b| {
-        b.iter(|| request::classify_args(black_box(&vmlinux)).unwrap())
-    });
-    g.bench_function("module-via-@file", |b| {
-        b.iter(|| request::classify_args(black_box(&with_file)).unwrap())
+        b.iter(|| request::classify(black_box(&vmlinux)).unwrap())
     });
     g.finish();
 }

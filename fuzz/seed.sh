@@ -13,7 +13,7 @@ corpus=$here/corpus
 clang=${CLANG:-clang-19}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$corpus"/{bitcode,classify,response_file,recipe,make_lexer}
+mkdir -p "$corpus"/{bitcode,classify,recipe,make_lexer}
 
 # --- bitcode: every shape examine() must read -------------------------------
 cat >"$work/a.c" <<'C'
@@ -68,41 +68,31 @@ while IFS= read -r line; do
 	out=$(printf '%s' "$line" | grep -o -- '-r -o [^ ;]*' | head -n1 | cut -d' ' -f3 || true)
 	in=$(printf '%s' "$line" | grep -o -- "-r -o [^ ;]* [^ ;]*" | head -n1 | cut -d' ' -f4 || true)
 	printf '%s\n%s\n%s' "${in:-lib/x.o}" "${out:-lib/.tmp_x.o}" "$line" >"$corpus/recipe/make-$i"
-	# The $(LD) call itself: argv for classify / response_file.
+	# The $(LD) call itself: argv for classify.
 	ld=$(printf '%s' "$line" | grep -o 'ld\.lld[^;]*' | head -n1 || true)
 	if [ -n "$ld" ]; then
 		# shellcheck disable=SC2086
 		set -f; set -- $ld; set +f; shift
 		printf '%s\0' "$@" | head -c -1 >"$corpus/classify/make-$i"
-		cp "$corpus/classify/make-$i" "$corpus/response_file/make-$i"
 	fi
 done <"$recipes"
 
-# --- argv shapes of the kbuild call table, with response files --------------
-argv() { # name, args...; sections after a literal '--FILE--' are files 1, 2...
-	local name=$1 first=1; shift
-	{
-		for a in "$@"; do
-			if [ "$a" = --FILE-- ]; then printf '\0\0'; first=1; continue; fi
-			[ $first = 1 ] || printf '\0'
-			printf '%s' "$a"; first=0
-		done
-	} >"$corpus/classify/$name"
-	cp "$corpus/classify/$name" "$corpus/response_file/$name"
+# --- argv shapes of the kbuild call table ----------------------------------
+argv() { # name, args...
+	local name=$1; shift
+	printf '%s\0' "$@" | head -c -1 >"$corpus/classify/$name"
 }
 argv relink -EL -maarch64elf -z norelro -mllvm -import-instr-limit=5 -z noexecstack -r -o lib/.tmp_crc16.o lib/crc16.o
-argv multi-m -EL -maarch64elf -r -o drivers/comp.o @1 --FILE-- 'drivers/comp_main.o drivers/comp_util.o'
-argv one-part -r -o lib/.tmp_x.o @1 --FILE-- 'lib/x.o'
-argv nested -r @1 --FILE-- '-o lib/.tmp_x.o @./2' --FILE-- "'lib/x.o' \"\\\"q\" \\ "
-argv cycle -r @1 --FILE-- '@2' --FILE-- '@./1'
+argv multi-m -EL -maarch64elf -r -o drivers/comp.o @drivers/comp.mod
+argv at-output -r -o @name lib/x.o
+argv at-joined -r -o@lib/.tmp_x.o lib/x.o
 argv vmlinux-o -r -o vmlinux.o --whole-archive vmlinux.a --no-whole-archive --start-group lib/lib.a --end-group
 argv ko -r -EL -maarch64elf --build-id=sha1 -T scripts/module.lds -o lib/m.ko lib/m.o lib/m.mod.o .module-common.o
 argv version --version
 argv probe -z noexecstack -v
-argv rsp-quoting --rsp-quoting=windows @1 --FILE-- '"a b" c\d'
+argv rsp-quoting --rsp-quoting=windows -r -o lib/.tmp_x.o lib/x.o
 argv plugin -r -plugin-opt=thinlto -plugin-opt mcpu=x -o d/.tmp_a.o d/a.o
 printf -- '-r\0-o\0d/.tmp_\xff.o\0d/\xff.o\0@\xfe' >"$corpus/classify/non-utf8"
-cp "$corpus/classify/non-utf8" "$corpus/response_file/non-utf8"
 # --- make_lexer: the fixture's make files, and kbuild's own scripts (what
 # the doctor lexes) when a linux-source tree is at hand (KERNEL_SRC).
 cp "$root/integration/fixture/drivers/zpack/Kbuild" "$corpus/make_lexer/zpack"
@@ -113,6 +103,6 @@ if [ -n "${KERNEL_SRC:-}" ]; then
 		cp "$KERNEL_SRC/$f" "$corpus/make_lexer/$(echo "$f" | tr / _)"
 	done
 fi
-for t in bitcode classify response_file recipe make_lexer; do
+for t in bitcode classify recipe make_lexer; do
 	echo "seed.sh: $t: $(find "$corpus/$t" -type f | wc -l) inputs"
 done

@@ -5,7 +5,7 @@
 //! so the shim's decision does not depend on which of them the kernel uses.
 
 use kbuild_ld_shim::link::options::{self, lookup_in, Dash, Form, OptValue};
-use kbuild_ld_shim::link::request::classify_args;
+use kbuild_ld_shim::link::request::classify;
 use kbuild_ld_shim::relink::decision::{relink_candidate, Reason};
 use kbuild_ld_shim::toolchains::TESTED_LLVM_MAJORS;
 use std::ffi::OsString;
@@ -282,7 +282,7 @@ fn the_per_object_relink_is_a_single_input_relink_in_every_shape() {
     for flags in relinks {
         let mut args: Vec<OsString> = flags.args.split(' ').map(OsString::from).collect();
         args.push("d/a.o".into());
-        let req = classify_args(&args).unwrap();
+        let req = classify(&args).unwrap();
         assert!(relink_candidate(&req).is_ok(), "{}: {req:?}", flags.args);
         assert_eq!(req.output.as_deref(), Some(Path::new("d/.tmp_a.o")));
     }
@@ -312,7 +312,7 @@ fn options_the_table_lacks_are_forwarded() {
         ]
         .map(OsString::from)
         .to_vec();
-        let req = classify_args(&args).unwrap();
+        let req = classify(&args).unwrap();
         assert_eq!(req.unknown, [newer], "{newer}");
         assert!(
             matches!(relink_candidate(&req), Err(Reason::UnknownOptions(u)) if u == [newer]),

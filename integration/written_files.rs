@@ -10,35 +10,6 @@ use std::process::Command;
 
 use crate::common::*;
 
-/// Runs `cmd` (program, arguments, environment) in `dir` under `strace -f`
-/// tracing the system calls `trace`, and returns the trace.
-#[track_caller]
-fn strace(dir: &Path, trace: &str, cmd: &mut Command) -> String {
-    let strace = require_tool("strace", "strace");
-    let log = dir.join(format!("strace-{}.log", std::process::id()));
-    let program = cmd.get_program().to_owned();
-    let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
-    let envs: Vec<_> = cmd
-        .get_envs()
-        .map(|(k, v)| (k.to_owned(), v.map(|v| v.to_owned())))
-        .collect();
-    let mut s = command(strace, dir);
-    s.args(["-f", "-qq", "-e", &format!("trace={trace}"), "-o"])
-        .arg(&log)
-        .arg(program)
-        .args(args);
-    for (k, v) in envs {
-        match v {
-            Some(v) => s.env(k, v),
-            None => s.env_remove(k),
-        };
-    }
-    run_ok(&mut s);
-    let text = fs::read_to_string(&log).unwrap();
-    fs::remove_file(&log).unwrap();
-    text
-}
-
 /// The temporary file is created with O_EXCL under a name that differs on
 /// every run, in the output's directory, or (where the file system has
 /// O_TMPFILE) created without a name and linked under such a name, which

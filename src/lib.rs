@@ -9,8 +9,8 @@
 //! - [`commands`]: the `--shim-*` commands, each in its own file;
 //! - [`record`]: the audit record, written by `app`, read by `report`;
 //! - [`relink`]: one relink's facts, the decision and the passthrough;
-//! - [`link`]: the linker call: its arguments, response files, archives,
-//!   finding the real linker and forwarding to it;
+//! - [`link`]: the linker call: its arguments, archives, finding the real
+//!   linker and forwarding to it;
 //! - [`environment`]: every variable the shim reads, kbuild's exported
 //!   directories among them, read once;
 //! - [`kbuild`]: the one model of a kbuild tree;

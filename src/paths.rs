@@ -1,6 +1,5 @@
 //! The one lexical path normaliser, for comparing paths as kbuild and
-//! ld.lld write them: the relink's `.tmp_` shape, a recipe's words, and
-//! the response files already being expanded.
+//! ld.lld write them: the relink's `.tmp_` shape and a recipe's words.
 
 use std::path::{Component, Path, PathBuf};
 

@@ -43,8 +43,6 @@ pub enum Kind {
     ModulesOrder,
     /// A thin archive, `vmlinux.a` or `built-in.a` (allyesconfig: ~3 MB).
     ThinArchive,
-    /// A `@file` argument of the linker (kbuild's are a few lines).
-    ResponseFile,
     /// The shim's own record, `KBUILD_LD_SHIM_RECORD` (many full builds).
     Record,
     /// A `/proc/<pid>/` file: a process's command line or status.
@@ -61,7 +59,6 @@ impl Kind {
             Kind::ModFile => 4 << 20,
             Kind::ModulesOrder => 16 << 20,
             Kind::ThinArchive => 64 << 20,
-            Kind::ResponseFile => 16 << 20,
             Kind::Record => 256 << 20,
             // ARG_MAX is a quarter of the stack limit; 16 MiB covers a
             // 64 MiB stack, and a longer command line is a forward.
@@ -78,7 +75,6 @@ impl Kind {
             Kind::ModFile => "a kbuild .mod file",
             Kind::ModulesOrder => "modules.order",
             Kind::ThinArchive => "a thin archive",
-            Kind::ResponseFile => "a response file",
             Kind::Record => "a record file",
             Kind::ProcFile => "a /proc file",
         }

@@ -410,6 +410,35 @@ pub fn leftovers(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// Runs `cmd` (program, arguments, environment) in `dir` under `strace -f`
+/// tracing the system calls `trace`, and returns the trace.
+#[track_caller]
+pub fn strace(dir: &Path, trace: &str, cmd: &mut Command) -> String {
+    let strace = require_tool("strace", "strace");
+    let log = dir.join(format!("strace-{}.log", std::process::id()));
+    let program = cmd.get_program().to_owned();
+    let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
+    let envs: Vec<_> = cmd
+        .get_envs()
+        .map(|(k, v)| (k.to_owned(), v.map(|v| v.to_owned())))
+        .collect();
+    let mut s = command(strace, dir);
+    s.args(["-f", "-qq", "-e", &format!("trace={trace}"), "-o"])
+        .arg(&log)
+        .arg(program)
+        .args(args);
+    for (k, v) in envs {
+        match v {
+            Some(v) => s.env(k, v),
+            None => s.env_remove(k),
+        };
+    }
+    run_ok(&mut s);
+    let text = fs::read_to_string(&log).unwrap();
+    fs::remove_file(&log).unwrap();
+    text
+}
+
 /// What a caller of a linker can observe.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Outcome {

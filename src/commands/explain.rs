@@ -110,9 +110,6 @@ fn request_in_words(r: &LinkRequest) -> String {
     if r.probe {
         facts.push("a probe (--version, -v, -V or --help)".into());
     }
-    if r.used_response_file {
-        facts.push("arguments read from a response file".into());
-    }
     facts.join(", ")
 }
 

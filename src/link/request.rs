@@ -1,17 +1,16 @@
 //! Reads a linker call (argv without argv[0]) into a [`LinkRequest`]: what
 //! the call links, into what, and anything that makes it more than a plain
 //! per-object relink. It reads arguments exactly as ld.lld 19 does
-//! (response files first, then `-plugin-opt X` joining, then OptTable
-//! lookup), so the shim's decision is about the call lld will really see.
-//! It never decides anything itself and never changes the arguments.
+//! (`-plugin-opt X` joining, then OptTable lookup), so the shim's decision
+//! is about the call lld will really see. A call that names a response file
+//! is not read at all (see [`names_response_file`]). It never decides
+//! anything itself and never changes the arguments.
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::link::options::{self, Effect, OptValue};
-use crate::link::response_file::{self, ResponseFileError};
 
 /// What a linker call asks for, as far as the shim cares.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -20,8 +19,8 @@ pub struct LinkRequest {
     pub relocatable: bool,
     /// The output file; the last `-o` wins, as in lld.
     pub output: Option<PathBuf>,
-    /// Positional inputs in order, after response-file expansion; a lone
-    /// `-` counts. Bytes of non-UTF-8 names are kept.
+    /// Positional inputs in order; a lone `-` counts. Bytes of non-UTF-8
+    /// names are kept.
     pub inputs: Vec<PathBuf>,
     /// Each option seen whose [`Effect`] is `ChangesLink`, as spelled (`-T`,
     /// `--whole-archive`), for the reason message.
@@ -31,99 +30,53 @@ pub struct LinkRequest {
     /// Arguments starting with `-` that ld.lld 19 does not know (non-UTF-8
     /// ones lossily converted). Any entry makes the call ineligible.
     pub unknown: Vec<String>,
-    /// At least one `@file` was expanded.
-    pub used_response_file: bool,
 }
 
-/// Why a call could not be read; every case means "forward unchanged".
-#[derive(Debug)]
+/// Why a call was not read; every case means "forward unchanged".
+#[derive(Debug, PartialEq, Eq)]
 pub enum RequestError {
-    /// A response file could not be expanded faithfully.
-    ResponseFile(ResponseFileError),
+    /// An argument starts with `@`: ld.lld would read a response file
+    /// there, so the shim reads nothing.
+    ResponseFile,
     /// An option that takes the next argument was last (lld: "missing
     /// argument").
     MissingValue {
         /// The option as written.
         option: String,
     },
-    /// `--rsp-quoting` other than `posix` together with an `@file`: the
-    /// files would be split by rules we do not reproduce.
-    RspQuoting {
-        /// The quoting style asked for.
-        style: String,
-    },
 }
 
 impl fmt::Display for RequestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::ResponseFile(e) => e.fmt(f),
+            Self::ResponseFile => write!(f, "an argument names a response file (@file)"),
             Self::MissingValue { option } => write!(f, "{option}: missing argument"),
-            Self::RspQuoting { style } => {
-                write!(
-                    f,
-                    "response files with --rsp-quoting={style} are not supported"
-                )
-            }
         }
     }
 }
 
-impl std::error::Error for RequestError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::ResponseFile(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+impl std::error::Error for RequestError {}
 
-impl From<ResponseFileError> for RequestError {
-    fn from(e: ResponseFileError) -> Self {
-        Self::ResponseFile(e)
-    }
-}
-
-/// Classifies `args` (argv without argv[0]), reading response files from
-/// disk relative to the current directory.
-pub fn classify_args(args: &[OsString]) -> Result<LinkRequest, RequestError> {
-    classify(args, response_file::read_from_disk)
-}
-
-/// Classifies `args` (argv without argv[0]), reading response files through
-/// `read_file` (given the name as written after `@`), so tests need no disk.
-pub fn classify(
-    args: &[OsString],
-    read_file: impl FnMut(&Path) -> io::Result<Vec<u8>>,
-) -> Result<LinkRequest, RequestError> {
-    // lld parses the raw arguments once just to learn --rsp-quoting, before
-    // expanding anything, so only a top-level --rsp-quoting counts.
-    if args
-        .iter()
+/// Whether ld.lld would read a response file for this call: some argument
+/// starts with `@` (non-UTF-8 or a bare `@` included). lld 19 expands every
+/// such argument before it parses options, the value of a separate-valued
+/// option too (`-o @name` writes the file that `name` names), and nothing
+/// else (`-o@name` writes `@name`). Only the first byte is looked at: no
+/// file is opened.
+pub fn names_response_file(args: &[OsString]) -> bool {
+    args.iter()
         .any(|a| a.as_encoded_bytes().first() == Some(&b'@'))
-    {
-        let mut style = None;
-        walk(args, |m, value| {
-            if m.opt.name == "rsp-quoting" {
-                style = Some(
-                    value
-                        .map(|v| v.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                );
-            }
-        });
-        if let Some(style) = style.filter(|s| s != "posix") {
-            return Err(RequestError::RspQuoting { style });
-        }
+}
+
+/// Classifies `args` (argv without argv[0]). A call that names a response
+/// file is [`RequestError::ResponseFile`] before anything is read.
+pub fn classify(args: &[OsString]) -> Result<LinkRequest, RequestError> {
+    if names_response_file(args) {
+        return Err(RequestError::ResponseFile);
     }
+    let args = concat_plugin_opts(args);
 
-    let expanded = response_file::expand_with(args, read_file)?;
-    let args = concat_plugin_opts(expanded.args);
-
-    let mut req = LinkRequest {
-        used_response_file: expanded.used_response_file,
-        ..LinkRequest::default()
-    };
+    let mut req = LinkRequest::default();
     let mut i = 0;
     while i < args.len() {
         let arg = &args[i];
@@ -175,47 +128,20 @@ fn is_option(arg: &OsStr) -> bool {
     b.first() == Some(&b'-') && b != b"-"
 }
 
-/// Calls `on` for every known option in `args` with its value (no response
-/// files, no plugin-opt joining), for lld's preliminary --rsp-quoting pass.
-fn walk(args: &[OsString], mut on: impl FnMut(&options::Match<'_>, Option<&OsStr>)) {
-    let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
-        i += 1;
-        let Some(m) = arg
-            .to_str()
-            .filter(|_| is_option(arg))
-            .and_then(options::lookup)
-        else {
-            continue;
-        };
-        let value = match m.value {
-            OptValue::None => None,
-            OptValue::Inline(v) => Some(OsStr::new(v)),
-            OptValue::NextArg => {
-                let v = args.get(i).map(OsString::as_os_str);
-                i += 1;
-                v
-            }
-        };
-        on(&m, value);
-    }
-}
-
 /// lld's `concatLTOPluginOptions`: `-plugin-opt X` / `--plugin-opt X`
 /// becomes `-plugin-opt=X` (gold's spelling), unless it is the last
 /// argument, in which case lld reports it as unknown.
-fn concat_plugin_opts(args: Vec<OsString>) -> Vec<OsString> {
+fn concat_plugin_opts(args: &[OsString]) -> Vec<OsString> {
     let mut out = Vec::with_capacity(args.len());
-    let mut it = args.into_iter().peekable();
+    let mut it = args.iter().peekable();
     while let Some(arg) = it.next() {
         if (arg == "-plugin-opt" || arg == "--plugin-opt") && it.peek().is_some() {
-            let mut joined = arg;
+            let mut joined = arg.clone();
             joined.push("=");
-            joined.push(it.next().unwrap_or_default());
+            joined.push(it.next().map(OsString::as_os_str).unwrap_or_default());
             out.push(joined);
         } else {
-            out.push(arg);
+            out.push(arg.clone());
         }
     }
     out
@@ -224,14 +150,13 @@ fn concat_plugin_opts(args: Vec<OsString>) -> Vec<OsString> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::link::response_file::in_memory as files;
 
     fn os(s: &str) -> Vec<OsString> {
         s.split_whitespace().map(OsString::from).collect()
     }
 
     fn classify_str(s: &str) -> LinkRequest {
-        classify(&os(s), files(&[])).unwrap()
+        classify(&os(s)).unwrap()
     }
 
     fn paths(v: &[&str]) -> Vec<PathBuf> {
@@ -272,26 +197,31 @@ mod tests {
         );
     }
 
+    /// kbuild's composite-module link, `-r -o m.o @m.mod`, and every
+    /// other argument lld would expand: the call is not read, and nothing
+    /// is opened (the files named here do not exist).
     #[test]
-    fn composite_module_with_one_or_several_parts() {
-        let args = os("-r -o drivers/foo/foo.o @drivers/foo/foo.mod");
-        let one = classify(
-            &args,
-            files(&[("drivers/foo/foo.mod", "drivers/foo/a.o\n")]),
-        )
-        .unwrap();
-        assert_eq!(one.inputs, paths(&["drivers/foo/a.o"]));
-        assert_eq!(one.output, Some(PathBuf::from("drivers/foo/foo.o")));
-        assert!(one.used_response_file && one.relocatable);
-        let several = classify(
-            &args,
-            files(&[("drivers/foo/foo.mod", "drivers/foo/a.o drivers/foo/b.o\n")]),
-        )
-        .unwrap();
-        assert_eq!(
-            several.inputs,
-            paths(&["drivers/foo/a.o", "drivers/foo/b.o"])
-        );
+    fn any_argument_starting_with_at_names_a_response_file() {
+        for args in [
+            "-r -o drivers/foo/foo.o @drivers/foo/foo.mod",
+            "-r -o d/.tmp_a.o @/nonexistent/a.rsp",
+            // lld expands the value of a separate-valued option too.
+            "-r -o @name y.o",
+            "-r -o x.o x.o @",
+            "@a -r -o",
+        ] {
+            assert_eq!(
+                classify(&os(args)),
+                Err(RequestError::ResponseFile),
+                "{args}"
+            );
+        }
+        // Joined to its option, or inside an argument, `@` is a name.
+        let r = classify_str("-r -o@x.o a@b.o");
+        assert_eq!(r.output, Some(PathBuf::from("@x.o")));
+        assert_eq!(r.inputs, paths(&["a@b.o"]));
+        // --rsp-quoting only matters to files, which are never read here.
+        assert!(classify(&os("--rsp-quoting=windows -r -o o.o x.o")).is_ok());
     }
 
     #[test]
@@ -367,12 +297,12 @@ mod tests {
             ("--output", "--output"),
             ("-T", "-T"),
         ] {
-            match classify(&os(args), files(&[])) {
+            match classify(&os(args)) {
                 Err(RequestError::MissingValue { option }) => assert_eq!(option, opt),
                 other => panic!("{args}: {other:?}"),
             }
         }
-        let err = classify(&os("-r -o"), files(&[])).unwrap_err();
+        let err = classify(&os("-r -o")).unwrap_err();
         assert_eq!(err.to_string(), "-o: missing argument");
     }
 
@@ -394,54 +324,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn response_file_errors_surface() {
-        let err = classify(&os("-r -o x.o @missing.mod"), files(&[])).unwrap_err();
-        assert!(
-            matches!(&err, RequestError::ResponseFile(ResponseFileError::Read { path, .. }) if path == Path::new("missing.mod"))
-        );
-        let err = classify(&os("@a"), files(&[("a", "-r @b"), ("b", "@a")])).unwrap_err();
-        assert!(matches!(
-            err,
-            RequestError::ResponseFile(ResponseFileError::Cycle { .. })
-        ));
-    }
-
-    #[test]
-    fn nested_and_quoted_response_files() {
-        let r = classify(
-            &os("@outer"),
-            files(&[
-                ("outer", "-r -o 'out dir/x.o' @inner"),
-                ("inner", "\"in put.o\""),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(r.output, Some(PathBuf::from("out dir/x.o")));
-        assert_eq!(r.inputs, paths(&["in put.o"]));
-        assert!(r.used_response_file && r.relocatable);
-        // The value of -o can itself come from a response file.
-        let r = classify(&os("-r -o @name y.o"), files(&[("name", "x.o")])).unwrap();
-        assert_eq!(r.output, Some(PathBuf::from("x.o")));
-    }
-
-    #[test]
-    fn windows_response_file_quoting_is_refused_only_with_a_response_file() {
-        let err = classify(&os("--rsp-quoting=windows @a"), files(&[("a", "x")])).unwrap_err();
-        assert!(matches!(&err, RequestError::RspQuoting { style } if style == "windows"));
-        let r = classify(
-            &os("--rsp-quoting posix -r -o o.o @a"),
-            files(&[("a", "x.o")]),
-        )
-        .unwrap();
-        assert_eq!(r.inputs, paths(&["x.o"]));
-        // Without a response file the style does not matter.
-        assert!(classify(&os("--rsp-quoting=windows -r -o o.o x.o"), files(&[])).is_ok());
-    }
-
     #[cfg(unix)]
     #[test]
-    fn non_utf8_paths_keep_their_bytes_and_a_non_utf8_response_file_is_an_error() {
+    fn non_utf8_paths_keep_their_bytes_and_a_non_utf8_at_names_a_response_file() {
         use std::os::unix::ffi::{OsStrExt, OsStringExt};
         let input = OsString::from_vec(b"lib/caf\xE9.o".to_vec());
         let bad_opt = OsString::from_vec(b"-\xFF".to_vec());
@@ -453,27 +338,12 @@ mod tests {
             input.clone(),
             bad_opt,
         ];
-        let r = classify(&args, files(&[])).unwrap();
+        let r = classify(&args).unwrap();
         assert_eq!(r.inputs, vec![PathBuf::from(input.clone())]);
         assert_eq!(r.inputs[0].as_os_str().as_bytes(), b"lib/caf\xE9.o");
         assert_eq!(r.output, Some(PathBuf::from(out)));
         assert_eq!(r.unknown, vec!["-\u{FFFD}"]);
-        let err = classify(&[OsString::from_vec(b"@\xFF".to_vec())], files(&[])).unwrap_err();
-        assert!(matches!(
-            err,
-            RequestError::ResponseFile(ResponseFileError::NonUtf8Argument { .. })
-        ));
-    }
-
-    #[test]
-    fn classify_args_reads_disk() {
-        let dir = tempfile::tempdir().unwrap();
-        let rsp = dir.path().join("m.mod");
-        std::fs::write(&rsp, "a.o b.o").unwrap();
-        let mut args = os("-r -o m.o");
-        args.push(OsString::from(format!("@{}", rsp.display())));
-        let r = classify_args(&args).unwrap();
-        assert_eq!(r.inputs, paths(&["a.o", "b.o"]));
-        assert!(r.used_response_file);
+        let err = classify(&[OsString::from_vec(b"@\xFF".to_vec())]).unwrap_err();
+        assert_eq!(err, RequestError::ResponseFile);
     }
 }

@@ -14,7 +14,7 @@ use crate::environment::Mode;
 use crate::environment::MODE;
 use crate::kbuild::obj_m::MakeAnswer;
 use crate::kbuild::recipe::RecipeFacts;
-use crate::link::request::LinkRequest;
+use crate::link::request::{LinkRequest, RequestError};
 use crate::lto::Lto;
 use crate::paths::normalize;
 use crate::spelling::spelled_enum;
@@ -62,7 +62,9 @@ pub enum Reason {
     ModeOff,
     NotRelocatable,
     Probe,
-    ResponseFile(String),
+    /// An option that takes a value was the last argument: ld.lld will
+    /// say so.
+    MissingArgument(String),
     UnknownOptions(Vec<String>),
     ChangesLink(Vec<String>),
     InputCount(usize),
@@ -81,7 +83,7 @@ pub enum Reason {
     /// whether it is in `$(obj-m)`.
     ObjMUnknown(MakeAnswer),
     ObjtoolFollows,
-    /// The relink shape named through a response file.
+    /// The call names a response file (`@file`), which only ld.lld reads.
     ViaResponseFile,
     /// The relink shape with `-` (stdin) as its input.
     StdinInput,
@@ -101,7 +103,7 @@ impl Reason {
             Reason::ModeOff => ReasonTag::ModeOff,
             Reason::NotRelocatable => ReasonTag::NotRelocatable,
             Reason::Probe => ReasonTag::Probe,
-            Reason::ResponseFile(_) => ReasonTag::ResponseFile,
+            Reason::MissingArgument(_) => ReasonTag::MissingArgument,
             Reason::UnknownOptions(_) => ReasonTag::UnknownOption,
             Reason::ChangesLink(_) => ReasonTag::ChangesLink,
             Reason::InputCount(_) => ReasonTag::InputCount,
@@ -136,7 +138,11 @@ spelled_enum! {
         ModeOff = "mode-off",
         NotRelocatable = "not-relocatable",
         Probe = "probe",
+        /// Written by earlier versions, which read response files and
+        /// forwarded a call whose file they could not read (or, misnamed,
+        /// a missing argument); now no response file is read.
         ResponseFile = "response-file",
+        MissingArgument = "missing-argument",
         UnknownOption = "unknown-option",
         ChangesLink = "changes-link" | "adds-inputs",
         InputCount = "input-count",
@@ -183,6 +189,7 @@ impl ReasonTag {
                 | ReasonTag::ModuleNamesMissing
                 | ReasonTag::ObjMUnknown
                 | ReasonTag::ResponseFile
+                | ReasonTag::MissingArgument
                 | ReasonTag::InputUnreadable
                 | ReasonTag::SameFile
         )
@@ -195,7 +202,7 @@ impl fmt::Display for Reason {
             Reason::ModeOff => write!(f, "{MODE}=off"),
             Reason::NotRelocatable => write!(f, "not a relocatable (-r) link"),
             Reason::Probe => write!(f, "informational call (--version, -v, --help)"),
-            Reason::ResponseFile(e) => write!(f, "response file not analysable: {e}"),
+            Reason::MissingArgument(e) => write!(f, "{e}"),
             Reason::UnknownOptions(o) => {
                 write!(f, "options the table does not know: {}", o.join(" "))
             }
@@ -212,7 +219,7 @@ impl fmt::Display for Reason {
             Reason::SameFile => write!(f, "input and output are the same file"),
             Reason::ViaResponseFile => write!(
                 f,
-                "the relink is named through a response file, which kbuild's per-object relink never is"
+                "the call names a response file (@file): kbuild's per-object relink never does, and only ld.lld reads it"
             ),
             Reason::StdinInput => write!(f, "the input is stdin ('-'), which a copy cannot read"),
             Reason::Input(Input::Bitcode { .. }) => {
@@ -281,11 +288,12 @@ impl Decision {
 /// which is always safe: ld.lld then does exactly what kbuild asked, and
 /// the cost is at most the cross-file optimisation of one object. So the
 /// rule admits only what kbuild's `cmd_ld_single` writes (695ed93bb30e,
-/// see the README): the input named on the command line, not through a
-/// response file (kbuild uses `@foo.mod` only for composite modules, whose
-/// output is not a `.tmp_` of a part), and not `-`, which is stdin for
-/// ld.lld but would be a file named `-` for a copy. Those two checks come
-/// last so every other call keeps the reason that names its shape.
+/// see the README): the input named on the command line, and not `-`,
+/// which is stdin for ld.lld but would be a file named `-` for a copy. That
+/// check comes last so every other call keeps the reason that names its
+/// shape. A call naming a response file never gets here (see
+/// `From<RequestError>` below): kbuild uses `@foo.mod` only for composite
+/// modules, whose output is not a `.tmp_` of a part.
 pub fn relink_candidate(request: &LinkRequest) -> Result<Candidate, Reason> {
     if request.probe {
         return Err(Reason::Probe);
@@ -307,13 +315,21 @@ pub fn relink_candidate(request: &LinkRequest) -> Result<Candidate, Reason> {
     if !is_tmp_of(&input, &output) {
         return Err(Reason::OutputNotTmpOfInput);
     }
-    if request.used_response_file {
-        return Err(Reason::ViaResponseFile);
-    }
     if input == Path::new("-") {
         return Err(Reason::StdinInput);
     }
     Ok(Candidate { input, output })
+}
+
+/// A call that could not be read: one naming a response file is settled
+/// before any argument is classified, and no file is opened for it.
+impl From<RequestError> for Reason {
+    fn from(e: RequestError) -> Reason {
+        match e {
+            RequestError::ResponseFile => Reason::ViaResponseFile,
+            e @ RequestError::MissingValue { .. } => Reason::MissingArgument(e.to_string()),
+        }
+    }
 }
 
 /// kbuild's `tmp-target`: `$(dir $@).tmp_$(notdir $@)`.
@@ -493,18 +509,9 @@ mod tests {
             "-EL -maarch64elf -z norelro -mllvm -import-instr-limit=5 -z noexecstack";
         let shape = |line: &str| {
             let args: Vec<std::ffi::OsString> = line.split_whitespace().map(Into::into).collect();
-            let files = crate::link::response_file::in_memory(&[
-                ("drivers/solo.mod", "drivers/solo_core.o\n"),
-                (
-                    "drivers/comp.mod",
-                    "drivers/comp_main.o drivers/comp_util.o\n",
-                ),
-                ("loop.rsp", "@loop.rsp\n"),
-                ("d/a.rsp", "d/a.o\n"),
-            ]);
-            match crate::link::request::classify(&args, files) {
+            match crate::link::request::classify(&args) {
                 Ok(request) => relink_candidate(&request).map(|c| c.input),
-                Err(e) => Err(Reason::ResponseFile(e.to_string())),
+                Err(e) => Err(Reason::from(e)),
             }
         };
         let candidates = [
@@ -530,9 +537,8 @@ mod tests {
             assert_eq!(shape(line), Ok(PathBuf::from(input)), "{line}");
         }
         let forwarded = [
-            // composite modules from a response file, with one part or two
-            (format!("{LDFLAGS} -r -o drivers/solo.o @drivers/solo.mod"), "output-not-tmp"),
-            (format!("{LDFLAGS} -r -o drivers/comp.o @drivers/comp.mod"), "input-count"),
+            // composite modules from a response file, never read
+            (format!("{LDFLAGS} -r -o drivers/comp.o @drivers/comp.mod"), "via-response-file"),
             // vmlinux.o from the thin archive, the .ko link, the final link
             (format!("{LDFLAGS} -r -o vmlinux.o --whole-archive vmlinux.a --no-whole-archive"), "changes-link"),
             (format!("-r {LDFLAGS} --build-id=sha1 -T scripts/module.lds -o lib/crc16.ko lib/crc16.o lib/crc16.mod.o .module-common.o"), "changes-link"),
@@ -541,9 +547,9 @@ mod tests {
             ("--version".to_string(), "probe"),
             ("-v".to_string(), "probe"),
             (format!("{LDFLAGS} -z max-page-size=0x10000 -v"), "probe"),
-            // unknown option, response-file cycle
+            // unknown option, missing argument
             ("--frobnicate -r -o d/.tmp_a.o d/a.o".to_string(), "unknown-option"),
-            ("-r -o d/.tmp_a.o @loop.rsp".to_string(), "response-file"),
+            ("-r d/a.o -o".to_string(), "missing-argument"),
             // the relink shape, but not as kbuild writes it
             ("-r -o d/.tmp_a.o @d/a.rsp".to_string(), "via-response-file"),
             ("-r -o ./.tmp_- -".to_string(), "stdin-input"),
@@ -587,12 +593,6 @@ mod tests {
             evaluate(mode, &args, nowhere, &Exported::default()).decision
         };
         let from_argv = |line: &str| evaluated(Mode::Auto, line);
-        let in_response_file = |line: &str| {
-            let files = crate::link::response_file::in_memory(&[("d/a.rsp", "d/a.o\n")]);
-            let args: Vec<std::ffi::OsString> = line.split_whitespace().map(Into::into).collect();
-            let request = crate::link::request::classify(&args, files).unwrap();
-            Decision::Forward(relink_candidate(&request).unwrap_err())
-        };
         let decided = |mode: Mode, input: &Input, same_file: bool, context: &Context| {
             decide(mode, &cand(), input, same_file, context)
         };
@@ -602,14 +602,16 @@ mod tests {
                 ReasonTag::ModeOff => evaluated(Mode::Off, "-r -o d/.tmp_a.o d/a.o"),
                 ReasonTag::NotRelocatable => from_argv("-o vmlinux -T vmlinux.lds vmlinux.o"),
                 ReasonTag::Probe => from_argv("--version"),
-                ReasonTag::ResponseFile => from_argv("-r -o d/.tmp_a.o @/nonexistent/a.rsp"),
+                // No rule gives it any more; it names old records' forwards.
+                ReasonTag::ResponseFile => continue,
+                ReasonTag::MissingArgument => from_argv("-r -o d/.tmp_a.o d/a.o -z"),
                 ReasonTag::UnknownOption => from_argv("--frobnicate -r -o d/.tmp_a.o d/a.o"),
                 ReasonTag::ChangesLink => from_argv("-r -T scripts/module.lds -o m.ko m.o"),
                 ReasonTag::InputCount => from_argv("-r -o d/foo.o d/foo-a.o d/foo-b.o"),
                 ReasonTag::NoOutput => from_argv("-r d/a.o"),
                 ReasonTag::OutputNotTmp => from_argv("-r -o d/foo.o d/foo-main.o"),
                 ReasonTag::SameFile => decided(Mode::Auto, &THIN, true, &builtin),
-                ReasonTag::ViaResponseFile => in_response_file("-r -o d/.tmp_a.o @d/a.rsp"),
+                ReasonTag::ViaResponseFile => from_argv("-r -o d/.tmp_a.o @/nonexistent/a.rsp"),
                 ReasonTag::StdinInput => from_argv("-r -o ./.tmp_- -"),
                 ReasonTag::BitcodeWithoutLto => decided(
                     Mode::Auto,

@@ -22,7 +22,8 @@ use crate::relink::passthrough;
 /// that far.
 #[derive(Debug)]
 pub struct Evaluation {
-    /// argv classified; `None` in mode off or when a response file failed.
+    /// argv classified; `None` in mode off, when argv names a response file
+    /// (nothing is read for it) or an option lacks its value.
     pub request: Option<LinkRequest>,
     /// The relink's facts, when argv has kbuild's relink shape.
     pub relink: Option<RelinkFacts>,
@@ -64,11 +65,9 @@ pub fn evaluate(mode: Mode, args: &[OsString], cwd: &Path, exported: &Exported) 
     if mode == Mode::Off {
         return Evaluation::without_relink(None, Reason::ModeOff);
     }
-    let request = match request::classify_args(args) {
+    let request = match request::classify(args) {
         Ok(request) => request,
-        Err(e) => {
-            return Evaluation::without_relink(None, Reason::ResponseFile(e.to_string()));
-        }
+        Err(e) => return Evaluation::without_relink(None, Reason::from(e)),
     };
     let candidate = match decision::relink_candidate(&request) {
         Ok(c) => c,
@@ -179,11 +178,17 @@ mod tests {
                 "--frobnicate -r -o d/.tmp_a.o d/a.o",
                 ReasonTag::UnknownOption,
             ),
+            (
+                "-r -o drivers/foo.o @drivers/foo.mod",
+                ReasonTag::ViaResponseFile,
+            ),
         ] {
             let eval = evaluate(Mode::Auto, &os(line), nowhere, &Exported::default());
             assert!(!eval.decision.is_passthrough(), "{line}");
             assert_eq!(eval.decision.reason().tag(), tag, "{line}");
-            assert!(eval.request.is_some(), "{line}");
+            // A response file is not even classified: nothing is read.
+            let classified = tag != ReasonTag::ViaResponseFile;
+            assert_eq!(eval.request.is_some(), classified, "{line}");
             assert!(eval.relink.is_none(), "{line}");
         }
         // The relink shape is the one call that looks further: here it
