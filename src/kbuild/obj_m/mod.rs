@@ -274,6 +274,11 @@ impl RunningMake {
 
     fn run_query(&self, cwd: &Path, env: &[(OsString, OsString)]) -> Result<Vec<String>, String> {
         let shim = std::env::current_exe().map_err(|e| format!("the shim's own path: {e}"))?;
+        // Replaced during the build, it is `... (deleted)`: make could not
+        // run it as SHELL, and every $(shell) would answer nothing.
+        if !shim.is_file() {
+            return Err(format!("the shim's own binary {} is gone", shim.display()));
+        }
         let mut shell_arg = OsString::from("SHELL=");
         shell_arg.push(&shim);
         let mut cmd = Command::new(&self.program);
