@@ -31,7 +31,7 @@ pub const VERSION_MAX_BYTES: usize = 64 << 10;
 
 /// What the tree's kbuild does with freshly compiled bitcode objects.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Exposure {
     /// Relinks standard objects even where objtool does not run: the 6.13
     /// regression; the shim restores the fixed behaviour.
     Affected(String),
@@ -42,16 +42,17 @@ pub enum Verdict {
     Unknown(String),
 }
 
-/// Judges a kbuild tree from what its Makefile.lib and Makefile.build say.
-pub fn judge(scripts: &Scripts) -> Verdict {
+/// Whether a kbuild tree carries the 6.13 relink, from what its
+/// Makefile.lib and Makefile.build say.
+pub fn exposure(scripts: &Scripts) -> Exposure {
     let rule = match scripts.relink_rule() {
         Ok(Some(rule)) => rule,
         Ok(None) => {
-            return Verdict::NotAffected(
+            return Exposure::NotAffected(
                 "no per-object relink (cmd_ld_single / cmd_ld_single_m) in kbuild".into(),
             )
         }
-        Err(why) => return Verdict::Unknown(why),
+        Err(why) => return Exposure::Unknown(why),
     };
     let terms = &rule.condition_terms;
     let where_ = format!(
@@ -65,22 +66,22 @@ pub fn judge(scripts: &Scripts) -> Verdict {
         .iter()
         .all(|t| t == "objtool-enabled" || t == "is-single-obj-m");
     if !only_known_terms {
-        return Verdict::Affected(format!(
+        return Exposure::Affected(format!(
             "{where_}: a condition beyond objtool and single-object modules"
         ));
     }
     if uses_objtool {
         match scripts.objtool_enabled_without_objtool() {
             Ok(true) => {
-                return Verdict::Affected(format!(
+                return Exposure::Affected(format!(
                     "{where_}, and objtool-enabled is set without CONFIG_OBJTOOL: every standard object is relinked (the 6.13 regression)"
                 ))
             }
             Ok(false) => {}
-            Err(why) => return Verdict::Unknown(format!("{where_}, but {why}")),
+            Err(why) => return Exposure::Unknown(format!("{where_}, but {why}")),
         }
     }
-    Verdict::NotAffected(format!(
+    Exposure::NotAffected(format!(
         "{where_}: only objtool-followed objects and single-object modules (the fixed rule)"
     ))
 }
@@ -96,7 +97,7 @@ pub fn source_tree(tree: &Path) -> Option<PathBuf> {
 /// The configuration of an object tree: auto.conf once configured,
 /// otherwise .config; `None` when it has neither. One that exists but
 /// cannot be read is an error naming it.
-fn read_config(tree: &Path, unreadable: &mut Vec<String>) -> Option<Kconfig> {
+fn configuration(tree: &Path, unreadable: &mut Vec<String>) -> Option<Kconfig> {
     for path in [tree.join(Kconfig::PATH), tree.join(".config")] {
         match Kconfig::load(&path) {
             Ok(k) => return Some(k),
@@ -180,7 +181,7 @@ impl Check {
 }
 
 /// Everything the doctor looks at, gathered from the process and the disk
-/// by [`gather`] so that [`diagnose`] is a pure function of it.
+/// by [`findings`] so that [`diagnose`] is a pure function of it.
 #[derive(Debug, Clone)]
 pub struct Findings {
     /// The real linker and the first line of its `--version`, or why it
@@ -216,7 +217,7 @@ pub struct Diagnosis {
 
 /// Reads what the doctor needs: resolves and asks the real linker, reads
 /// the tree's kbuild and configuration.
-pub fn gather(argv0: OsString, tree: Option<&Path>, env: &Environment) -> Findings {
+pub fn findings(argv0: OsString, tree: Option<&Path>, env: &Environment) -> Findings {
     let linker = resolve::resolve(&resolve::Inputs::of_process(argv0, env)).map(|resolved| {
         let version = linker_version(&resolved);
         (resolved, version)
@@ -225,7 +226,7 @@ pub fn gather(argv0: OsString, tree: Option<&Path>, env: &Environment) -> Findin
         None => TreeFindings::NoKbuild(tree.to_path_buf()),
         Some(src) => {
             let mut unreadable = Vec::new();
-            let config = read_config(tree, &mut unreadable);
+            let config = configuration(tree, &mut unreadable);
             let scripts = Scripts::read(&src, &mut unreadable);
             TreeFindings::Kbuild {
                 tree: tree.to_path_buf(),
@@ -352,15 +353,15 @@ pub fn diagnose(f: &Findings) -> Diagnosis {
                 ));
                 return finish(checks, false);
             }
-            let detail = match judge(scripts) {
-                Verdict::Affected(why) => {
+            let detail = match exposure(scripts) {
+                Exposure::Affected(why) => {
                     format!("AFFECTED: {why}; build with LD=kbuild-ld-shim")
                 }
-                Verdict::NotAffected(why) => {
+                Exposure::NotAffected(why) => {
                     not_affected = true;
                     format!("not affected: {why}; the shim will change nothing")
                 }
-                Verdict::Unknown(why) => {
+                Exposure::Unknown(why) => {
                     checks.push(Check::new("verdict", Fail, format!("cannot judge: {why}")));
                     return finish(checks, false);
                 }
@@ -433,7 +434,7 @@ pub fn render_json(d: &Diagnosis) -> String {
 
 /// Runs the doctor and returns its exit status.
 pub fn run(argv0: OsString, tree: Option<&Path>, json: bool, env: &Environment) -> ExitStatus {
-    let diagnosis = diagnose(&gather(argv0, tree, env));
+    let diagnosis = diagnose(&findings(argv0, tree, env));
     let text = if json {
         render_json(&diagnosis)
     } else {
@@ -487,39 +488,39 @@ mod tests {
     #[test]
     fn unfixed_613_is_affected_and_fixed_is_not() {
         assert!(matches!(
-            judge(&texts(UNFIXED_613_LIB, "")),
-            Verdict::Affected(_)
+            exposure(&texts(UNFIXED_613_LIB, "")),
+            Exposure::Affected(_)
         ));
         assert!(matches!(
-            judge(&texts(FIXED_613_LIB, "")),
-            Verdict::NotAffected(_)
+            exposure(&texts(FIXED_613_LIB, "")),
+            Exposure::NotAffected(_)
         ));
     }
 
     #[test]
     fn debian_612_and_its_recreated_regression() {
         assert!(matches!(
-            judge(&texts("", DEBIAN_612_BUILD)),
-            Verdict::NotAffected(_)
+            exposure(&texts("", DEBIAN_612_BUILD)),
+            Exposure::NotAffected(_)
         ));
         let regressed_build = DEBIAN_612_BUILD.replace("$(is-single-obj-m)", "$(objtool-enabled)");
         // Debian 6.12's own Makefile.build lines around the relink.
         let build = format!("{regressed_build}{DEBIAN_612_OBJTOOL}");
-        assert!(matches!(judge(&texts("", &build)), Verdict::Affected(_)));
+        assert!(matches!(exposure(&texts("", &build)), Exposure::Affected(_)));
         let guarded = build
             .replace("$(obj)/%.o:", "ifdef CONFIG_OBJTOOL\n$(obj)/%.o:")
             .replace("\n$(multi", "\nendif\n$(multi");
         assert!(matches!(
-            judge(&texts("", &guarded)),
-            Verdict::NotAffected(_)
+            exposure(&texts("", &guarded)),
+            Exposure::NotAffected(_)
         ));
     }
 
     #[test]
     fn no_relink_at_all_is_not_affected() {
         assert!(matches!(
-            judge(&texts("cmd_cc_o_c = $(CC) -c\n", "")),
-            Verdict::NotAffected(_)
+            exposure(&texts("cmd_cc_o_c = $(CC) -c\n", "")),
+            Exposure::NotAffected(_)
         ));
     }
 
@@ -530,16 +531,16 @@ mod tests {
         let before_the_rule = format!("{unreadable}{UNFIXED_613_LIB}");
         assert!(
             matches!(
-                judge(&texts(&before_the_rule, "")),
-                Verdict::Unknown(ref why) if why.starts_with("scripts/Makefile.lib:5: ")
+                exposure(&texts(&before_the_rule, "")),
+                Exposure::Unknown(ref why) if why.starts_with("scripts/Makefile.lib:5: ")
             ),
             "{:?}",
-            judge(&texts(&before_the_rule, ""))
+            exposure(&texts(&before_the_rule, ""))
         );
         // The rule is read, the assignments of objtool-enabled are not.
         let lib = FIXED_613_LIB.replace("$(is-single-obj-m)", "");
-        let verdict = judge(&texts(&lib, unreadable));
-        let Verdict::Unknown(why) = &verdict else {
+        let verdict = exposure(&texts(&lib, unreadable));
+        let Exposure::Unknown(why) = &verdict else {
             panic!("{verdict:?}")
         };
         assert!(
