@@ -2,7 +2,7 @@
 # Generates the seed corpora of the fuzz targets under fuzz/corpus/<target>/
 # from real material: bitcode made by clang-19, kbuild command lines and
 # recipes printed by the kernel-shaped fixture's Makefile (make -n), and the
-# recipe texts of src/kbuild/recipe.rs's tests (integration/recipe-texts.txt).
+# recipe texts of src/kbuild/recipe/tests.rs (integration/recipe-texts.txt).
 # Nothing large is committed; the corpus directory is in .gitignore.
 #
 #   fuzz/seed.sh            (re)creates the seeds, keeps what the fuzzer found
@@ -59,7 +59,7 @@ if command -v make >/dev/null && [ -f "$root/integration/fixture/Makefile" ]; th
 		done
 	done
 fi
-# The recipe texts of src/kbuild/recipe.rs's tests (`name: text` lines).
+# The recipe texts of src/kbuild/recipe/tests.rs (`name: text` lines).
 sed -n 's/^[a-z0-9-]*: //p' "$root/integration/recipe-texts.txt" >>"$recipes"
 i=0
 while IFS= read -r line; do

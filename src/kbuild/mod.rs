@@ -1,6 +1,7 @@
 //! The one model of a kbuild tree that LD mode, the doctor and verify
 //! share: its configuration, the recipes make runs, and its Makefiles.
 
+pub mod cmd_file;
 pub mod kconfig;
 pub mod make_lexer;
 pub mod obj_m;

@@ -25,16 +25,16 @@
 //! shell parser would have to be trusted to evaluate everything it
 //! accepts; this grammar accepts only what it can read completely.
 //!
-//! Finding *which* recipe is ours still uses the permissive lexer
-//! ([`split_commands`]): a script that names this relink anywhere is this
-//! relink's recipe, proven or not.
+//! One tokeniser reads the script for both questions. The proof stops at
+//! the first construct outside the grammar; finding *which* recipe is ours
+//! ([`split_commands`]) reads on past it as the shell splits words: a
+//! script that names this relink anywhere is this relink's recipe, proven
+//! or not.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::paths::normalize;
-use crate::spelling::spelled_enum;
 
 /// Upper bound on the script size the shim will look at; recipes are a few
 /// KB, and a larger one is not a kbuild object recipe.
@@ -66,86 +66,225 @@ pub struct CompileFacts {
     pub modname: Option<String>,
 }
 
-/// Splits a shell script into simple commands (lists of words, quotes
-/// removed). Returns `None` for a script the lexer cannot read (an
-/// unterminated quote): such a recipe is treated as not visible.
-pub fn split_commands(script: &str) -> Option<Vec<Vec<String>>> {
-    let mut commands = Vec::new();
-    let mut words: Vec<String> = Vec::new();
+/// One token of a shell script as [`tokens`] reads it: the words and
+/// operators the shell would see, each construct outside the grammar
+/// announced (`Outside`) just before the tokens the shell makes of it.
+enum Token {
+    /// A word, quotes and backslashes removed.
+    Word(String),
+    /// The end of a simple command at byte `at`: `;` (`semicolon`) or a
+    /// newline; after an `Outside`, also `&`, `|`, `(`, `)` or a backquote.
+    End { at: usize, semicolon: bool },
+    /// `>` at byte `at`: the next word is where stdout goes. After an
+    /// `Outside`, also `<` and the longer operators (`>>`, `>&`, `<>`).
+    Redirect { at: usize },
+    /// A construct outside the grammar, named, at byte `at`.
+    Outside { at: usize, what: Cow<'static, str> },
+    /// A quote left open at byte `at`: nothing after it can be read, so
+    /// it is the last token.
+    Unterminated { at: usize, what: &'static str },
+}
+
+/// The one reader of quotes and escapes: hands `take` the tokens of
+/// `script` in order and stops at the first error `take` returns. Words
+/// are literal text, single or double quotes and backslashes; every other
+/// construct is announced where it starts, and then read on as the shell
+/// would split words, so that the proof can stop at the first and the
+/// search for the relink can read past it.
+fn tokens<E>(script: &str, mut take: impl FnMut(Token) -> Result<(), E>) -> Result<(), E> {
     let mut word = String::new();
     let mut in_word = false;
-    let mut chars = script.chars().peekable();
-    let finish_word = |words: &mut Vec<String>, word: &mut String, in_word: &mut bool| {
-        if *in_word {
-            words.push(std::mem::take(word));
-            *in_word = false;
-        }
-    };
-    while let Some(c) = chars.next() {
+    let mut chars = script.char_indices().peekable();
+    // Ends the word being read, if one is (`''` is a word).
+    macro_rules! finish {
+        () => {
+            if std::mem::take(&mut in_word) {
+                take(Token::Word(std::mem::take(&mut word)))?;
+            }
+        };
+    }
+    macro_rules! outside {
+        ($at:expr, $what:expr) => {
+            take(Token::Outside {
+                at: $at,
+                what: $what.into(),
+            })?
+        };
+    }
+    while let Some((i, c)) = chars.next() {
         match c {
             '\'' => {
                 in_word = true;
                 loop {
-                    match chars.next()? {
-                        '\'' => break,
-                        ch => word.push(ch),
+                    match chars.next() {
+                        Some((_, '\'')) => break,
+                        Some((_, ch)) => word.push(ch),
+                        None => {
+                            let what = "unterminated single quote";
+                            return take(Token::Unterminated { at: i, what });
+                        }
                     }
                 }
             }
             '"' => {
                 in_word = true;
+                let unterminated = Token::Unterminated {
+                    at: i,
+                    what: "unterminated double quote",
+                };
                 loop {
-                    match chars.next()? {
+                    let Some((j, ch)) = chars.next() else {
+                        return take(unterminated);
+                    };
+                    match ch {
                         '"' => break,
-                        '\\' => match chars.next()? {
-                            ch @ ('$' | '`' | '"' | '\\') => word.push(ch),
-                            '\n' => {}
-                            ch => {
+                        '\\' => match chars.next() {
+                            Some((_, ch @ ('$' | '`' | '"' | '\\'))) => word.push(ch),
+                            Some((_, '\n')) => {}
+                            Some((_, ch)) => {
                                 word.push('\\');
                                 word.push(ch);
                             }
+                            None => return take(unterminated),
                         },
+                        '$' | '`' => {
+                            outside!(
+                                j,
+                                if ch == '$' {
+                                    "`$` expansion in double quotes"
+                                } else {
+                                    "command substitution (backquote) in double quotes"
+                                }
+                            );
+                            word.push(ch);
+                        }
                         ch => word.push(ch),
                     }
                 }
             }
             '\\' => match chars.next() {
-                Some('\n') => {}
-                Some(ch) => {
+                Some((_, '\n')) => {}
+                Some((_, ch)) => {
                     in_word = true;
                     word.push(ch);
                 }
                 None => {
+                    outside!(i, "backslash at the end of the script");
                     in_word = true;
                     word.push('\\');
                 }
             },
-            // `2>&1`, `>|`, `<>`, `&>`: the operator ends the word but not the
-            // command, so the words after a redirection stay in it.
-            '<' | '>' => {
-                finish_word(&mut words, &mut word, &mut in_word);
-                while chars
-                    .next_if(|&ch| matches!(ch, '<' | '>' | '&' | '|'))
-                    .is_some()
-                {}
+            ';' | '\n' => {
+                if c == ';' && chars.peek().is_some_and(|&(_, n)| n == ';') {
+                    outside!(i, "`;;`");
+                }
+                finish!();
+                take(Token::End {
+                    at: i,
+                    semicolon: c == ';',
+                })?;
             }
-            '&' if chars.peek() == Some(&'>') => {
-                finish_word(&mut words, &mut word, &mut in_word);
-            }
-            ';' | '&' | '|' | '\n' | '(' | ')' | '`' => {
-                finish_word(&mut words, &mut word, &mut in_word);
-                if !words.is_empty() {
-                    commands.push(std::mem::take(&mut words));
+            '&' | '|' | '(' | ')' | '`' => {
+                outside!(
+                    i,
+                    match c {
+                        '&' => "`&` (background or `&&`)".into(),
+                        '|' => "pipe or `||`".into(),
+                        '`' => "command substitution (backquote)".into(),
+                        _ => Cow::from(format!("subshell `{c}`")),
+                    }
+                );
+                finish!();
+                // `&>` redirects: its `>` comes next.
+                if !(c == '&' && chars.peek().is_some_and(|&(_, n)| n == '>')) {
+                    take(Token::End {
+                        at: i,
+                        semicolon: false,
+                    })?;
                 }
             }
-            c if c.is_ascii_whitespace() => finish_word(&mut words, &mut word, &mut in_word),
+            '<' | '>' => {
+                if c == '<' {
+                    outside!(i, "input redirection `<`");
+                } else if in_word && !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit()) {
+                    outside!(i, "redirection of a numbered descriptor");
+                }
+                finish!();
+                if c == '>' {
+                    if let Some(&(_, next @ ('>' | '&' | '|' | '('))) = chars.peek() {
+                        outside!(i, format!("redirection `>{next}`"));
+                    }
+                }
+                take(Token::Redirect { at: i })?;
+                // The rest of an operator (`2>&1`, `>|`, `<>`) ends no
+                // command: the words after a redirection stay in it.
+                while let Some((j, ch)) =
+                    chars.next_if(|&(_, ch)| matches!(ch, '<' | '>' | '&' | '|'))
+                {
+                    if ch == '<' {
+                        outside!(j, "input redirection `<`");
+                    }
+                }
+            }
+            ' ' | '\t' => finish!(),
+            c if c.is_ascii_whitespace() => {
+                outside!(i, format!("character {c:?}"));
+                finish!();
+            }
             c => {
+                if let Some(what) = outside_word(c, in_word) {
+                    outside!(i, what);
+                }
                 in_word = true;
                 word.push(c);
             }
         }
     }
-    finish_word(&mut words, &mut word, &mut in_word);
+    finish!();
+    Ok(())
+}
+
+/// What a character the shell reads as part of a word is, when the
+/// grammar does not take it as literal text.
+fn outside_word(c: char, in_word: bool) -> Option<Cow<'static, str>> {
+    if c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            '-' | '_' | '.' | '/' | '=' | '+' | ',' | ':' | '@' | '%' | '^'
+        )
+        || (in_word && matches!(c, '#' | '~'))
+        || !c.is_ascii()
+    {
+        return None;
+    }
+    Some(match c {
+        '$' => "`$` expansion".into(),
+        '*' | '?' | '[' | ']' => format!("glob `{c}`").into(),
+        '{' | '}' => format!("brace `{c}`").into(),
+        '!' => "`!`".into(),
+        '#' => "comment `#`".into(),
+        '~' => "tilde expansion `~`".into(),
+        c => format!("character {c:?}").into(),
+    })
+}
+
+/// Splits a shell script into simple commands (lists of words, quotes
+/// removed), reading past constructs outside the grammar as the shell
+/// splits words. Returns `None` for a script with an unterminated quote:
+/// such a recipe is treated as not visible.
+pub fn split_commands(script: &str) -> Option<Vec<Vec<String>>> {
+    let mut commands = Vec::new();
+    let mut words = Vec::new();
+    tokens(script, |token| {
+        match token {
+            Token::Word(w) => words.push(w),
+            Token::End { .. } if !words.is_empty() => commands.push(std::mem::take(&mut words)),
+            Token::End { .. } | Token::Redirect { .. } | Token::Outside { .. } => {}
+            Token::Unterminated { .. } => return Err(()),
+        }
+        Ok(())
+    })
+    .ok()?;
     if !words.is_empty() {
         commands.push(words);
     }
@@ -236,130 +375,37 @@ impl Simple {
 fn strict_commands(script: &str) -> Result<Vec<Simple>, String> {
     let mut commands = Vec::new();
     let mut cmd = Simple::default();
-    let mut word = String::new();
-    let mut in_word = false;
     let mut redirect_pending = false;
-    let mut chars = script.char_indices().peekable();
     let at = |i: usize, what: &str| format!("{what} at byte {i}");
-    // Ends the word being read: into the command, or as the redirection's
-    // target.
-    fn finish(
-        cmd: &mut Simple,
-        word: &mut String,
-        in_word: &mut bool,
-        redirect_pending: &mut bool,
-    ) {
-        if *in_word {
-            let w = std::mem::take(word);
-            if *redirect_pending {
+    tokens(script, |token| {
+        match token {
+            // The word after `>` is the redirection's target.
+            Token::Word(w) if redirect_pending => {
                 cmd.stdout_to = Some(w);
-                *redirect_pending = false;
-            } else {
-                cmd.words.push(w);
+                redirect_pending = false;
             }
-            *in_word = false;
-        }
-    }
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        None => return Err(at(i, "unterminated single quote")),
-                        Some((_, '\'')) => break,
-                        Some((_, ch)) => word.push(ch),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        None => return Err(at(i, "unterminated double quote")),
-                        Some((_, '"')) => break,
-                        Some((j, '$')) => return Err(at(j, "`$` expansion in double quotes")),
-                        Some((j, '`')) => {
-                            return Err(at(j, "command substitution (backquote) in double quotes"))
-                        }
-                        Some((_, '\\')) => match chars.next() {
-                            None => return Err(at(i, "unterminated double quote")),
-                            Some((_, ch @ ('$' | '`' | '"' | '\\'))) => word.push(ch),
-                            Some((_, '\n')) => {}
-                            Some((_, ch)) => {
-                                word.push('\\');
-                                word.push(ch);
-                            }
-                        },
-                        Some((_, ch)) => word.push(ch),
-                    }
-                }
-            }
-            '\\' => match chars.next() {
-                Some((_, '\n')) => {}
-                Some((_, ch)) => {
-                    in_word = true;
-                    word.push(ch);
-                }
-                None => return Err(at(i, "backslash at the end of the script")),
-            },
-            ';' | '\n' => {
-                if chars.peek().is_some_and(|&(_, n)| n == ';') && c == ';' {
-                    return Err(at(i, "`;;`"));
-                }
-                finish(&mut cmd, &mut word, &mut in_word, &mut redirect_pending);
+            Token::Word(w) => cmd.words.push(w),
+            Token::End { at: i, semicolon } => {
                 if redirect_pending {
                     return Err(at(i, "redirection without a target"));
                 }
-                if cmd.words.is_empty() {
-                    if cmd.stdout_to.is_some() || c == ';' {
-                        return Err(at(i, "empty command"));
-                    }
-                } else {
+                if !cmd.words.is_empty() {
                     commands.push(std::mem::take(&mut cmd));
+                } else if cmd.stdout_to.is_some() || semicolon {
+                    return Err(at(i, "empty command"));
                 }
             }
-            ' ' | '\t' => {
-                finish(&mut cmd, &mut word, &mut in_word, &mut redirect_pending);
-            }
-            '>' => {
-                if in_word && !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(at(i, "redirection of a numbered descriptor"));
-                }
-                finish(&mut cmd, &mut word, &mut in_word, &mut redirect_pending);
-                if let Some(&(_, next @ ('>' | '&' | '|' | '('))) = chars.peek() {
-                    return Err(at(i, &format!("redirection `>{next}`")));
-                }
+            Token::Redirect { at: i } => {
                 if redirect_pending || cmd.stdout_to.is_some() {
                     return Err(at(i, "a second redirection"));
                 }
                 redirect_pending = true;
             }
-            '$' => return Err(at(i, "`$` expansion")),
-            '`' => return Err(at(i, "command substitution (backquote)")),
-            '*' | '?' | '[' | ']' => return Err(at(i, &format!("glob `{c}`"))),
-            '|' => return Err(at(i, "pipe or `||`")),
-            '&' => return Err(at(i, "`&` (background or `&&`)")),
-            '(' | ')' => return Err(at(i, &format!("subshell `{c}`"))),
-            '<' => return Err(at(i, "input redirection `<`")),
-            '{' | '}' => return Err(at(i, &format!("brace `{c}`"))),
-            '!' => return Err(at(i, "`!`")),
-            '#' if !in_word => return Err(at(i, "comment `#`")),
-            '~' if !in_word => return Err(at(i, "tilde expansion `~`")),
-            c if c.is_ascii_alphanumeric()
-                || matches!(
-                    c,
-                    '-' | '_' | '.' | '/' | '=' | '+' | ',' | ':' | '@' | '%' | '^' | '#' | '~'
-                )
-                || !c.is_ascii() =>
-            {
-                in_word = true;
-                word.push(c);
-            }
-            other => return Err(at(i, &format!("character {other:?}"))),
+            Token::Outside { at: i, what } => return Err(at(i, &what)),
+            Token::Unterminated { at: i, what } => return Err(at(i, what)),
         }
-    }
-    finish(&mut cmd, &mut word, &mut in_word, &mut redirect_pending);
+        Ok(())
+    })?;
     if redirect_pending {
         return Err("redirection without a target at the end".into());
     }
@@ -369,17 +415,6 @@ fn strict_commands(script: &str) -> Result<Vec<Simple>, String> {
         return Err("redirection without a command at the end".into());
     }
     Ok(commands)
-}
-
-/// The grammar's reading of `script` as the permissive lexer shows it: the
-/// words of each simple command, a redirection's target as its last word.
-/// For the fuzz target, which checks the two lexers agree on every recipe
-/// the grammar proves.
-pub fn strict_words(script: &str) -> Result<Vec<Vec<String>>, String> {
-    Ok(strict_commands(script)?
-        .into_iter()
-        .map(|c| c.words.into_iter().chain(c.stdout_to).collect())
-        .collect())
 }
 
 /// The signals of Kbuild.include's `delete-on-interrupt`.
@@ -709,655 +744,5 @@ fn compile_facts(cmd: &Simple, flags_at: usize, input: &Path) -> Result<CompileF
     Ok(facts)
 }
 
-// ------------------------------------------------------------------ .cmd files
-
-spelled_enum! {
-    /// Where a source file came from, as its recipe shows it.
-    pub enum Source {
-        C = "c",
-        Assembly = "assembly",
-        Rust = "rust",
-        /// No source file in the recipe: objcopy, a link, a generated object.
-        None = "none",
-    }
-}
-
-/// What one object's `.N.o.cmd` says of how it was built: what
-/// `--shim-verify` needs to tell whether the fixed kernel would also have
-/// made it ELF.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct SavedCommand {
-    pub source: Source,
-    /// The compile's last `-flto*` / `-fno-lto` switch was `-flto*`.
-    pub flto: bool,
-    /// objtool ran on the object in the same recipe.
-    pub objtool: bool,
-}
-
-/// The recipe facts in a `.N.o.cmd` file: `savedcmd_<obj> := <command>`
-/// (`cmd_<obj>` before 6.5) and, after fixdep, `source_<obj> := <file>`.
-/// `None` when the file holds no saved command.
-pub fn saved_command(cmd_text: &str) -> Option<SavedCommand> {
-    let assignment = |prefixes: &[&str]| {
-        cmd_text.lines().find_map(|line| {
-            prefixes
-                .iter()
-                .any(|p| line.starts_with(p))
-                .then(|| line.split_once(" := ").map(|(_, v)| v.trim()))
-                .flatten()
-        })
-    };
-    let command = assignment(&["savedcmd_", "cmd_"])?;
-    let mut segments = command.split(';');
-    let compile: Vec<&str> = segments.next().unwrap_or("").split_whitespace().collect();
-    // clang obeys the last of them, so read from the end
-    let flto = compile
-        .iter()
-        .rev()
-        .find_map(|t| {
-            if *t == "-fno-lto" {
-                Some(false)
-            } else if *t == "-flto" || t.starts_with("-flto=") {
-                Some(true)
-            } else {
-                None
-            }
-        })
-        .unwrap_or(false);
-    let objtool = segments.any(|segment| {
-        segment
-            .split_whitespace()
-            .next()
-            .is_some_and(|program| Path::new(program).file_name() == Some("objtool".as_ref()))
-    });
-    let source_file = assignment(&["source_"]).or_else(|| {
-        compile
-            .iter()
-            .filter(|t| !t.starts_with('-'))
-            .find(|t| source_kind(t) != Source::None)
-            .copied()
-    });
-    Some(SavedCommand {
-        source: source_file.map_or(Source::None, source_kind),
-        flto,
-        objtool,
-    })
-}
-
-fn source_kind(file: &str) -> Source {
-    match Path::new(file).extension().and_then(|e| e.to_str()) {
-        Some("c") => Source::C,
-        Some("S" | "s") => Source::Assembly,
-        Some("rs") => Source::Rust,
-        _ => Source::None,
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A recipe text of integration/recipe-texts.txt, which also seeds the
-    /// recipe fuzz target.
-    fn text(name: &str) -> &'static str {
-        include_str!("../../integration/recipe-texts.txt")
-            .lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(": "))
-            .unwrap_or_else(|| panic!("no {name:?} in integration/recipe-texts.txt"))
-    }
-
-    fn reading(script: &str, input: &str, output: &str) -> Option<Reading> {
-        analyse(script, Path::new(input), Path::new(output))
-    }
-
-    #[track_caller]
-    fn proven(script: &str, input: &str, output: &str) -> RecipeFacts {
-        match reading(script, input, output) {
-            Some(Reading::Proven(facts)) => facts,
-            other => panic!("not proven ({other:?}): {script}"),
-        }
-    }
-
-    #[track_caller]
-    fn unproven(script: &str, input: &str, output: &str) -> String {
-        match reading(script, input, output) {
-            Some(Reading::Unproven(why)) => why,
-            other => panic!("not unproven ({other:?}): {script}"),
-        }
-    }
-
-    /// What the decision would do with the reading before asking make:
-    /// only a proven recipe of a built-in object that objtool does not
-    /// read passes through on the recipe alone.
-    fn passes(reading: &Reading) -> bool {
-        match reading {
-            Reading::Proven(f) => !f.objtool_follows && !f.compile.module,
-            Reading::Unproven(_) => false,
-        }
-    }
-
-    #[test]
-    fn lexer_handles_kbuild_quoting() {
-        let cmds = split_commands(text("lexer-quoting")).unwrap();
-        assert_eq!(
-            cmds,
-            vec![
-                vec!["a", "b cd\"e", "f g"],
-                vec!["h"],
-                vec!["i"],
-                vec!["j"],
-                vec!["k", "it's", "x\\ y"],
-            ]
-        );
-        assert_eq!(split_commands("echo 'unterminated"), None);
-    }
-
-    /// Strict mode has no false alarm on a compiler kbuild builds with:
-    /// the compile is the command that writes the input with `-c -o`,
-    /// whatever its program's name and whatever launcher runs it.
-    #[test]
-    fn any_compiler_word_kbuild_accepts_is_proven() {
-        let base = text("arm64-module");
-        let clang = base
-            .split_whitespace()
-            .find(|w| w.contains("clang"))
-            .expect("the sample compiles with clang")
-            .to_string();
-        for compiler in [
-            "cc",
-            "clang-19.1",
-            "buildcache clang-19",
-            "ccache /usr/bin/clang",
-            "x86_64-linux-gnu-gcc",
-        ] {
-            let script = base.replacen(&clang, compiler, 1);
-            let f = proven(&script, "lib/crc-ccitt.o", "lib/.tmp_crc-ccitt.o");
-            assert!(f.compile.module, "{compiler}");
-            assert_eq!(
-                f.compile.modname.as_deref(),
-                Some("crc_ccitt"),
-                "{compiler}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_module_objects_names_are_read() {
-        let f = proven(
-            text("arm64-module"),
-            "lib/crc-ccitt.o",
-            "lib/.tmp_crc-ccitt.o",
-        );
-        assert!(f.compile.module);
-        assert_eq!(f.compile.basename.as_deref(), Some("crc_ccitt"));
-        assert_eq!(f.compile.modname.as_deref(), Some("crc_ccitt"));
-        assert!(!f.objtool_follows);
-    }
-
-    #[test]
-    fn builtin_and_composite_part_are_read_as_such() {
-        let builtin = text("arm64-module").replace("-DMODULE ", "");
-        let c = proven(&builtin, "lib/crc-ccitt.o", "lib/.tmp_crc-ccitt.o").compile;
-        assert!(!c.module);
-        let part = text("arm64-module")
-            .replace(
-                "-DKBUILD_MODNAME='\"crc_ccitt\"'",
-                "-DKBUILD_MODNAME='\"crc\"'",
-            )
-            .replace("kmod_crc_ccitt", "kmod_crc");
-        let c = proven(&part, "lib/crc-ccitt.o", "lib/.tmp_crc-ccitt.o").compile;
-        assert!(c.module);
-        assert_eq!(c.modname.as_deref(), Some("crc"));
-    }
-
-    /// init/Makefile forces a per-object header on version.o
-    /// (`CFLAGS_version.o := -include $(obj)/utsversion-tmp.h`); the fixed
-    /// kernel keeps it bitcode, so its recipe must be proven, while an
-    /// `-include` of something that is not a header stays unproven.
-    #[test]
-    fn a_per_object_forced_header_is_proven() {
-        let script = |header: &str| {
-            format!(
-                "set -e; clang -Wp,-MMD,init/.version.o.d -nostdinc -include ./include/linux/kconfig.h \
-                 -include {header} -DKBUILD_BASENAME='\"version\"' -DKBUILD_MODNAME='\"version\"' \
-                 -D__KBUILD_MODNAME=kmod_version -c -o init/version.o init/version.c; \
-                 ld.lld -EL -maarch64elf -r -o init/.tmp_version.o init/version.o; \
-                 mv init/.tmp_version.o init/version.o"
-            )
-        };
-        let (input, output) = (
-            Path::new("init/version.o"),
-            Path::new("init/.tmp_version.o"),
-        );
-        assert!(matches!(
-            analyse(&script("init/utsversion-tmp.h"), input, output),
-            Some(Reading::Proven(_))
-        ));
-        assert!(matches!(
-            analyse(&script("init/flags.cfg"), input, output),
-            Some(Reading::Unproven(_))
-        ));
-    }
-
-    /// Every kbuild shape around the relink is proven: the quiet, verbose
-    /// (V=1) and silent (-s) prologues, all five traps, a launcher, the
-    /// objtool tail, both fixdep tails and if_changed's saved command.
-    #[test]
-    fn kbuild_shapes_are_proven() {
-        let traps: String = TRAPPED_SIGNALS
-            .iter()
-            .map(|s| format!(" trap 'rm -f d/foo.o; trap - {s}; kill -s {s} $$' {s};"))
-            .collect();
-        let compile = "clang -Wp,-MMD,d/.foo.o.d -nostdinc -I./include -include ./include/linux/compiler-version.h -include ./include/linux/kconfig.h -include /src/include/linux/compiler_types.h -D__KERNEL__ -DKBUILD_BASENAME='\"foo\"' -DKBUILD_MODNAME='\"foo\"' -D__KBUILD_MODNAME=kmod_foo -c -o d/foo.o d/foo.c";
-        let relink = "ld.lld -EL -maarch64elf -r -o d/.tmp_foo.o d/foo.o; mv d/.tmp_foo.o d/foo.o";
-        for prologue in [
-            "set -e; echo '  CC      d/foo.o';".to_string(),
-            format!("set -e; echo '# CC d/foo.o'; echo '  clang '\\''x'\\'' -c';{traps}"),
-            format!("set -e; exec >/dev/null;{traps}"),
-            String::new(),
-        ] {
-            for (launcher, ld) in [
-                ("", "ld.lld"),
-                ("ccache ", "/usr/bin/ld.lld-19"),
-                ("/usr/bin/sccache ", "/opt/kbuild-ld-shim"),
-                ("distcc ", "aarch64-linux-gnu-ld.lld"),
-                ("icecc ", "ld"),
-            ] {
-                let relink = relink.replace("ld.lld ", &format!("{ld} "));
-                for tail in [
-                    "",
-                    "; scripts/basic/fixdep d/.foo.o.d d/foo.o 'clang $(pound) ; x' > d/.foo.o.cmd; rm -f d/.foo.o.d",
-                    "; ./scripts/basic/fixdep d/.foo.o.d d/foo.o 'x' > d/.foo.o.tmp; rm -f d/.foo.o.d; mv -f d/.foo.o.tmp d/.foo.o.cmd",
-                    "; printf '%s\\n' 'savedcmd_d/foo.o := clang -c' > d/.foo.o.cmd",
-                ] {
-                    let script = format!("{prologue} {launcher}{compile} ; {relink}{tail}");
-                    let f = proven(&script, "d/foo.o", "d/.tmp_foo.o");
-                    assert!(!f.objtool_follows && !f.compile.module, "{script}");
-                    let objtool = format!(
-                        "{prologue} {launcher}{compile} ; {relink} ; ./tools/objtool/objtool --link --module d/foo.o{tail}"
-                    );
-                    assert!(proven(&objtool, "d/foo.o", "d/.tmp_foo.o").objtool_follows);
-                }
-            }
-        }
-        let top = proven(
-            text("top-level-module-common"),
-            ".module-common.o",
-            "./.tmp_.module-common.o",
-        );
-        assert!(!top.compile.module);
-        let x86 = proven(
-            text("x86-objtool-after-relink"),
-            "drivers/m.mod.o",
-            "drivers/.tmp_m.mod.o",
-        );
-        assert!(x86.objtool_follows);
-    }
-
-    /// The reproductions and their kin: each passed through
-    /// before; now each is unproven, and the reason names the construct.
-    #[test]
-    fn constructs_outside_the_grammar_are_unproven_and_named() {
-        let base = "clang -DKBUILD_BASENAME='\"foo\"' -DKBUILD_MODNAME='\"foo\"' -c -o d/foo.o d/foo.c; ld.lld -r -o d/.tmp_foo.o d/foo.o; mv d/.tmp_foo.o d/foo.o";
-        for (script, named) in [
-            (base.replace("-c -o", "-Wp,-DMODULE -c -o"), "-Wp,-DMODULE"),
-            (base.replace("-c -o", "-Xclang -DMODULE -c -o"), "-Xclang"),
-            (base.replace("-c -o", "-D MODULE -c -o"), "separate word"),
-            (base.replace("-c -o", "-DMODULE=1 -c -o"), "-DMODULE=1"),
-            (
-                base.replace("-c -o", "--define-macro=MODULE -c -o"),
-                "--define-macro",
-            ),
-            (base.replace("-c -o", "@d/flags -c -o"), "@d/flags"),
-            (
-                base.replace("-c -o", "-include d/mod.cfg -c -o"),
-                "-include d/mod.cfg",
-            ),
-            (base.replace("-c -o", "-imacros d/mod.h -c -o"), "-imacros"),
-            (base.replace("-c -o", "-UMODULE -c -o"), "-UMODULE"),
-            (base.replace("-c -o", "--config=d/m.cfg -c -o"), "--config"),
-            (format!("{base}; $OBJTOOL d/foo.o"), "`$` expansion"),
-            (
-                format!("OBJTOOL=./tools/objtool/objtool; {base}"),
-                "assignment",
-            ),
-            (
-                format!("trap './tools/objtool/objtool d/foo.o' EXIT; {base}"),
-                "trap",
-            ),
-            (
-                format!("{base}; echo d/foo.o | xargs ./tools/objtool/objtool"),
-                "pipe",
-            ),
-            (format!("{base}; xargs ./tools/objtool/objtool"), "xargs"),
-            (format!("{base}; ./tools/objtool/objtool d/*.o"), "glob `*`"),
-            (format!("{base}; ./tools/*/objtool d/foo.o"), "glob `*`"),
-            (
-                format!("{base}; eval './tools/objtool/objtool d/foo.o'"),
-                "eval",
-            ),
-            (
-                format!("{base}; (./tools/objtool/objtool d/foo.o)"),
-                "subshell",
-            ),
-            (format!("{base} && ./tools/objtool/objtool d/foo.o"), "`&`"),
-            (
-                format!("{base}; x=`./tools/objtool/objtool d/foo.o`"),
-                "backquote",
-            ),
-            (
-                format!("{base}; sh -c './tools/objtool/objtool d/foo.o'"),
-                "`sh -c",
-            ),
-            (
-                format!("{base}; {{ ./tools/objtool/objtool d/foo.o; }}"),
-                "brace",
-            ),
-            (format!("{base}; cat d/foo.o > d/bar.o"), "redirection"),
-            (format!("{base} 2>&1"), "numbered descriptor"),
-            (
-                format!("{base}; echo \"$(./tools/objtool/objtool d/foo.o)\""),
-                "`$` expansion in double quotes",
-            ),
-            (
-                format!("{base}; ./tools/objtool/objtool d/foo.o; ./tools/objtool/objtool d/foo.o"),
-                "outside kbuild's recipe",
-            ),
-            (format!("{base} # x"), "comment"),
-            (format!("{base}; ~/objtool d/foo.o"), "tilde"),
-            (format!("cp d/foo.o d/bar.o; {base}"), "`cp"),
-            (base.replace("clang", "CCACHE_DIR=x clang"), "assignment"),
-            (base.replace("clang", "env clang"), "`env"),
-            (
-                base.replace(
-                    "-r -o d/.tmp_foo.o d/foo.o",
-                    "-r -o d/.tmp_foo.o d/foo.o d/bar.o",
-                ),
-                "relink",
-            ),
-            (base.replace("; mv", "; cp"), "`mv`"),
-            (
-                base.replace(
-                    "ld.lld -r",
-                    "sh -c 'ld.lld \"$@\"; objtool d/.tmp_foo.o' sh -r",
-                ),
-                "relink",
-            ),
-            (base.replace("ld.lld -r", "env ld.lld -r"), "relink"),
-            (base.replace("ld.lld -r", "/usr/bin/python3 -r"), "relink"),
-            (
-                "ld.lld -r -o d/.tmp_foo.o d/foo.o; mv d/.tmp_foo.o d/foo.o".to_string(),
-                "no compile",
-            ),
-        ] {
-            let why = unproven(&script, "d/foo.o", "d/.tmp_foo.o");
-            assert!(why.contains(named), "{script}: {why}");
-        }
-    }
-
-    /// The recipe the grammar proves is the one the permissive lexer finds,
-    /// word for word (the fuzz target checks this on every input).
-    #[test]
-    fn both_lexers_read_a_proven_recipe_alike() {
-        for (name, input, output) in [
-            ("arm64-module", "lib/crc-ccitt.o", "lib/.tmp_crc-ccitt.o"),
-            (
-                "x86-objtool-after-relink",
-                "drivers/m.mod.o",
-                "drivers/.tmp_m.mod.o",
-            ),
-            (
-                "top-level-module-common",
-                ".module-common.o",
-                "./.tmp_.module-common.o",
-            ),
-        ] {
-            proven(text(name), input, output);
-            assert_eq!(
-                strict_words(text(name)).ok(),
-                split_commands(text(name)),
-                "{name}"
-            );
-        }
-    }
-
-    #[test]
-    fn module_is_read_only_from_kbuild_spellings() {
-        for not_module in ["-DMODULES", "-DMODULE_X=1", "-DX=MODULE", "-UX"] {
-            let script = format!(
-                "clang -DKBUILD_BASENAME='\"foo\"' -DKBUILD_MODNAME='\"foo\"' -c -o d/foo.o d/foo.c {not_module}; ld.lld -r -o d/.tmp_foo.o d/foo.o; mv d/.tmp_foo.o d/foo.o"
-            );
-            let f = proven(&script, "d/foo.o", "d/.tmp_foo.o");
-            assert!(!f.compile.module, "{not_module}");
-        }
-        // The three kbuild names must agree with each other's spelling.
-        let mismatch = "clang -DMODULE -DKBUILD_BASENAME='\"foo\"' -DKBUILD_MODNAME='\"foo\"' -D__KBUILD_MODNAME=kmod_bar -c -o d/foo.o d/foo.c; ld.lld -r -o d/.tmp_foo.o d/foo.o; mv d/.tmp_foo.o d/foo.o";
-        assert!(unproven(mismatch, "d/foo.o", "d/.tmp_foo.o").contains("disagrees"));
-        let unquoted = mismatch
-            .replace("'\"foo\"'", "foo")
-            .replace("kmod_bar", "kmod_foo");
-        assert!(unproven(&unquoted, "d/foo.o", "d/.tmp_foo.o").contains("KBUILD_BASENAME"));
-    }
-
-    #[test]
-    fn objtool_counts_only_on_the_relinked_object_right_after_the_mv() {
-        let x86 = text("x86-objtool-after-relink");
-        let other = x86.replace("--module drivers/m.mod.o", "--module drivers/other.o");
-        // objtool on another object is not kbuild's tail for this one.
-        assert!(!passes(
-            &reading(&other, "drivers/m.mod.o", "drivers/.tmp_m.mod.o").unwrap()
-        ));
-        // Before the relink, objtool is an unknown command.
-        let before = "./tools/objtool/objtool d/foo.o; clang -c -o d/foo.o d/foo.c; ld.lld -r -o d/.tmp_foo.o d/foo.o; mv d/.tmp_foo.o d/foo.o";
-        unproven(before, "d/foo.o", "d/.tmp_foo.o");
-    }
-
-    #[test]
-    fn paths_compare_after_normalisation() {
-        let f = proven(
-            "clang -c -o ./d/foo.o d/foo.c; ld.lld -r -o d/./.tmp_foo.o ./d/foo.o; mv ./d/.tmp_foo.o d/foo.o",
-            "d/foo.o",
-            "d/.tmp_foo.o",
-        );
-        assert!(!f.compile.module);
-    }
-
-    #[test]
-    fn a_recipe_without_this_relink_is_not_ours() {
-        assert_eq!(
-            reading(text("arm64-module"), "lib/crc16.o", "lib/.tmp_crc16.o"),
-            None
-        );
-        // The quoted copy in the fixdep arguments is one word, never a command.
-        let only_quoted = text("quoted-relink-only");
-        assert_eq!(reading(only_quoted, "lib/a.o", "lib/.tmp_a.o"), None);
-        // Unreadable to either lexer: not a recipe at all.
-        assert_eq!(
-            reading("ld.lld -r -o d/.tmp_a.o d/a.o '", "d/a.o", "d/.tmp_a.o"),
-            None
-        );
-        let why = unproven(text("relink-without-compile"), "d/a.o", "d/.tmp_a.o");
-        assert!(why.contains("no compile of d/a.o"), "{why}");
-    }
-
-    #[test]
-    fn large_recipes_read_in_linear_time() {
-        let started = std::time::Instant::now();
-        let many_words = format!(
-            "clang -c -o d/foo.o d/foo.c; ld.lld -r -o d/.tmp_foo.o d/foo.o; mv d/.tmp_foo.o d/foo.o; {}",
-            "objtool ".repeat(500_000)
-        );
-        unproven(&many_words, "d/foo.o", "d/.tmp_foo.o");
-        let long_echo = format!(
-            "echo '{}'; clang -c -o d/foo.o d/foo.c; ld.lld -r -o d/.tmp_foo.o d/foo.o; mv d/.tmp_foo.o d/foo.o",
-            "x; ".repeat(1_000_000)
-        );
-        proven(&long_echo, "d/foo.o", "d/.tmp_foo.o");
-        assert!(started.elapsed() < std::time::Duration::from_secs(5));
-    }
-
-    use crate::kbuild::test_rng::Rng;
-
-    /// Shell constructs outside the grammar, `{o}` standing for the object.
-    const CONSTRUCTS: &[&str] = &[
-        "$X",
-        "${X}",
-        "$(./tools/objtool/objtool {o})",
-        "`./tools/objtool/objtool {o}`",
-        "\"$X\"",
-        "( ./tools/objtool/objtool {o} )",
-        "{ ./tools/objtool/objtool {o}; }",
-        "| ./tools/objtool/objtool {o}",
-        "| xargs ./tools/objtool/objtool",
-        "&& ./tools/objtool/objtool {o}",
-        "|| true",
-        "& wait",
-        "> {o}",
-        ">> log",
-        "2>&1",
-        "< /dev/null",
-        "*.o",
-        "d/?oo.o",
-        "[a-z]",
-        "~/bin/objtool",
-        "# comment",
-        "!",
-    ];
-
-    /// Unknown commands: fine as words inside a command, not as commands.
-    const UNKNOWN_COMMANDS: &[&str] = &[
-        "./tools/objtool/objtool --link {o}",
-        "xargs ./tools/objtool/objtool",
-        "env ./tools/objtool/objtool {o}",
-        "sh -c './tools/objtool/objtool {o}'",
-        "frobnicate {o}",
-        "true",
-        ":",
-        "cp {o} {o}.bak",
-        "ld.lld -r -o d/.tmp_foo.o d/foo.o",
-        "trap './tools/objtool/objtool {o}' EXIT",
-        "eval ./tools/objtool/objtool {o}",
-        "OBJTOOL=./tools/objtool/objtool",
-        "OBJTOOL=./tools/objtool/objtool echo",
-    ];
-
-    /// Real kbuild recipes as lists of commands, with the object they relink.
-    fn real_recipes() -> Vec<(Vec<String>, &'static str, &'static str)> {
-        let split = |t: &str| -> Vec<String> {
-            // The texts are kbuild's `; `-joined lines; the quoted fixdep
-            // argument stays whole because it is cut off first.
-            let (head, quoted) = match t.split_once(" 'clang") {
-                Some((h, q)) => (h, Some(format!("'clang{q}"))),
-                None => (t, None),
-            };
-            let mut cmds: Vec<String> = head.split(';').map(|c| c.trim().to_string()).collect();
-            if let Some(q) = quoted {
-                let last = cmds.pop().unwrap();
-                let (q, rest) = q.split_once("' > ").unwrap();
-                cmds.push(format!("{last} {q}' > {}", rest.split(';').next().unwrap()));
-                cmds.extend(rest.split(';').skip(1).map(|c| c.trim().to_string()));
-            }
-            cmds
-        };
-        let module = text("arm64-module");
-        let builtin = module.replace("-DMODULE ", "");
-        vec![
-            (split(module), "lib/crc-ccitt.o", "lib/.tmp_crc-ccitt.o"),
-            (split(&builtin), "lib/crc-ccitt.o", "lib/.tmp_crc-ccitt.o"),
-            (
-                split(text("x86-objtool-after-relink")),
-                "drivers/m.mod.o",
-                "drivers/.tmp_m.mod.o",
-            ),
-            (
-                split(text("top-level-module-common")),
-                ".module-common.o",
-                "./.tmp_.module-common.o",
-            ),
-        ]
-    }
-
-    /// Random insertions of shell constructs into real kbuild recipes never
-    /// turn a forward into a passthrough, and never leave a passthrough
-    /// standing: whatever the grammar does not know is unproven.
-    #[test]
-    fn random_insertions_never_make_a_passthrough() {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-        let recipes = real_recipes();
-        for (cmds, input, output) in &recipes {
-            let joined = cmds.join("; ");
-            assert!(
-                matches!(
-                    analyse(&joined, Path::new(input), Path::new(output)),
-                    Some(Reading::Proven(_))
-                ),
-                "the base recipe reads: {joined}"
-            );
-        }
-        let mut cases = 0;
-        for case in 0..6000 {
-            let (cmds, input, output) = &recipes[rng.below(recipes.len())];
-            let mut cmds = cmds.clone();
-            let inserts = 1 + rng.below(3);
-            for _ in 0..inserts {
-                let at = rng.below(cmds.len() + 1);
-                if rng.below(2) == 0 {
-                    let c = CONSTRUCTS[rng.below(CONSTRUCTS.len())].replace("{o}", input);
-                    if at < cmds.len() {
-                        // Inside a command: after one of its words.
-                        // After a word outside quotes, where the shell reads
-                        // the construct as syntax, not as quoted text.
-                        let words: Vec<&str> = cmds[at].split(' ').collect();
-                        let outside_quotes: Vec<usize> = (1..=words.len())
-                            .filter(|&cut| {
-                                words[..cut]
-                                    .join(" ")
-                                    .matches('\'')
-                                    .count()
-                                    .is_multiple_of(2)
-                            })
-                            .collect();
-                        let cut = outside_quotes[rng.below(outside_quotes.len())];
-                        let text =
-                            format!("{} {c} {}", words[..cut].join(" "), words[cut..].join(" "));
-                        cmds[at] = text.trim_end().to_string();
-                    } else {
-                        cmds.push(c);
-                    }
-                } else {
-                    let c =
-                        UNKNOWN_COMMANDS[rng.below(UNKNOWN_COMMANDS.len())].replace("{o}", input);
-                    cmds.insert(at, c);
-                }
-            }
-            let script = cmds.join("; ");
-            let Some(read) = analyse(&script, Path::new(input), Path::new(output)) else {
-                // The insertion hid the relink itself (in a quote or a
-                // comment): no recipe of ours, a forward.
-                continue;
-            };
-            // One exception to "anything inserted is unproven": an objtool
-            // command inserted right after the `mv` is kbuild's own tail,
-            // which forwards.
-            assert!(!passes(&read), "case {case}: {script}\n{read:?}");
-            cases += 1;
-        }
-        assert!(cases > 4000, "only {cases} cases named the relink");
-    }
-
-    #[test]
-    fn saved_command_of_a_relinked_c_object() {
-        let r = saved_command(
-            "savedcmd_kernel/fork.o := clang -Wp,-MMD,kernel/.fork.o.d -flto=thin -fsplit-lto-unit -c -o kernel/fork.o kernel/fork.c ; ld.lld -r -o kernel/.tmp_fork.o kernel/fork.o; mv kernel/.tmp_fork.o kernel/fork.o\n\nsource_kernel/fork.o := kernel/fork.c\n\ndeps_kernel/fork.o := \\\n  include/linux/objtool.h \\\n",
-        )
-        .unwrap();
-        assert_eq!(
-            r,
-            SavedCommand {
-                source: Source::C,
-                flto: true,
-                objtool: false
-            }
-        );
-    }
-}
+mod tests;

@@ -2,15 +2,14 @@
 //! auto.conf, the thin `vmlinux.a` and its members' `.N.o.cmd` recipes,
 //! modules.order with each module's objects, and vmlinux's promoted symbols.
 
-use std::ffi::OsString;
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::{promoted_symbols, ConfigFacts, Facts, Module, Object, ObjectFacts};
 use crate::bitcode::{self, FileKind};
+use crate::kbuild::cmd_file;
 use crate::kbuild::kconfig::Kconfig;
-use crate::kbuild::recipe::{saved_command, SavedCommand};
 use crate::link::archive;
 use crate::regular_file::{read_capped, Kind};
 
@@ -185,7 +184,7 @@ fn object(tree: &Path, path: &Path) -> Object {
         Err(e) => ObjectFacts::Unreadable(e.to_string()),
         Ok(f) => match (f.kind, f.bitcode) {
             (_, Some(bc)) => ObjectFacts::Bitcode(bc.lto),
-            (FileKind::Elf, None) => match read_recipe(path) {
+            (FileKind::Elf, None) => match cmd_file::read(path) {
                 Ok(recipe) => ObjectFacts::Elf(recipe),
                 Err(why) => ObjectFacts::Unreadable(why),
             },
@@ -196,32 +195,6 @@ fn object(tree: &Path, path: &Path) -> Object {
         },
     };
     Object { path: shown, facts }
-}
-
-/// kbuild's saved command for `D/N.o`: `D/.N.o.cmd`.
-fn cmd_file(object: &Path) -> PathBuf {
-    let mut name = OsString::from(".");
-    name.push(object.file_name().unwrap_or_default());
-    name.push(".cmd");
-    object.with_file_name(name)
-}
-
-/// The recipe of `object`; `None` when it has no `.cmd` file (or none
-/// with a saved command), an error when that file cannot be read.
-fn read_recipe(object: &Path) -> Result<Option<SavedCommand>, String> {
-    let cmd = cmd_file(object);
-    match read_capped(&cmd, Kind::CmdFile) {
-        Ok(bytes) => Ok(saved_command(&String::from_utf8_lossy(&bytes))),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("{}: {e}", file_name(&cmd))),
-    }
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .unwrap_or(path.as_os_str())
-        .to_string_lossy()
-        .into_owned()
 }
 
 fn read_modules(tree: &Path) -> Option<Result<Vec<Module>, String>> {

@@ -35,7 +35,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::exit::ExitStatus;
-use crate::kbuild::recipe::{SavedCommand, Source};
+use crate::kbuild::cmd_file::{SavedCommand, Source};
 use crate::logging::error_line;
 use crate::lto::Lto;
 use crate::spelling::spelled_enum;
@@ -558,7 +558,7 @@ pub fn run(tree: &Path, kernel: Option<&Path>, json: bool) -> ExitStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kbuild::recipe::saved_command;
+    use crate::kbuild::cmd_file::saved_command;
 
     pub(super) const C_LTO: SavedCommand = SavedCommand {
         source: Source::C,

@@ -240,7 +240,7 @@ mod tests {
     /// the paths it counts, for built-in objects and module parts alike.
     #[test]
     fn json_tallies_keep_their_keys_and_counts() {
-        use crate::kbuild::recipe::{SavedCommand, Source};
+        use crate::kbuild::cmd_file::{SavedCommand, Source};
         use crate::lto::Lto;
         let elf = |source, flto, objtool| {
             ObjectFacts::Elf(Some(SavedCommand {
