@@ -506,7 +506,10 @@ mod tests {
         let regressed_build = DEBIAN_612_BUILD.replace("$(is-single-obj-m)", "$(objtool-enabled)");
         // Debian 6.12's own Makefile.build lines around the relink.
         let build = format!("{regressed_build}{DEBIAN_612_OBJTOOL}");
-        assert!(matches!(exposure(&texts("", &build)), Exposure::Affected(_)));
+        assert!(matches!(
+            exposure(&texts("", &build)),
+            Exposure::Affected(_)
+        ));
         let guarded = build
             .replace("$(obj)/%.o:", "ifdef CONFIG_OBJTOOL\n$(obj)/%.o:")
             .replace("\n$(multi", "\nendif\n$(multi");
