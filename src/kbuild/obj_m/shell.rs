@@ -10,10 +10,12 @@
 //!   build's own make has read the same lines;
 //! - `try-run` (Makefile.compiler, behind `cc-option` and friends): a
 //!   compiler run into `$(TMPOUT)`, which it removes on exit;
-//! - `test A -ge B && echo y` and its `-gt` twin (Kbuild.include's
-//!   `test-ge`/`test-gt` on make before 4.4), `cat FILE... 2>/dev/null`
-//!   (`read-file`), `command -v -- NAME 2>/dev/null` (Makefile.compiler):
-//!   they only read.
+//! - simple commands (or two joined by `&&`, optionally with stderr to
+//!   /dev/null) of programs that only read and print: kbuild's `test-ge`
+//!   (`test A -ge B && echo y` on make before 4.4), `read-file` (`cat
+//!   FILE... 2>/dev/null`), `command -v -- NAME`, and what out-of-tree
+//!   Makefiles ask at parse time (`PWD := $(shell pwd)`, `uname -r`,
+//!   `git describe`); see [`only_reads`].
 //!
 //! Every other command is refused: nothing runs, the shell prints nothing
 //! on stdout and one marked line on stderr, and the querying shim, seeing
@@ -97,27 +99,56 @@ fn classify(command: &str) -> Allowed {
             Allowed::No
         };
     }
-    if let Some((test, echo)) = flat.split_once(" && ") {
-        let test = simple_words(test);
-        let shape = matches!(test.as_deref(), Some([t, _, op, _]) if t == "test" && (op == "-ge" || op == "-gt"));
-        if shape && echo == "echo y" {
-            return Allowed::Run;
-        }
-        return Allowed::No;
-    }
-    if let Some(words) = flat.strip_suffix(" 2>/dev/null").and_then(simple_words) {
-        let read_only = match words.as_slice() {
-            [cat, files @ ..] if cat == "cat" => {
-                !files.is_empty() && files.iter().all(|f| !f.starts_with('-'))
-            }
-            [command, v, dashdash, _] => command == "command" && v == "-v" && dashdash == "--",
-            _ => false,
+    // `A && B` where both only read (kbuild's `test-ge`: `test A -ge B && echo y`).
+    if let Some((first, second)) = flat.split_once(" && ") {
+        let both = [first, second].map(|c| simple_words(c).is_some_and(|w| only_reads(&w)));
+        return if both == [true, true] {
+            Allowed::Run
+        } else {
+            Allowed::No
         };
-        if read_only {
-            return Allowed::Run;
-        }
+    }
+    let command = flat.strip_suffix(" 2>/dev/null").unwrap_or(&flat);
+    if simple_words(command).is_some_and(|w| only_reads(&w)) {
+        return Allowed::Run;
     }
     Allowed::No
+}
+
+/// A program run with `words` reads and prints, and writes nothing: the
+/// commands kbuild's own files run at parse time (`cat` for `read-file`,
+/// `test`, `command -v`) and the ones out-of-tree Makefiles use to find
+/// themselves and the kernel (`PWD := $(shell pwd)`, `uname -r`, `git
+/// describe`). A program that can write, or an option that makes one of
+/// these write or wait (`tail -f`, `hostname NAME`), is not on the list.
+fn only_reads(words: &[String]) -> bool {
+    let [program, args @ ..] = words else {
+        return false;
+    };
+    let has = |opts: &[&str]| {
+        args.iter().any(|a| {
+            opts.iter()
+                .any(|o| a == o || a.starts_with(&format!("{o}=")))
+        })
+    };
+    match program.as_str() {
+        "pwd" | "uname" | "echo" | "printf" | "test" | "true" | "false" | "basename"
+        | "dirname" | "whoami" | "id" | "nproc" | "getconf" | "expr" | "readlink" | "realpath"
+        | "wc" | "cut" | "grep" | "head" => true,
+        "cat" => args.iter().all(|a| !a.starts_with('-')),
+        "tail" => !args
+            .iter()
+            .any(|a| a.starts_with("-f") || a.starts_with("-F") || a.starts_with("--follow")),
+        "hostname" => args.is_empty(),
+        "command" => matches!(args, [v, dashdash, _] if v == "-v" && dashdash == "--"),
+        "git" => {
+            matches!(
+                args.first().map(String::as_str),
+                Some("rev-parse" | "describe")
+            ) && !has(&["--dirty"])
+        }
+        _ => false,
+    }
 }
 
 /// Words of a command with no shell syntax beyond quoting: no expansion,
@@ -177,6 +208,13 @@ mod tests {
             "cat -n x 2>/dev/null",
             "touch foo",
             "test -f x && rm x",
+            "tail -f log",
+            "hostname build1",
+            "git describe --dirty",
+            "git checkout x",
+            "cat -n x 2>/dev/null > y",
+            "sed -i s/a/b/ f",
+            "pwd > here",
             "rm -rf .tmp_$$",
             "set -e; TMP=.tmp_$$/tmp; trap \"rm -rf /\" EXIT; mkdir -p .tmp_$$; if (x) >/dev/null 2>&1; then echo y; else echo n; fi",
             "echo $(touch x)",
