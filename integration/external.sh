@@ -165,30 +165,28 @@ else
 	config_lto_modules "$arch" "$lld" "$work/config.log"
 	cp "$out/.config" "$work/config.$arch"
 	rm -rf "$out"
-	# build_tree DIR FLAVOR LD [RECORD]: vmlinux + modules in $out, then moved to DIR.
-	build_tree() {
-		local dir=$1 flavor=$2 ld=$3 rec=${4:-}
+	# external_tree DIR FLAVOR LD [RECORD]: vmlinux + modules in $out, then moved to DIR.
+	external_tree() {
+		local dir=$1 flavor=$2 ld=$3 rec=${4:-} envs=()
 		if [ -f "$dir/vmlinux" ] && cmp -s "$dir/.external-config" "$work/config.$arch"; then
 			echo "   reusing $dir (same .config)"; return
 		fi
-		set_flavor "$flavor"
-		rm -rf "$out" "$dir"; mkdir -p "$out"; cp "$work/config.$arch" "$out/.config"
-		( [ -z "$rec" ] || export KBUILD_LD_SHIM_RECORD=$rec
-		  nice -n 5 env "${klib_build_env[@]}" make -C "$src" O="$out" LLVM=-"$llvm" ARCH=$arch LD="$ld" -j"$jobs" vmlinux modules ) \
-			>"$work/$(basename "$dir").log" 2>&1 || { tail -n 20 "$work/$(basename "$dir").log"; die "building $dir failed"; }
+		rm -rf "$dir"
+		[ -z "$rec" ] || envs=(KBUILD_LD_SHIM_RECORD="$rec")
+		build_tree "$(basename "$dir")" "$flavor" "$ld" "$work/config.$arch" "$work/$(basename "$dir").log" \
+			"${envs[@]}" -- ARCH=$arch vmlinux modules || die "building $dir failed"
 		cp "$work/config.$arch" "$out/.external-config"
 		mv "$out" "$dir"
 		echo "   built $dir ($flavor, LD=$ld)"
 	}
-	build_tree "$tree_fixed" reference "$lld"
-	build_tree "$tree_shim" regressed "$shim" "$work/tree-shim.jsonl"
+	external_tree "$tree_fixed" reference "$lld"
+	external_tree "$tree_shim" regressed "$shim" "$work/tree-shim.jsonl"
 fi
 for t in "$tree_fixed" "$tree_shim"; do
 	[ -f "$t/vmlinux" ] && [ -f "$t/Module.symvers" ] || die "$t: no vmlinux and Module.symvers (not a built tree)"
 	grep -qx CONFIG_LTO_CLANG_THIN=y "$t/.config" || die "$t: not a ThinLTO tree"
-	rc=0; "$shim" --shim-verify "$t" >"$work/verify.$(basename "$t").txt" 2>&1 || rc=$?
-	[ $rc = 0 ] && pass "$(basename "$t"): --shim-verify exits 0 (LTO kept)" \
-		|| { fail "$(basename "$t"): --shim-verify exits $rc"; sed 's/^/    | /' "$work/verify.$(basename "$t").txt"; }
+	run_verify "$work/verify.$(basename "$t").txt" "$t"
+	expect_verify "$(basename "$t") (LTO kept)" 0 "$work/verify.$(basename "$t").txt"
 done
 phase_end
 
@@ -218,7 +216,7 @@ with_tree() {
 modmake() {
 	local dir=$1 ld=$2
 	shift 2
-	env "${klib_build_env[@]}" make -C "$src" O="$kobj" M="$dir" ARCH=$arch LLVM=-"$llvm" LD="$ld" -j"$jobs" "$@"
+	kmake O="$kobj" M="$dir" ARCH=$arch LD="$ld" -j"$jobs" "$@"
 }
 
 # build_module VARIANT NAME LD [RECORD]: fresh copy of NAME's source at
@@ -248,8 +246,7 @@ build_module() {
 		mkdir -p "$dest/$(dirname "$f")"; cp "$dir/$f" "$dest/$f"
 	done
 	if [ "$variant" != fixed ]; then
-		vrc=0; "$shim" --shim-verify "$dir" --shim-kernel "$kobj" >"$dest.verify.txt" 2>&1 || vrc=$?
-		echo "$vrc" >"$dest.verify.rc"
+		run_verify "$dest.verify.txt" "$dir" --shim-kernel "$kobj"
 	fi
 }
 
@@ -289,14 +286,10 @@ compare_module() {
 	echo "   $name record: $(jq -r '"\(.decision) \(.reason)"' "$rec" | sort | uniq -c | sed 's/^ *//' | paste -sd, | sed 's/,/, /g')"
 	# --shim-verify on the module directory: kept through the shim; lost
 	# with plain ld.lld wherever a part stays bitcode in the fixed build.
-	local want_lost=0 vrc
+	local want_lost=0
 	[ ${#bitcode[@]} -gt 0 ] && want_lost=4
-	vrc=$(cat "$results/shim/$name.verify.rc" 2>/dev/null)
-	[ "$vrc" = 0 ] && pass "$name: --shim-verify DIR --shim-kernel KOBJ on the shim build exits 0 (LTO kept)" \
-		|| { fail "$name: --shim-verify on the shim build exits '$vrc', want 0"; sed 's/^/    | /' "$results/shim/$name.verify.txt"; }
-	vrc=$(cat "$results/regressed/$name.verify.rc" 2>/dev/null)
-	[ "$vrc" = "$want_lost" ] && pass "$name: --shim-verify on the regressed plain $lld build exits $vrc" \
-		|| { fail "$name: --shim-verify on the regressed plain $lld build exits '$vrc', want $want_lost"; sed 's/^/    | /' "$results/regressed/$name.verify.txt"; }
+	expect_verify "$name: DIR --shim-kernel KOBJ on the shim build (LTO kept)" 0 "$results/shim/$name.verify.txt"
+	expect_verify "$name: on the regressed plain $lld build" "$want_lost" "$results/regressed/$name.verify.txt"
 	# What is at stake: the regressed rule with plain ld.lld.
 	if [ -d "$r" ]; then
 		if same_trees "$a" "$r" '*' >/dev/null; then

@@ -282,9 +282,8 @@ for arch in arm64 x86_64; do
 		[ -n "$shim" ] || break
 		v=${vw%:*} want=${vw#*:}
 		ok_built "$arch" "$v" || continue
-		rc=0; vout=$("$shim" --shim-verify "$work/$arch.$v" 2>&1) || rc=$?
-		if [ "$rc" = "$want" ]; then pass "$arch (g): --shim-verify $v exits $rc: $(grep '^verdict' <<<"$vout" | cut -c11-)"
-		else fail "$arch (g): --shim-verify $v exits $rc, expected $want:"; sed 's/^/    | /' <<<"$vout"; fi
+		run_verify "$work/$arch.$v.verify" "$work/$arch.$v"
+		expect_verify "$arch (g) $v" "$want" "$work/$arch.$v.verify"
 	done
 
 	for v in fixed+ld.lld unfixed+ld.lld ${shim:+unfixed+shim fixed+shim}; do

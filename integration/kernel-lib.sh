@@ -3,11 +3,13 @@
 # Shared helpers for the scripts that build kernels, real and kernel-shaped
 # (kernel.sh, packaging.sh, external.sh, launchers.sh, fixture.sh): the
 # pass/fail counters, the private shim copy, the phase timer (.ci/phases.sh)
-# and command timer, how two trees' outputs are compared and how a shim
-# record is tallied; and for the real kernel, Debian's linux-source-6.12
-# unpacked once into a work dir, the one-line switch between the fixed rule
-# and the recreated 6.13 regression, the tinyconfig + ThinLTO + modules
-# configuration and a reproducible make.
+# and command timer, how two trees' outputs are compared, how a shim record
+# is tallied and how `--shim-verify`'s exit status is checked
+# (run_verify, expect_verify); and for the real kernel, Debian's
+# linux-source-6.12 unpacked once into a work dir, the one-line switch
+# between the fixed rule and the recreated 6.13 regression, the tinyconfig +
+# ThinLTO + modules configuration, a reproducible make (kmake) and the one
+# way to build a tree with it (build_tree).
 #
 # Source it (do not run it) after setting:
 #   repo   the repository's top directory
@@ -118,9 +120,44 @@ set_flavor() {
 	[ "$(grep -cxF -- "$want" "$mkfile")" = 1 ] || die "$mkfile: switching to $1 did not produce the expected line"
 }
 
-# kmake ARGS...: make -C $src O=$out LLVM=-$llvm ARGS with KBUILD_BUILD_* pinned (a later O=/LLVM= in ARGS wins).
+# kmake ARGS...: make -C $src O=$out LLVM=-$llvm ARGS with KBUILD_BUILD_* pinned (a later O=/LLVM= in
+# ARGS wins), under nice so that the test's own timers and checks are not starved by a -j build.
 kmake() {
-	env "${klib_build_env[@]}" make -C "$src" O="$out" LLVM=-"$llvm" "$@"
+	nice -n 5 env "${klib_build_env[@]}" make -C "$src" O="$out" LLVM=-"$llvm" "$@"
+}
+
+# build_tree KEY FLAVOR LD CONFIG LOG [VAR=VALUE...] [-- MAKE-ARGS...]: the one way every script
+# builds a kernel: the rule set to FLAVOR, a fresh $out configured from CONFIG, then
+# `kmake LD=LD -j$jobs MAKE-ARGS` with each VAR=VALUE in make's environment, timed as KEY into
+# LOG. Returns make's exit status and leaves $out to the caller.
+build_tree() {
+	local key=$1 flavor=$2 ld=$3 config=$4 log=$5 var
+	shift 5
+	local -a envs=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
+	[ $# = 0 ] || shift
+	set_flavor "$flavor"
+	rm -rf "$out"; mkdir -p "$out"; cp "$config" "$out/.config"
+	for var in "${envs[@]}"; do local -x "$var"; done
+	timed "$key" "$log" kmake LD="$ld" -j"$jobs" "$@"
+}
+
+# run_verify TXT TREE [ARGS...]: `--shim-verify TREE ARGS`, its output into TXT and its exit status into TXT.rc,
+# for expect_verify to judge once the caller knows what to expect.
+run_verify() {
+	local txt=$1 rc=0
+	shift
+	"$shim" --shim-verify "$@" >"$txt" 2>&1 || rc=$?
+	echo "$rc" >"$txt.rc"
+}
+
+# expect_verify LABEL WANT TXT: pass when the run_verify saved as TXT exited WANT (naming its verdict);
+# otherwise fail with its output.
+expect_verify() {
+	local label=$1 want=$2 txt=$3 rc
+	rc=$(cat "$txt.rc" 2>/dev/null) || rc="nothing (it did not run)"
+	if [ "$rc" = "$want" ]; then pass "$label: --shim-verify exits $want: $(sed -n 's/^verdict *//p' "$txt" | head -n 1)"
+	else fail "$label: --shim-verify exits $rc, want $want:"; sed 's/^/    | /' "$txt" 2>/dev/null; fi
 }
 
 # magic FILE: FILE's first four bytes in hex.

@@ -121,7 +121,7 @@ phase_end
 set_flavor reference
 trap 'set_flavor reference >/dev/null 2>&1 || true' EXIT
 
-declare -A shim_cpu_of=() verify_rc=() build_ok=() bc_objs=() n_pass=() n_fwd=() n_err=() vm_sha=() llvm_syms=() direct_calls=() ko_count=()
+declare -A shim_cpu_of=() build_ok=() bc_objs=() n_pass=() n_fwd=() n_err=() vm_sha=() llvm_syms=() direct_calls=() ko_count=()
 
 # configure ARCH: tinyconfig + ThinLTO + modules into $work/config.ARCH
 configure() {
@@ -148,28 +148,24 @@ configure() {
 	rm -rf "$out"
 }
 
-# make_variant KEY FLAVOR LD CONFIG DEST RECORD MAKE-ARGS...: make in a
-# fresh $out configured from CONFIG, with LD and, when RECORD is set, the
-# shim's audit record; the log goes to DEST.log. Sets build_ok and, through
-# timed, wall and cpu (the children's user+sys CPU seconds: about wall x
-# cores on an idle machine).
+# make_variant KEY FLAVOR LD CONFIG DEST RECORD MAKE-ARGS...: build_tree
+# with the log in DEST.log and, when RECORD is set, the shim's audit record,
+# strict. Sets build_ok and, through timed, wall and cpu (the children's
+# user+sys CPU seconds: about wall x cores on an idle machine).
 make_variant() {
 	local key=$1 flavor=$2 ld=$3 config=$4 dest=$5 record=$6
 	shift 6
-	local log=$dest.log
-	set_flavor "$flavor"
-	rm -rf "$out" "$dest"
-	mkdir -p "$out" "$dest"
-	cp "$config" "$out/.config"
-	[ -z "$record" ] || rm -f "$record"
+	local -a envs=()
+	rm -rf "$dest"
+	mkdir -p "$dest"
 	# The shim runs strict: every relink kbuild really emits must be proven
 	# kbuild's, or the build stops here.
-	if [ -n "$record" ]; then local -x KBUILD_LD_SHIM_RECORD=$record KBUILD_LD_SHIM_MODE=strict; fi
-	if timed "$key" "$log" kmake LD="$ld" -j"$jobs" "$@"; then
+	if [ -n "$record" ]; then rm -f "$record"; envs=(KBUILD_LD_SHIM_RECORD="$record" KBUILD_LD_SHIM_MODE=strict); fi
+	if build_tree "$key" "$flavor" "$ld" "$config" "$dest.log" "${envs[@]}" -- "$@"; then
 		build_ok[$key]=1
 	else
 		build_ok[$key]=0
-		fail "$key: make $* failed ($flavor, LD=$ld) after ${wall[$key]}s (log $log)"
+		fail "$key: make $* failed ($flavor, LD=$ld) after ${wall[$key]}s (log $dest.log)"
 	fi
 }
 
@@ -191,7 +187,7 @@ build() {
 	local n=0 f
 	while read -r f; do is_bitcode "$out/$f" && n=$((n + 1)); done < <(cd "$out" && find . -name '*.o' -type f ! -name '*.mod.o' ! -name 'vmlinux.o' -printf '%P\n')
 	bc_objs[$key]=$n
-	verify_rc[$key]=0; "$shim" --shim-verify "$out" >"$dest/verify.txt" 2>&1 || verify_rc[$key]=$?
+	run_verify "$dest/verify.txt" "$out"
 	if [ -n "$record" ]; then
 		check_record "$arch" "$record"
 		shim_cpu_of[$key]=$(shim_cpu "$record" "${cpu[$key]}")
@@ -292,12 +288,11 @@ analyse_vmlinux() {
 # verify_not_lto ARCH: the cheapest real non-LTO tree, configure's plain tinyconfig
 # built up to init/main.o (prepare + one object), must verify as 3
 verify_not_lto() {
-	local arch=$1 log=$work/not-lto.$1.log rc=0
+	local arch=$1 log=$work/not-lto.$1.log
 	kmake ARCH="$arch" LD="$lld" -j"$jobs" init/main.o >"$log" 2>&1 \
 		|| { tail "$log"; fail "$arch: non-LTO tinyconfig build of init/main.o failed"; return; }
-	"$shim" --shim-verify "$out" >>"$log" 2>&1 || rc=$?
-	if [ "$rc" = 3 ]; then pass "$arch: --shim-verify on a non-LTO tree exits 3 (not a Clang LTO build)"
-	else fail "$arch: --shim-verify on a non-LTO tree exits $rc, expected 3:"; tail -n 12 "$log" | sed 's/^/    | /'; fi
+	run_verify "$log.verify" "$out"
+	expect_verify "$arch: a non-LTO tree (not a Clang LTO build)" 3 "$log.verify"
 }
 
 declare -A regressed_differs=()
@@ -368,8 +363,7 @@ run_arch() {
 		local want=0
 		[ "$v" = regressed ] && [ "${regressed_differs[$arch]:-}" = yes ] && want=4
 		[ "${build_ok[$arch $v]}" = 1 ] || continue
-		if [ "${verify_rc[$arch $v]}" = "$want" ]; then pass "$arch: --shim-verify $v exits $want: $(grep '^verdict' "$results/$arch.$v/verify.txt" | cut -c11-)"
-		else fail "$arch: --shim-verify $v exits ${verify_rc[$arch $v]}, expected $want:"; sed 's/^/    | /' "$results/$arch.$v/verify.txt"; fi
+		expect_verify "$arch $v" "$want" "$results/$arch.$v/verify.txt"
 	done
 	phase_end
 }

@@ -191,10 +191,8 @@ build() {
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do envs+=("$1"); shift; done
 	[ $# = 0 ] || { shift; margs=("$@"); }
 	[ "$ld" != "$shim" ] || envs+=(KBUILD_LD_SHIM_RECORD="$work/rec.$name.jsonl")
-	set_flavor "$flavor"
-	rm -rf "$out"; mkdir -p "$out"; cp "$work/config.$arch" "$out/.config"
-	if timed "$name" "$work/logs/$name.log" env "${envs[@]}" "${klib_build_env[@]}" nice -n 5 \
-		make -C "$src" O="$out" ARCH=$arch LLVM=-"$llvm" LD="$ld" -j"$jobs" "${margs[@]}" Image modules; then
+	if build_tree "$name" "$flavor" "$ld" "$work/config.$arch" "$work/logs/$name.log" "${envs[@]}" -- \
+		ARCH=$arch "${margs[@]}" Image modules; then
 		built[$name]=1
 		finish_tree "$name"
 	else
