@@ -29,9 +29,11 @@
 //! Single-object module objects (what modpost reads) must be ELF; one that
 //! is bitcode is a wrong build whatever happened to LTO (exit 5).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 
 use crate::exit::ExitStatus;
@@ -106,38 +108,10 @@ pub struct Facts {
 
 // ------------------------------------------------------------------ judging
 
-/// Why an ELF object is ELF, as far as its recipe tells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ElfOrigin {
-    Assembly,
-    NoFlto,
-    Objtool,
-    NotC,
-    /// A C object the fixed kernel keeps as bitcode.
-    Lost,
-    /// No recipe to judge by.
-    Unexplained,
-}
-
-/// The one place an ELF object is excused or not (see the module docs).
-pub fn elf_origin(recipe: Option<&SavedCommand>) -> ElfOrigin {
-    match recipe {
-        None => ElfOrigin::Unexplained,
-        Some(r) => match r.source {
-            Source::Assembly => ElfOrigin::Assembly,
-            Source::Rust | Source::None => ElfOrigin::NotC,
-            Source::C if r.objtool => ElfOrigin::Objtool,
-            Source::C if !r.flto => ElfOrigin::NoFlto,
-            Source::C => ElfOrigin::Lost,
-        },
-    }
-}
-
 /// Counts over a set of objects (vmlinux.a members, or module parts). A
 /// problem is kept as the list of its paths and counted by the list's
 /// length, so a count and its list cannot disagree.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(into = "TallyJson")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
     pub objects: usize,
     pub bitcode_thin: usize,
@@ -171,75 +145,58 @@ impl Tally {
         self.elf_as_fixed() + self.lost.len() + self.unexplained.len()
     }
 
-    fn add(&mut self, o: &Object) {
-        self.objects += 1;
-        match &o.facts {
-            ObjectFacts::Bitcode(Lto::Thin) => self.bitcode_thin += 1,
-            ObjectFacts::Bitcode(Lto::Full) => self.bitcode_full += 1,
-            ObjectFacts::Bitcode(Lto::None) => self.bitcode_plain += 1,
-            ObjectFacts::Elf(recipe) => match elf_origin(recipe.as_ref()) {
-                ElfOrigin::Assembly => self.elf_assembly += 1,
-                ElfOrigin::NoFlto => self.elf_no_flto += 1,
-                ElfOrigin::Objtool => self.elf_objtool += 1,
-                ElfOrigin::NotC => self.elf_not_c += 1,
-                ElfOrigin::Lost => self.lost.push(lossy(&o.path)),
-                ElfOrigin::Unexplained => self.unexplained.push(lossy(&o.path)),
-            },
-            ObjectFacts::Unreadable(why) => {
-                self.unreadable.push(format!("{}: {why}", lossy(&o.path)))
-            }
-        }
-    }
-
+    /// The one place an ELF object is excused or not (see the module docs).
     fn of<'a>(objects: impl IntoIterator<Item = &'a Object>) -> Tally {
         let mut t = Tally::default();
         for o in objects {
-            t.add(o);
+            t.objects += 1;
+            match &o.facts {
+                ObjectFacts::Bitcode(Lto::Thin) => t.bitcode_thin += 1,
+                ObjectFacts::Bitcode(Lto::Full) => t.bitcode_full += 1,
+                ObjectFacts::Bitcode(Lto::None) => t.bitcode_plain += 1,
+                ObjectFacts::Elf(None) => t.unexplained.push(lossy(&o.path)),
+                ObjectFacts::Elf(Some(recipe)) => match recipe.source {
+                    Source::Assembly => t.elf_assembly += 1,
+                    Source::Rust | Source::None => t.elf_not_c += 1,
+                    Source::C if recipe.objtool => t.elf_objtool += 1,
+                    Source::C if !recipe.flto => t.elf_no_flto += 1,
+                    Source::C => t.lost.push(lossy(&o.path)),
+                },
+                ObjectFacts::Unreadable(why) => {
+                    t.unreadable.push(format!("{}: {why}", lossy(&o.path)))
+                }
+            }
         }
         t
     }
 }
 
-/// A [`Tally`] as the JSON has always spelled it: each count beside the
-/// list it counts.
-#[derive(Serialize)]
-struct TallyJson {
-    objects: usize,
-    bitcode_thin: usize,
-    bitcode_full: usize,
-    bitcode_plain: usize,
-    elf: usize,
-    elf_assembly: usize,
-    elf_no_flto: usize,
-    elf_objtool: usize,
-    elf_not_c: usize,
-    elf_lost: usize,
-    elf_unexplained: usize,
-    unreadable: usize,
-    lost: Vec<String>,
-    unexplained: Vec<String>,
-    unreadable_detail: Vec<String>,
-}
-
-impl From<Tally> for TallyJson {
-    fn from(t: Tally) -> TallyJson {
-        TallyJson {
-            elf: t.elf(),
-            elf_lost: t.lost.len(),
-            elf_unexplained: t.unexplained.len(),
-            unreadable: t.unreadable.len(),
-            objects: t.objects,
-            bitcode_thin: t.bitcode_thin,
-            bitcode_full: t.bitcode_full,
-            bitcode_plain: t.bitcode_plain,
-            elf_assembly: t.elf_assembly,
-            elf_no_flto: t.elf_no_flto,
-            elf_objtool: t.elf_objtool,
-            elf_not_c: t.elf_not_c,
-            lost: t.lost,
-            unexplained: t.unexplained,
-            unreadable_detail: t.unreadable,
+/// As the JSON has always spelled a tally: each count beside the list it
+/// counts, the counts of the lists included.
+impl Serialize for Tally {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let counts = [
+            ("objects", self.objects),
+            ("bitcode_thin", self.bitcode_thin),
+            ("bitcode_full", self.bitcode_full),
+            ("bitcode_plain", self.bitcode_plain),
+            ("elf", self.elf()),
+            ("elf_assembly", self.elf_assembly),
+            ("elf_no_flto", self.elf_no_flto),
+            ("elf_objtool", self.elf_objtool),
+            ("elf_not_c", self.elf_not_c),
+            ("elf_lost", self.lost.len()),
+            ("elf_unexplained", self.unexplained.len()),
+            ("unreadable", self.unreadable.len()),
+        ];
+        let mut json = s.serialize_struct("Tally", counts.len() + 3)?;
+        for (key, count) in counts {
+            json.serialize_field(key, &count)?;
         }
+        json.serialize_field("lost", &self.lost)?;
+        json.serialize_field("unexplained", &self.unexplained)?;
+        json.serialize_field("unreadable_detail", &self.unreadable)?;
+        json.end()
     }
 }
 
@@ -306,16 +263,17 @@ pub struct Judgement {
 
 impl ModuleTally {
     fn of(list: &[Module]) -> ModuleTally {
-        let mut m = ModuleTally {
-            modules: list.len(),
-            ..ModuleTally::default()
-        };
         // An object that is itself a module (listed in modules.order, its
         // .mod naming only it) is relinked by the fixed kernel, even when
         // another module's .mod names it too; kbuild decides by obj-m,
         // never by a name.
-        let module_objects: std::collections::HashSet<&Path> =
-            list.iter().map(|m| m.object.path.as_path()).collect();
+        let module_objects: HashSet<&Path> = list.iter().map(|m| m.object.path.as_path()).collect();
+        let parts = list.iter().flat_map(|m| &m.parts);
+        let mut m = ModuleTally {
+            modules: list.len(),
+            parts: Tally::of(parts.filter(|p| !module_objects.contains(p.path.as_path()))),
+            ..ModuleTally::default()
+        };
         for module in list {
             let path = lossy(&module.object.path);
             match &module.object.facts {
@@ -324,11 +282,6 @@ impl ModuleTally {
                     .objects_not_elf
                     .push(format!("{path}: {} bitcode", lto.describe())),
                 ObjectFacts::Unreadable(why) => m.objects_unreadable.push(format!("{path}: {why}")),
-            }
-            for part in &module.parts {
-                if !module_objects.contains(part.path.as_path()) {
-                    m.parts.add(part);
-                }
             }
         }
         m
@@ -607,33 +560,57 @@ mod tests {
         ]
     }
 
+    /// The tally of one ELF object `x.o` with `recipe`: which count
+    /// excuses it, or which list holds it.
+    fn elf_origin(recipe: Option<&SavedCommand>) -> Tally {
+        Tally::of(&[obj("x.o", ObjectFacts::Elf(recipe.copied()))])
+    }
+
+    fn counted(count: fn(&mut Tally) -> &mut usize) -> Tally {
+        let mut t = Tally {
+            objects: 1,
+            ..Tally::default()
+        };
+        *count(&mut t) += 1;
+        t
+    }
+
+    fn listed(list: fn(&mut Tally) -> &mut Vec<String>) -> Tally {
+        let mut t = Tally {
+            objects: 1,
+            ..Tally::default()
+        };
+        list(&mut t).push("x.o".into());
+        t
+    }
+
     #[test]
     fn recipes_the_fixed_kernel_also_makes_elf() {
         let objtool = saved_command(
             "savedcmd_lib/crc.o := clang -flto=thin -c -o lib/crc.o lib/crc.c ; ld.lld -r -o lib/.tmp_crc.o lib/crc.o; mv lib/.tmp_crc.o lib/crc.o ; ./tools/objtool/objtool --link lib/crc.o\n",
         )
         .unwrap();
-        assert_eq!(elf_origin(Some(&objtool)), ElfOrigin::Objtool);
+        assert_eq!(elf_origin(Some(&objtool)), counted(|t| &mut t.elf_objtool));
         let no_lto =
             saved_command("savedcmd_a/v.o := clang -flto=thin -fno-lto -c -o a/v.o a/v.c\n")
                 .unwrap();
-        assert_eq!(elf_origin(Some(&no_lto)), ElfOrigin::NoFlto);
+        assert_eq!(elf_origin(Some(&no_lto)), counted(|t| &mut t.elf_no_flto));
         let asm = saved_command(
             "savedcmd_arch/arm64/kernel/head.o := clang -D__ASSEMBLY__ -c -o arch/arm64/kernel/head.o arch/arm64/kernel/head.S\nsource_arch/arm64/kernel/head.o := arch/arm64/kernel/head.S\n",
         )
         .unwrap();
-        assert_eq!(elf_origin(Some(&asm)), ElfOrigin::Assembly);
+        assert_eq!(elf_origin(Some(&asm)), counted(|t| &mut t.elf_assembly));
         let objcopy = saved_command(
             "savedcmd_arch/arm64/kernel/pi/map.pi.o := llvm-objcopy --prefix-symbols=__pi_ arch/arm64/kernel/pi/map.o arch/arm64/kernel/pi/map.pi.o\n",
         )
         .unwrap();
-        assert_eq!(elf_origin(Some(&objcopy)), ElfOrigin::NotC);
+        assert_eq!(elf_origin(Some(&objcopy)), counted(|t| &mut t.elf_not_c));
         // the last of -flto / -fno-lto wins, as in clang
         let back_on =
             saved_command("cmd_x.o := clang -fno-lto -flto=thin -c -o x.o x.c\n").unwrap();
-        assert_eq!(elf_origin(Some(&back_on)), ElfOrigin::Lost);
+        assert_eq!(elf_origin(Some(&back_on)), listed(|t| &mut t.lost));
         assert_eq!(saved_command("deps_x.o := \\\n"), None);
-        assert_eq!(elf_origin(None), ElfOrigin::Unexplained);
+        assert_eq!(elf_origin(None), listed(|t| &mut t.unexplained));
     }
 
     #[test]
