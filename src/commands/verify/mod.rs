@@ -222,10 +222,6 @@ impl Verdict {
         }
     }
 
-    pub fn exit_code(self) -> i32 {
-        self.exit_status().code()
-    }
-
     fn headline(self) -> &'static str {
         match self {
             Verdict::Kept => "LTO KEPT",
@@ -290,36 +286,25 @@ impl ModuleTally {
 
 /// The verdict over gathered facts; no I/O.
 pub fn judge(facts: &Facts) -> Judgement {
-    let builtin = facts.vmlinux_a.as_ref().map(|r| r.as_ref().map(Tally::of));
-    let modules = facts
-        .modules
-        .as_ref()
-        .map(|r| r.as_deref().map(ModuleTally::of));
-    let (verdict, reason) = verdict(
-        facts,
-        builtin.as_ref().map(|r| r.as_ref().map_err(|why| *why)),
-        modules.as_ref().map(|r| r.as_ref().map_err(|why| *why)),
-    );
+    let builtin = facts.vmlinux_a.as_ref().and_then(|r| r.as_deref().ok());
+    let modules = facts.modules.as_ref().and_then(|r| r.as_deref().ok());
+    let builtin = builtin.map(Tally::of);
+    let modules = modules.map(ModuleTally::of);
+    let (verdict, reason) = verdict(facts, builtin.as_ref(), modules.as_ref());
     Judgement {
         verdict,
         reason,
-        builtin: builtin.and_then(Result::ok),
-        modules: modules.and_then(Result::ok),
+        builtin,
+        modules,
     }
 }
 
-/// What a verify run judges: a kernel tree's built-in objects (and its
-/// modules, if any), or an external module directory's modules alone.
-enum Scope<'a> {
-    Kernel(&'a Tally),
-    External(&'a ModuleTally),
-}
-
-/// The verdict, with the tallies of what could be read (`Err`: why not).
+/// The verdict, from the tallies of what could be read and from `facts`
+/// for what could not.
 fn verdict(
     facts: &Facts,
-    builtin: Option<Result<&Tally, &String>>,
-    modules: Option<Result<&ModuleTally, &String>>,
+    builtin: Option<&Tally>,
+    modules: Option<&ModuleTally>,
 ) -> (Verdict, String) {
     use Verdict::*;
     let config = match &facts.config {
@@ -335,15 +320,14 @@ fn verdict(
     }
     // An external module's directory has no vmlinux.a: its modules are
     // all there is to judge.
-    let scope = match (&facts.kernel, builtin, modules) {
-        (Some(_), _, None) => {
+    let builtin = match (&facts.kernel, &facts.vmlinux_a, builtin) {
+        (Some(_), ..) if facts.modules.is_none() => {
             return (
                 CannotTell,
                 "no modules.order: the external module is not built (make M=DIR modules)".into(),
             )
         }
-        (Some(_), _, Some(Err(why))) => return (CannotTell, format!("modules: {why}")),
-        (Some(_), _, Some(Ok(m))) => Scope::External(m),
+        (Some(_), ..) => None,
         (None, None, _) => {
             return (
                 CannotTell,
@@ -351,36 +335,25 @@ fn verdict(
             )
         }
         (None, Some(Err(why)), _) => return (CannotTell, format!("vmlinux.a: {why}")),
-        (None, Some(Ok(t)), _) => Scope::Kernel(t),
-    };
-    let builtin = match scope {
-        Scope::Kernel(t) if t.objects == 0 => {
+        (None, _, Some(t)) if t.objects == 0 => {
             return (
                 CannotTell,
                 "vmlinux.a names no objects (an empty or interrupted build)".into(),
             )
         }
-        Scope::Kernel(t) => Some(t),
-        Scope::External(_) => None,
+        (None, _, t) => t,
     };
-    let modules = match modules {
-        Some(Err(why)) => return (CannotTell, format!("modules: {why}")),
-        Some(Ok(m)) => Some(m),
-        None => None,
-    };
-    let parts = modules.map(|m| &m.parts);
-    let tallies = || builtin.into_iter().chain(parts);
-    let unreadable: Vec<&String> = tallies()
+    if let Some(Err(why)) = &facts.modules {
+        return (CannotTell, format!("modules: {why}"));
+    }
+    let tallies = || builtin.into_iter().chain(modules.map(|m| &m.parts));
+    let unreadable = tallies()
         .flat_map(|t| &t.unreadable)
-        .chain(modules.into_iter().flat_map(|m| &m.objects_unreadable))
-        .collect();
-    if let Some(first) = unreadable.first() {
+        .chain(modules.into_iter().flat_map(|m| &m.objects_unreadable));
+    if let Some((n, first)) = count_and_first(unreadable) {
         return (
             CannotTell,
-            format!(
-                "{} object(s) cannot be read, first {first}",
-                unreadable.len()
-            ),
+            format!("{n} object(s) cannot be read, first {first}"),
         );
     }
     if let Some(Err(why)) = &facts.vmlinux {
@@ -396,80 +369,56 @@ fn verdict(
             ),
         );
     }
-    let lost: Vec<&String> = tallies().flat_map(|t| &t.lost).collect();
-    if let Some(first) = lost.first() {
+    if let Some((n, first)) = count_and_first(tallies().flat_map(|t| &t.lost)) {
         return (
             Lost,
-            format!(
-                "{} C object(s) compiled with -flto are ELF where the fixed kernel keeps bitcode, first {first}",
-                lost.len()
-            ),
+            format!("{n} C object(s) compiled with -flto are ELF where the fixed kernel keeps bitcode, first {first}"),
         );
     }
-    let builtin = match scope {
-        Scope::External(m) => return external_module_verdict(m),
-        Scope::Kernel(t) => t,
-    };
-    if builtin.bitcode() == 0 {
+    if let Some(t) = builtin.filter(|t| t.bitcode() == 0) {
+        let symbol = match config.lto {
+            Lto::Thin => "CONFIG_LTO_CLANG_THIN",
+            _ => "CONFIG_LTO_CLANG_FULL",
+        };
         return (
             Lost,
             format!(
-                "{} asks for {} but none of the {} objects in vmlinux.a is bitcode",
-                config_symbol(config.lto),
+                "{symbol} asks for {} but none of the {} objects in vmlinux.a is bitcode",
                 config.lto.describe(),
-                builtin.objects
+                t.objects
             ),
         );
     }
-    let unexplained: Vec<&String> = tallies().flat_map(|t| &t.unexplained).collect();
-    if let Some(first) = unexplained.first() {
+    if let Some((n, first)) = count_and_first(tallies().flat_map(|t| &t.unexplained)) {
+        let what = if builtin.is_some() { "object" } else { "part" };
         return (
             CannotTell,
-            format!(
-                "{} ELF object(s) have no .cmd recipe to judge by, first {first}",
-                unexplained.len()
-            ),
+            format!("{n} ELF {what}(s) have no .cmd recipe to judge by, first {first}"),
         );
     }
-    (
-        Kept,
-        format!(
-            "{} of {} built-in objects are bitcode; every ELF one is ELF in the fixed kernel too",
-            builtin.bitcode(),
-            builtin.objects
-        ),
-    )
-}
-
-/// The end of [`verdict`] for an external module's directory: nothing was
-/// lost, so it is kept unless a part has no recipe to judge it by.
-fn external_module_verdict(m: &ModuleTally) -> (Verdict, String) {
-    if let Some(first) = m.parts.unexplained.first() {
-        return (
-            Verdict::CannotTell,
-            format!(
-                "{} ELF part(s) have no .cmd recipe to judge by, first {first}",
-                m.parts.unexplained.len()
-            ),
-        );
-    }
-    (
-        Verdict::Kept,
-        format!(
-            "{} of {} parts of the {} module(s) are bitcode; every ELF one is ELF in the fixed kernel too",
+    let kept = match (builtin, modules) {
+        (Some(t), _) => format!("{} of {} built-in objects", t.bitcode(), t.objects),
+        (None, Some(m)) => format!(
+            "{} of {} parts of the {} module(s)",
             m.parts.bitcode(),
             m.parts.objects,
             m.modules
         ),
+        (None, None) => {
+            unreachable!("an external module's directory without modules.order has its verdict")
+        }
+    };
+    (
+        Kept,
+        format!("{kept} are bitcode; every ELF one is ELF in the fixed kernel too"),
     )
 }
 
-fn config_symbol(lto: Lto) -> &'static str {
-    match lto {
-        Lto::Thin => "CONFIG_LTO_CLANG_THIN",
-        Lto::Full => "CONFIG_LTO_CLANG_FULL",
-        Lto::None => "no CONFIG_LTO_CLANG_*",
-    }
+/// How many `problems` there are, and the first of them, if any.
+fn count_and_first<'a>(problems: impl Iterator<Item = &'a String>) -> Option<(usize, &'a String)> {
+    let mut problems = problems.peekable();
+    let first = *problems.peek()?;
+    Some((problems.count(), first))
 }
 
 fn lossy(path: &Path) -> String {
@@ -482,23 +431,16 @@ pub fn run(tree: &Path, kernel: Option<&Path>, json: bool) -> ExitStatus {
     let started = Instant::now();
     match std::fs::metadata(tree) {
         Ok(m) if m.is_dir() => {}
-        Ok(_) => {
-            error_line(format!("{}: not a directory", tree.display()));
-            return ExitStatus::Failure;
-        }
-        Err(e) => {
-            error_line(format!("{}: {e}", tree.display()));
+        other => {
+            let why = other.map_or_else(|e| e.to_string(), |_| "not a directory".into());
+            error_line(format!("{}: {why}", tree.display()));
             return ExitStatus::Failure;
         }
     }
     let facts = gather(tree, kernel);
     let judgement = judge(&facts);
-    let seconds = started.elapsed().as_secs_f64();
-    let text = if json {
-        render_json(&facts, &judgement, seconds)
-    } else {
-        render_text(&facts, &judgement, seconds)
-    };
+    let render = if json { render_json } else { render_text };
+    let text = render(&facts, &judgement, started.elapsed().as_secs_f64());
     // One write of the whole answer, through the shell's one stdout policy:
     // a reader that went away (`| head`) still gets the verdict's status, a
     // full disk is one error line and "cannot tell".
@@ -617,7 +559,7 @@ mod tests {
     fn kept_when_every_elf_object_is_excused() {
         let j = judge(&facts(kept_members()));
         assert_eq!(j.verdict, Verdict::Kept, "{}", j.reason);
-        assert_eq!(j.verdict.exit_code(), 0);
+        assert_eq!(j.verdict.exit_status().code(), 0);
         let t = j.builtin.unwrap();
         assert_eq!(
             (
@@ -640,7 +582,7 @@ mod tests {
         members.push(obj("lib/mix.o", ObjectFacts::Elf(Some(C_LTO))));
         let j = judge(&facts(members));
         assert_eq!(j.verdict, Verdict::Lost);
-        assert_eq!(j.verdict.exit_code(), 4);
+        assert_eq!(j.verdict.exit_status().code(), 4);
         assert!(j.reason.contains("lib/mix.o"), "{}", j.reason);
         assert_eq!(j.builtin.unwrap().lost, vec!["lib/mix.o".to_string()]);
     }
@@ -668,7 +610,7 @@ mod tests {
         members.push(obj("drivers/x.o", ObjectFacts::Elf(None)));
         let j = judge(&facts(members));
         assert_eq!(j.verdict, Verdict::CannotTell);
-        assert_eq!(j.verdict.exit_code(), 1);
+        assert_eq!(j.verdict.exit_status().code(), 1);
         assert!(j.reason.contains("drivers/x.o"), "{}", j.reason);
     }
 
@@ -736,7 +678,7 @@ mod tests {
         ]));
         let j = judge(&f);
         assert_eq!(j.verdict, Verdict::ModulesNotElf, "{}", j.reason);
-        assert_eq!(j.verdict.exit_code(), 5);
+        assert_eq!(j.verdict.exit_status().code(), 5);
         let m = j.modules.unwrap();
         assert_eq!((m.modules, m.objects_elf), (2, 1));
         assert!(m.objects_not_elf[0].starts_with("lib/crc-a.o"));
@@ -762,7 +704,7 @@ mod tests {
         ]));
         let j = judge(&f);
         assert_eq!(j.verdict, Verdict::CannotTell, "{}", j.reason);
-        assert_eq!(j.verdict.exit_code(), 1);
+        assert_eq!(j.verdict.exit_status().code(), 1);
         assert!(
             j.reason.contains("lib/gone.o: No such file"),
             "{}",
@@ -781,7 +723,7 @@ mod tests {
         f.vmlinux_a = None;
         let j = judge(&f);
         assert_eq!(j.verdict, Verdict::NotLto);
-        assert_eq!(j.verdict.exit_code(), 3);
+        assert_eq!(j.verdict.exit_status().code(), 3);
     }
 
     #[test]
@@ -810,7 +752,7 @@ mod tests {
         ] {
             let j = judge(&f);
             assert_eq!(j.verdict, Verdict::CannotTell, "{what}: {}", j.reason);
-            assert_eq!(j.verdict.exit_code(), 1, "{what}");
+            assert_eq!(j.verdict.exit_status().code(), 1, "{what}");
         }
     }
 }

@@ -45,7 +45,7 @@ pub fn render_json(facts: &Facts, j: &Judgement, seconds: f64) -> String {
         tree: &facts.tree,
         kernel: facts.kernel.clone(),
         verdict: j.verdict,
-        exit: j.verdict.exit_code(),
+        exit: j.verdict.exit_status().code(),
         reason: &j.reason,
         config: facts.config.as_ref().ok(),
         config_error: facts.config.as_ref().err(),
@@ -182,7 +182,7 @@ pub fn render_text(facts: &Facts, j: &Judgement, seconds: f64) -> String {
         out,
         "verdict   {} (exit {}): {}  [{seconds:.3}s]",
         j.verdict.headline(),
-        j.verdict.exit_code(),
+        j.verdict.exit_status().code(),
         j.reason
     );
     out
