@@ -1,7 +1,6 @@
 //! The one ELF fact `--shim-verify` shows: how many ThinLTO-promoted
 //! symbols vmlinux has.
 
-use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
@@ -30,45 +29,39 @@ const SYMBOLS_PER_READ: usize = 4096;
 /// file does not justify. Hand-written: 60 lines against a new crate for
 /// one count.
 pub fn promoted_symbols(path: &Path) -> Result<u64, String> {
-    const SHT_SYMTAB: u32 = 2;
+    const SHT_SYMTAB: u64 = 2;
     let file = crate::regular_file::open_regular(path).map_err(|e| e.to_string())?;
     let file_len = file.metadata().map_err(|e| e.to_string())?.len();
-    let read_at =
-        |what: &str, offset: u64, len: u64| read_exact_at(&file, file_len, what, offset, len);
+    // The range is checked first, so no buffer is larger than the file.
+    let read_at = |what: &str, offset: u64, len: u64| -> Result<Vec<u8>, String> {
+        check_range(file_len, what, offset, len)?;
+        let mut buf = vec![0u8; len as usize];
+        file.read_exact_at(&mut buf, offset)
+            .map_err(|e| format!("reading {what} ({len} bytes at byte {offset}): {e}"))?;
+        Ok(buf)
+    };
     let mut ident = [0u8; 64];
     let got = file.read_at(&mut ident, 0).map_err(|e| e.to_string())?;
     if got < 52 || &ident[..4] != b"\x7fELF" {
         return Err("not an ELF file".into());
     }
+    if !matches!(ident[4], 1 | 2) {
+        return Err("unknown ELF class".into());
+    }
+    if !matches!(ident[5], 1 | 2) {
+        return Err("unknown ELF byte order".into());
+    }
+    // ELFCLASS64 and ELFDATA2MSB are both 2.
     let elf = Elf {
-        wide: match ident[4] {
-            1 => false,
-            2 => true,
-            _ => return Err("unknown ELF class".into()),
-        },
-        big: match ident[5] {
-            1 => false,
-            2 => true,
-            _ => return Err("unknown ELF byte order".into()),
-        },
+        wide: ident[4] == 2,
+        big: ident[5] == 2,
     };
     if elf.wide && got < 64 {
         return Err("truncated ELF header".into());
     }
-    let (shoff, shentsize, shnum) = if elf.wide {
-        (
-            elf.u64(&ident, 0x28),
-            elf.u16(&ident, 0x3a),
-            elf.u16(&ident, 0x3c),
-        )
-    } else {
-        (
-            elf.u32(&ident, 0x20) as u64,
-            elf.u16(&ident, 0x2e),
-            elf.u16(&ident, 0x30),
-        )
-    };
-    let shentsize = shentsize as usize;
+    let shoff = elf.word(&ident, 0x28, 0x20);
+    let shentsize = elf.fixed(&ident, 0x3a, 0x2e, 2) as usize;
+    let shnum = elf.fixed(&ident, 0x3c, 0x30, 2);
     if shoff == 0 {
         return Err("no section headers".into());
     }
@@ -80,10 +73,9 @@ pub fn promoted_symbols(path: &Path) -> Result<u64, String> {
     }
     let first = read_at("the first section header", shoff, shentsize as u64)?;
     // More than 0xff00 sections: the count is in section 0's sh_size.
-    let shnum = if shnum == 0 {
-        elf.word(&first, if elf.wide { 0x20 } else { 0x14 })
-    } else {
-        shnum as u64
+    let shnum = match shnum {
+        0 => elf.word(&first, 0x20, 0x14),
+        n => n,
     };
     if shnum > MAX_SECTIONS as u64 {
         return Err(format!(
@@ -92,25 +84,16 @@ pub fn promoted_symbols(path: &Path) -> Result<u64, String> {
     }
     let shnum = shnum as usize;
     let table = read_at("the section headers", shoff, (shnum * shentsize) as u64)?;
-    let section = |i: usize| -> Option<(u32, u64, u64, u32, u64)> {
+    // sh_type, sh_offset, sh_size, sh_link, sh_entsize
+    let section = |i: usize| -> Option<(u64, u64, u64, u64, u64)> {
         let h = table.get(i * shentsize..(i + 1) * shentsize)?;
-        Some(if elf.wide {
-            (
-                elf.u32(h, 4),
-                elf.u64(h, 0x18),
-                elf.u64(h, 0x20),
-                elf.u32(h, 0x28),
-                elf.u64(h, 0x38),
-            )
-        } else {
-            (
-                elf.u32(h, 4),
-                elf.u32(h, 0x10) as u64,
-                elf.u32(h, 0x14) as u64,
-                elf.u32(h, 0x18),
-                elf.u32(h, 0x24) as u64,
-            )
-        })
+        Some((
+            elf.uint(h, 4, 4),
+            elf.word(h, 0x18, 0x10),
+            elf.word(h, 0x20, 0x14),
+            elf.fixed(h, 0x28, 0x18, 4),
+            elf.word(h, 0x38, 0x24),
+        ))
     };
     let mut count = 0;
     // Over all symbol tables: a crafted file may have a million of them.
@@ -145,23 +128,17 @@ pub fn promoted_symbols(path: &Path) -> Result<u64, String> {
         }
         let strings = read_at("the string table", str_offset, str_size)?;
         let promoted = names_with_llvm_suffix(&strings);
-        let entsize = entsize as usize;
-        let mut at = offset;
-        let mut left = symbols;
-        while left > 0 {
-            let n = left.min(SYMBOLS_PER_READ as u64);
-            let chunk = read_at("the symbol table", at, n * entsize as u64)?;
-            for sym in chunk.chunks_exact(entsize) {
-                let name_at = elf.u32(sym, 0) as usize;
-                if name_at > strings.len() {
-                    return Err("symbol name outside the string table".into());
-                }
-                if promoted.get(name_at).copied().unwrap_or(false) {
-                    count += 1;
-                }
+        for first in (0..symbols).step_by(SYMBOLS_PER_READ) {
+            let n = (symbols - first).min(SYMBOLS_PER_READ as u64);
+            let chunk = read_at("the symbol table", offset + first * entsize, n * entsize)?;
+            for sym in chunk.chunks_exact(entsize as usize) {
+                // `promoted` has one entry more than `strings`: the empty name at its end.
+                let name_at = elf.uint(sym, 0, 4) as usize;
+                let is_promoted = promoted
+                    .get(name_at)
+                    .ok_or("symbol name outside the string table")?;
+                count += u64::from(*is_promoted);
             }
-            at += n * entsize as u64;
-            left -= n;
         }
     }
     Ok(count)
@@ -186,30 +163,28 @@ struct Elf {
 }
 
 impl Elf {
-    fn bytes<const N: usize>(&self, b: &[u8], at: usize) -> [u8; N] {
-        let mut out = [0u8; N];
-        out.copy_from_slice(&b[at..at + N]);
+    /// The `len`-byte unsigned number at `at` in `b`, in the file's byte order.
+    fn uint(&self, b: &[u8], at: usize, len: usize) -> u64 {
+        let bytes = b[at..at + len].iter();
+        let next = |n: u64, byte: &u8| n << 8 | u64::from(*byte);
         if self.big {
-            out.reverse();
-        }
-        out
-    }
-    fn u16(&self, b: &[u8], at: usize) -> u16 {
-        u16::from_le_bytes(self.bytes(b, at))
-    }
-    fn u32(&self, b: &[u8], at: usize) -> u32 {
-        u32::from_le_bytes(self.bytes(b, at))
-    }
-    fn u64(&self, b: &[u8], at: usize) -> u64 {
-        u64::from_le_bytes(self.bytes(b, at))
-    }
-    /// A field that is 4 bytes in ELF32 and 8 in ELF64.
-    fn word(&self, b: &[u8], at: usize) -> u64 {
-        if self.wide {
-            self.u64(b, at)
+            bytes.fold(0, next)
         } else {
-            self.u32(b, at) as u64
+            bytes.rev().fold(0, next)
         }
+    }
+
+    /// A field of `len` bytes in both classes, at `at64` in ELF64 and at
+    /// `at32` in ELF32.
+    fn fixed(&self, b: &[u8], at64: usize, at32: usize, len: usize) -> u64 {
+        self.uint(b, if self.wide { at64 } else { at32 }, len)
+    }
+
+    /// An address, offset or size: 8 bytes at `at64` in ELF64, 4 at `at32`
+    /// in ELF32.
+    fn word(&self, b: &[u8], at64: usize, at32: usize) -> u64 {
+        let len = if self.wide { 8 } else { 4 };
+        self.fixed(b, at64, at32, len)
     }
 }
 
@@ -221,22 +196,6 @@ fn check_range(file_len: u64, what: &str, offset: u64, len: u64) -> Result<(), S
             "{what} ({len} bytes at byte {offset}) runs past the end of the file ({file_len} bytes)"
         )),
     }
-}
-
-/// Reads `len` bytes at `offset`, after checking they are in the file: the
-/// buffer is never larger than the file.
-fn read_exact_at(
-    file: &File,
-    file_len: u64,
-    what: &str,
-    offset: u64,
-    len: u64,
-) -> Result<Vec<u8>, String> {
-    check_range(file_len, what, offset, len)?;
-    let mut buf = vec![0u8; len as usize];
-    file.read_exact_at(&mut buf, offset)
-        .map_err(|e| format!("reading {what} ({len} bytes at byte {offset}): {e}"))?;
-    Ok(buf)
 }
 
 #[cfg(test)]

@@ -1,26 +1,18 @@
-//! The half of `--shim-verify` that reads the object tree into [`Facts`]:
-//! auto.conf, the thin `vmlinux.a` and its members' `.N.o.cmd` recipes,
-//! modules.order with each module's objects, and vmlinux's promoted symbols.
+//! The half of `--shim-verify` that reads the object tree into [`Facts`].
 
 use std::io;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::{promoted_symbols, ConfigFacts, Facts, Module, Object, ObjectFacts};
-use crate::bitcode::{self, FileKind};
+use crate::bitcode::{self, FileFacts, FileKind};
 use crate::kbuild::cmd_file;
 use crate::kbuild::kconfig::Kconfig;
 use crate::link::archive;
-use crate::regular_file::{read_capped, Kind};
+use crate::regular_file::{read_capped, read_capped_lossy, Kind};
 
 /// Thin archives nested in `vmlinux.a` are followed this deep (llvm-ar
 /// flattens them; the cap only stops a self-referencing archive).
 const MAX_ARCHIVE_DEPTH: usize = 8;
-
-/// The most objects `vmlinux.a` may name, nested archives included
-/// (allyesconfig: some 30,000). Every one is opened and examined, so a
-/// crafted archive of a million names would cost minutes and gigabytes.
-pub const MAX_ARCHIVE_OBJECTS: usize = archive::MAX_MEMBERS;
 
 /// The most lines modules.order may have (allmodconfig: some 6,000).
 pub const MAX_MODULES: usize = 1 << 17;
@@ -37,48 +29,28 @@ pub const MAX_ALL_MOD_BYTES: u64 = 64 << 20;
 
 /// Reads everything [`judge`] needs from the object tree `tree`.
 /// `kernel`, when given, is the kernel's object tree and `tree` an external
-/// module's build directory.
+/// module's build directory, whose vmlinux.a and vmlinux are not read.
 pub fn gather(tree: &Path, kernel: Option<&Path>) -> Facts {
-    match kernel {
-        None => Facts {
-            tree: tree.to_path_buf(),
-            kernel: None,
-            config: read_config(tree),
-            vmlinux_a: read_vmlinux_a(tree),
-            modules: read_modules(tree),
-            vmlinux: read_vmlinux(tree),
-        },
-        Some(kernel) => Facts {
-            tree: tree.to_path_buf(),
-            kernel: Some(kernel.to_path_buf()),
-            config: read_config(kernel),
-            vmlinux_a: None,
-            modules: read_modules(tree),
-            vmlinux: None,
-        },
+    let own = kernel.is_none();
+    Facts {
+        tree: tree.to_path_buf(),
+        kernel: kernel.map(Path::to_path_buf),
+        config: read_config(kernel.unwrap_or(tree)),
+        vmlinux_a: own
+            .then(|| {
+                read_if_present(tree.join("vmlinux.a"), |a| {
+                    archive_objects(tree, a, 0, &mut 0)
+                })
+            })
+            .flatten(),
+        modules: read_modules(tree),
+        vmlinux: own
+            .then(|| read_if_present(tree.join("vmlinux"), promoted_symbols))
+            .flatten(),
     }
 }
 
 fn read_config(tree: &Path) -> Result<ConfigFacts, String> {
-    let path = tree.join(Kconfig::PATH);
-    let kconfig = Kconfig::load(&path).map_err(|e| {
-        if exists(&tree.join("modules.order")) && !exists(&tree.join("vmlinux.a")) {
-            format!(
-                "{}: {e}: an external module's build directory? Name the kernel's object tree with --shim-kernel KOBJ",
-                path.display()
-            )
-        } else {
-            format!(
-                "{}: {e} (not a configured kernel object tree?)",
-                path.display()
-            )
-        }
-    })?;
-    Ok(config_facts(&kconfig))
-}
-
-/// The configuration facts of a parsed auto.conf.
-pub fn config_facts(k: &Kconfig) -> ConfigFacts {
     const ARCHES: &[(&str, &str)] = &[
         ("CONFIG_ARM64", "arm64"),
         ("CONFIG_X86_64", "x86_64"),
@@ -90,7 +62,23 @@ pub fn config_facts(k: &Kconfig) -> ConfigFacts {
         ("CONFIG_S390", "s390"),
         ("CONFIG_MIPS", "mips"),
     ];
-    ConfigFacts {
+    let path = tree.join(Kconfig::PATH);
+    let k = Kconfig::load(&path).map_err(|e| {
+        if existing(tree.join("modules.order")).is_some()
+            && existing(tree.join("vmlinux.a")).is_none()
+        {
+            format!(
+                "{}: {e}: an external module's build directory? Name the kernel's object tree with --shim-kernel KOBJ",
+                path.display()
+            )
+        } else {
+            format!(
+                "{}: {e} (not a configured kernel object tree?)",
+                path.display()
+            )
+        }
+    })?;
+    Ok(ConfigFacts {
         lto: k.lto(),
         objtool: k.enabled("CONFIG_OBJTOOL"),
         modules: k.enabled("CONFIG_MODULES"),
@@ -98,37 +86,35 @@ pub fn config_facts(k: &Kconfig) -> ConfigFacts {
             .iter()
             .find(|(symbol, _)| k.enabled(symbol))
             .map(|(_, arch)| *arch),
-    }
+    })
 }
 
-fn read_vmlinux_a(tree: &Path) -> Option<Result<Vec<Object>, String>> {
-    let path = tree.join("vmlinux.a");
-    if !exists(&path) {
-        return None;
-    }
-    let mut objects = Vec::new();
-    Some(
-        archive_objects(tree, &path, 0, &mut 0, &mut objects)
-            .map(|()| objects)
-            .map_err(|e| format!("{}: {e}", path.display())),
-    )
+/// `path` when something is there, a dangling symlink included: what is
+/// there but cannot be read is an error, not an absence.
+fn existing(path: PathBuf) -> Option<PathBuf> {
+    path.symlink_metadata().is_ok().then_some(path)
 }
 
-fn exists(path: &Path) -> bool {
-    path.symlink_metadata().is_ok()
+/// `None` when nothing is at `path`; else what `read` makes of it, an
+/// error with the path in front.
+fn read_if_present<T>(
+    path: PathBuf,
+    read: impl FnOnce(&Path) -> Result<T, String>,
+) -> Option<Result<T, String>> {
+    let path = existing(path)?;
+    Some(read(&path).map_err(|e| format!("{}: {e}", path.display())))
 }
 
-/// Appends the objects of the thin archive `archive_path` to `out`,
-/// following nested thin archives. `visited` counts every member of every
-/// archive read, nested archives included, so an archive that names
-/// itself or another many times over stops at the cap like a long one.
+/// The objects of the thin archive `archive_path`, following nested thin
+/// archives. `visited` counts every member of every archive read, nested
+/// archives included, so an archive that names itself or another many
+/// times over stops at the cap like a long one.
 fn archive_objects(
     tree: &Path,
     archive_path: &Path,
     depth: usize,
     visited: &mut usize,
-    out: &mut Vec<Object>,
-) -> Result<(), String> {
+) -> Result<Vec<Object>, String> {
     let bytes = read_capped(archive_path, Kind::ThinArchive).map_err(|e| {
         if depth == 0 {
             e.to_string()
@@ -138,87 +124,80 @@ fn archive_objects(
     })?;
     let members = archive::thin_members(&bytes).map_err(|e| e.to_string())?;
     drop(bytes);
+    // One archive's cap holds for all of them together: every object named
+    // is opened and examined, and nesting multiplies the names.
     *visited += members.len();
-    if *visited > MAX_ARCHIVE_OBJECTS {
+    if *visited > archive::MAX_MEMBERS {
         return Err(format!(
-            "too large: names more than {MAX_ARCHIVE_OBJECTS} objects (nested archives included)"
+            "too large: names more than {} objects (nested archives included)",
+            archive::MAX_MEMBERS
         ));
     }
+    let mut out = Vec::new();
     for member in members {
         let on_disk = archive::resolve_member(archive_path, &member);
-        if sniff_path(&on_disk) == Some(FileKind::ThinArchive) {
-            if depth >= MAX_ARCHIVE_DEPTH {
-                return Err(format!(
-                    "thin archives nested deeper than {MAX_ARCHIVE_DEPTH} at {}",
-                    on_disk.display()
-                ));
-            }
-            archive_objects(tree, &on_disk, depth + 1, visited, out)?;
+        let examined = examine(&on_disk);
+        if !matches!(&examined, Ok(f) if f.kind == FileKind::ThinArchive) {
+            out.push(object(tree, &on_disk, examined));
+        } else if depth >= MAX_ARCHIVE_DEPTH {
+            return Err(format!(
+                "thin archives nested deeper than {MAX_ARCHIVE_DEPTH} at {}",
+                on_disk.display()
+            ));
         } else {
-            out.push(object(tree, &on_disk));
+            out.extend(archive_objects(tree, &on_disk, depth + 1, visited)?);
         }
     }
-    Ok(())
+    Ok(out)
 }
 
-fn sniff_path(path: &Path) -> Option<FileKind> {
-    let file = crate::regular_file::open_regular(path).ok()?;
-    let mut header = [0u8; bitcode::SNIFF_LEN];
-    let got = file.read_at(&mut header, 0).ok()?;
-    Some(bitcode::sniff(&header[..got]))
+/// What is at `path`: a missing file, or a FIFO or a device in its place,
+/// is said in so many words, not as a file of an unknown kind.
+fn examine(path: &Path) -> Result<FileFacts, String> {
+    crate::regular_file::open_regular(path).map_err(|e| e.to_string())?;
+    bitcode::examine_path(path).map_err(|e| e.to_string())
 }
 
 /// The facts of the object at `path` (absolute or relative to the
-/// process), reported relative to `tree`.
-fn object(tree: &Path, path: &Path) -> Object {
-    let shown = path.strip_prefix(tree).unwrap_or(path).to_path_buf();
-    // A missing object, a FIFO or a device in its place cannot be judged:
-    // said in so many words, not as an object of an unknown kind.
-    if let Err(e) = crate::regular_file::open_regular(path) {
-        return Object {
-            path: shown,
-            facts: ObjectFacts::Unreadable(e.to_string()),
-        };
-    }
-    let facts = match bitcode::examine_path(path) {
-        Err(e) => ObjectFacts::Unreadable(e.to_string()),
+/// process), as [`examine`] found it, reported relative to `tree`.
+fn object(tree: &Path, path: &Path, examined: Result<FileFacts, String>) -> Object {
+    let facts = match examined {
+        Err(why) => ObjectFacts::Unreadable(why),
         Ok(f) => match (f.kind, f.bitcode) {
             (_, Some(bc)) => ObjectFacts::Bitcode(bc.lto),
-            (FileKind::Elf, None) => match cmd_file::read(path) {
-                Ok(recipe) => ObjectFacts::Elf(recipe),
-                Err(why) => ObjectFacts::Unreadable(why),
-            },
+            (FileKind::Elf, None) => {
+                cmd_file::read(path).map_or_else(ObjectFacts::Unreadable, ObjectFacts::Elf)
+            }
             (kind, None) => ObjectFacts::Unreadable(format!(
                 "neither ELF nor LLVM bitcode ({kind:?}, {} bytes)",
                 f.len
             )),
         },
     };
-    Object { path: shown, facts }
+    let path = path.strip_prefix(tree).unwrap_or(path).to_path_buf();
+    Object { path, facts }
 }
 
 fn read_modules(tree: &Path) -> Option<Result<Vec<Module>, String>> {
-    let order = tree.join("modules.order");
-    if !exists(&order) {
-        return None;
-    }
-    let bytes = match read_capped(&order, Kind::ModulesOrder) {
-        Ok(b) => b,
-        Err(e) => return Some(Err(format!("{}: {e}", order.display()))),
-    };
-    let text = String::from_utf8_lossy(&bytes);
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .take(MAX_MODULES + 1)
-        .collect();
-    if lines.len() > MAX_MODULES {
-        return Some(Err(format!(
-            "{}: too large: more than {MAX_MODULES} modules",
-            order.display()
-        )));
-    }
+    let lines = read_if_present(tree.join("modules.order"), |order| {
+        let text = read_capped_lossy(order, Kind::ModulesOrder).map_err(|e| e.to_string())?;
+        let lines: Vec<String> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .take(MAX_MODULES + 1)
+            .map(String::from)
+            .collect();
+        if lines.len() > MAX_MODULES {
+            return Err(format!("too large: more than {MAX_MODULES} modules"));
+        }
+        Ok(lines)
+    })?;
+    Some(lines.and_then(|lines| modules(tree, &lines)))
+}
+
+/// The modules of modules.order's `lines`, with their parts.
+fn modules(tree: &Path, lines: &[String]) -> Result<Vec<Module>, String> {
     let mut modules = Vec::with_capacity(lines.len());
     let mut all_parts = 0;
     let mut mod_bytes = 0;
@@ -230,22 +209,20 @@ fn read_modules(tree: &Path) -> Option<Result<Vec<Module>, String>> {
             .unwrap_or(line);
         let object_path = tree.join(format!("{stem}.o"));
         let mod_file = tree.join(format!("{stem}.mod"));
-        let names = match mod_part_names(tree, &mod_file, &object_path, &mut mod_bytes) {
-            Ok(names) => names,
-            Err(e) => return Some(Err(format!("{}: {e}", mod_file.display()))),
-        };
+        let names = mod_part_names(tree, &mod_file, &object_path, &mut mod_bytes)
+            .map_err(|e| format!("{}: {e}", mod_file.display()))?;
         all_parts += names.len();
         if all_parts > MAX_ALL_MODULE_PARTS {
-            return Some(Err(format!(
+            return Err(format!(
                 "too large: the .mod files list more than {MAX_ALL_MODULE_PARTS} parts in all"
-            )));
+            ));
         }
         modules.push(Module {
-            object: object(tree, &object_path),
-            parts: names.iter().map(|p| object(tree, p)).collect(),
+            object: object(tree, &object_path, examine(&object_path)),
+            parts: names.iter().map(|p| object(tree, p, examine(p))).collect(),
         });
     }
-    Some(Ok(modules))
+    Ok(modules)
 }
 
 /// The parts listed in `D/m.mod`, unless it names only `D/m.o` itself (a
@@ -284,14 +261,6 @@ fn mod_part_names(
         return Ok(Vec::new());
     }
     Ok(parts)
-}
-
-fn read_vmlinux(tree: &Path) -> Option<Result<u64, String>> {
-    let path = tree.join("vmlinux");
-    if !exists(&path) {
-        return None;
-    }
-    Some(promoted_symbols(&path).map_err(|e| format!("{}: {e}", path.display())))
 }
 
 #[cfg(test)]

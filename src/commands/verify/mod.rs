@@ -29,9 +29,11 @@
 //! Single-object module objects (what modpost reads) must be ELF; one that
 //! is bitcode is a wrong build whatever happened to LTO (exit 5).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 
 use crate::exit::ExitStatus;
@@ -106,38 +108,10 @@ pub struct Facts {
 
 // ------------------------------------------------------------------ judging
 
-/// Why an ELF object is ELF, as far as its recipe tells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ElfOrigin {
-    Assembly,
-    NoFlto,
-    Objtool,
-    NotC,
-    /// A C object the fixed kernel keeps as bitcode.
-    Lost,
-    /// No recipe to judge by.
-    Unexplained,
-}
-
-/// The one place an ELF object is excused or not (see the module docs).
-pub fn elf_origin(recipe: Option<&SavedCommand>) -> ElfOrigin {
-    match recipe {
-        None => ElfOrigin::Unexplained,
-        Some(r) => match r.source {
-            Source::Assembly => ElfOrigin::Assembly,
-            Source::Rust | Source::None => ElfOrigin::NotC,
-            Source::C if r.objtool => ElfOrigin::Objtool,
-            Source::C if !r.flto => ElfOrigin::NoFlto,
-            Source::C => ElfOrigin::Lost,
-        },
-    }
-}
-
 /// Counts over a set of objects (vmlinux.a members, or module parts). A
 /// problem is kept as the list of its paths and counted by the list's
 /// length, so a count and its list cannot disagree.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(into = "TallyJson")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
     pub objects: usize,
     pub bitcode_thin: usize,
@@ -171,75 +145,58 @@ impl Tally {
         self.elf_as_fixed() + self.lost.len() + self.unexplained.len()
     }
 
-    fn add(&mut self, o: &Object) {
-        self.objects += 1;
-        match &o.facts {
-            ObjectFacts::Bitcode(Lto::Thin) => self.bitcode_thin += 1,
-            ObjectFacts::Bitcode(Lto::Full) => self.bitcode_full += 1,
-            ObjectFacts::Bitcode(Lto::None) => self.bitcode_plain += 1,
-            ObjectFacts::Elf(recipe) => match elf_origin(recipe.as_ref()) {
-                ElfOrigin::Assembly => self.elf_assembly += 1,
-                ElfOrigin::NoFlto => self.elf_no_flto += 1,
-                ElfOrigin::Objtool => self.elf_objtool += 1,
-                ElfOrigin::NotC => self.elf_not_c += 1,
-                ElfOrigin::Lost => self.lost.push(lossy(&o.path)),
-                ElfOrigin::Unexplained => self.unexplained.push(lossy(&o.path)),
-            },
-            ObjectFacts::Unreadable(why) => {
-                self.unreadable.push(format!("{}: {why}", lossy(&o.path)))
-            }
-        }
-    }
-
+    /// The one place an ELF object is excused or not (see the module docs).
     fn of<'a>(objects: impl IntoIterator<Item = &'a Object>) -> Tally {
         let mut t = Tally::default();
         for o in objects {
-            t.add(o);
+            t.objects += 1;
+            match &o.facts {
+                ObjectFacts::Bitcode(Lto::Thin) => t.bitcode_thin += 1,
+                ObjectFacts::Bitcode(Lto::Full) => t.bitcode_full += 1,
+                ObjectFacts::Bitcode(Lto::None) => t.bitcode_plain += 1,
+                ObjectFacts::Elf(None) => t.unexplained.push(lossy(&o.path)),
+                ObjectFacts::Elf(Some(recipe)) => match recipe.source {
+                    Source::Assembly => t.elf_assembly += 1,
+                    Source::Rust | Source::None => t.elf_not_c += 1,
+                    Source::C if recipe.objtool => t.elf_objtool += 1,
+                    Source::C if !recipe.flto => t.elf_no_flto += 1,
+                    Source::C => t.lost.push(lossy(&o.path)),
+                },
+                ObjectFacts::Unreadable(why) => {
+                    t.unreadable.push(format!("{}: {why}", lossy(&o.path)))
+                }
+            }
         }
         t
     }
 }
 
-/// A [`Tally`] as the JSON has always spelled it: each count beside the
-/// list it counts.
-#[derive(Serialize)]
-struct TallyJson {
-    objects: usize,
-    bitcode_thin: usize,
-    bitcode_full: usize,
-    bitcode_plain: usize,
-    elf: usize,
-    elf_assembly: usize,
-    elf_no_flto: usize,
-    elf_objtool: usize,
-    elf_not_c: usize,
-    elf_lost: usize,
-    elf_unexplained: usize,
-    unreadable: usize,
-    lost: Vec<String>,
-    unexplained: Vec<String>,
-    unreadable_detail: Vec<String>,
-}
-
-impl From<Tally> for TallyJson {
-    fn from(t: Tally) -> TallyJson {
-        TallyJson {
-            elf: t.elf(),
-            elf_lost: t.lost.len(),
-            elf_unexplained: t.unexplained.len(),
-            unreadable: t.unreadable.len(),
-            objects: t.objects,
-            bitcode_thin: t.bitcode_thin,
-            bitcode_full: t.bitcode_full,
-            bitcode_plain: t.bitcode_plain,
-            elf_assembly: t.elf_assembly,
-            elf_no_flto: t.elf_no_flto,
-            elf_objtool: t.elf_objtool,
-            elf_not_c: t.elf_not_c,
-            lost: t.lost,
-            unexplained: t.unexplained,
-            unreadable_detail: t.unreadable,
+/// As the JSON has always spelled a tally: each count beside the list it
+/// counts, the counts of the lists included.
+impl Serialize for Tally {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let counts = [
+            ("objects", self.objects),
+            ("bitcode_thin", self.bitcode_thin),
+            ("bitcode_full", self.bitcode_full),
+            ("bitcode_plain", self.bitcode_plain),
+            ("elf", self.elf()),
+            ("elf_assembly", self.elf_assembly),
+            ("elf_no_flto", self.elf_no_flto),
+            ("elf_objtool", self.elf_objtool),
+            ("elf_not_c", self.elf_not_c),
+            ("elf_lost", self.lost.len()),
+            ("elf_unexplained", self.unexplained.len()),
+            ("unreadable", self.unreadable.len()),
+        ];
+        let mut json = s.serialize_struct("Tally", counts.len() + 3)?;
+        for (key, count) in counts {
+            json.serialize_field(key, &count)?;
         }
+        json.serialize_field("lost", &self.lost)?;
+        json.serialize_field("unexplained", &self.unexplained)?;
+        json.serialize_field("unreadable_detail", &self.unreadable)?;
+        json.end()
     }
 }
 
@@ -263,10 +220,6 @@ impl Verdict {
             Verdict::CannotTell => ExitStatus::Failure,
             Verdict::ModulesNotElf => ExitStatus::ModulesNotElf,
         }
-    }
-
-    pub fn exit_code(self) -> i32 {
-        self.exit_status().code()
     }
 
     fn headline(self) -> &'static str {
@@ -306,16 +259,17 @@ pub struct Judgement {
 
 impl ModuleTally {
     fn of(list: &[Module]) -> ModuleTally {
-        let mut m = ModuleTally {
-            modules: list.len(),
-            ..ModuleTally::default()
-        };
         // An object that is itself a module (listed in modules.order, its
         // .mod naming only it) is relinked by the fixed kernel, even when
         // another module's .mod names it too; kbuild decides by obj-m,
         // never by a name.
-        let module_objects: std::collections::HashSet<&Path> =
-            list.iter().map(|m| m.object.path.as_path()).collect();
+        let module_objects: HashSet<&Path> = list.iter().map(|m| m.object.path.as_path()).collect();
+        let parts = list.iter().flat_map(|m| &m.parts);
+        let mut m = ModuleTally {
+            modules: list.len(),
+            parts: Tally::of(parts.filter(|p| !module_objects.contains(p.path.as_path()))),
+            ..ModuleTally::default()
+        };
         for module in list {
             let path = lossy(&module.object.path);
             match &module.object.facts {
@@ -325,11 +279,6 @@ impl ModuleTally {
                     .push(format!("{path}: {} bitcode", lto.describe())),
                 ObjectFacts::Unreadable(why) => m.objects_unreadable.push(format!("{path}: {why}")),
             }
-            for part in &module.parts {
-                if !module_objects.contains(part.path.as_path()) {
-                    m.parts.add(part);
-                }
-            }
         }
         m
     }
@@ -337,36 +286,25 @@ impl ModuleTally {
 
 /// The verdict over gathered facts; no I/O.
 pub fn judge(facts: &Facts) -> Judgement {
-    let builtin = facts.vmlinux_a.as_ref().map(|r| r.as_ref().map(Tally::of));
-    let modules = facts
-        .modules
-        .as_ref()
-        .map(|r| r.as_deref().map(ModuleTally::of));
-    let (verdict, reason) = verdict(
-        facts,
-        builtin.as_ref().map(|r| r.as_ref().map_err(|why| *why)),
-        modules.as_ref().map(|r| r.as_ref().map_err(|why| *why)),
-    );
+    let builtin = facts.vmlinux_a.as_ref().and_then(|r| r.as_deref().ok());
+    let modules = facts.modules.as_ref().and_then(|r| r.as_deref().ok());
+    let builtin = builtin.map(Tally::of);
+    let modules = modules.map(ModuleTally::of);
+    let (verdict, reason) = verdict(facts, builtin.as_ref(), modules.as_ref());
     Judgement {
         verdict,
         reason,
-        builtin: builtin.and_then(Result::ok),
-        modules: modules.and_then(Result::ok),
+        builtin,
+        modules,
     }
 }
 
-/// What a verify run judges: a kernel tree's built-in objects (and its
-/// modules, if any), or an external module directory's modules alone.
-enum Scope<'a> {
-    Kernel(&'a Tally),
-    External(&'a ModuleTally),
-}
-
-/// The verdict, with the tallies of what could be read (`Err`: why not).
+/// The verdict, from the tallies of what could be read and from `facts`
+/// for what could not.
 fn verdict(
     facts: &Facts,
-    builtin: Option<Result<&Tally, &String>>,
-    modules: Option<Result<&ModuleTally, &String>>,
+    builtin: Option<&Tally>,
+    modules: Option<&ModuleTally>,
 ) -> (Verdict, String) {
     use Verdict::*;
     let config = match &facts.config {
@@ -382,15 +320,14 @@ fn verdict(
     }
     // An external module's directory has no vmlinux.a: its modules are
     // all there is to judge.
-    let scope = match (&facts.kernel, builtin, modules) {
-        (Some(_), _, None) => {
+    let builtin = match (&facts.kernel, &facts.vmlinux_a, builtin) {
+        (Some(_), ..) if facts.modules.is_none() => {
             return (
                 CannotTell,
                 "no modules.order: the external module is not built (make M=DIR modules)".into(),
             )
         }
-        (Some(_), _, Some(Err(why))) => return (CannotTell, format!("modules: {why}")),
-        (Some(_), _, Some(Ok(m))) => Scope::External(m),
+        (Some(_), ..) => None,
         (None, None, _) => {
             return (
                 CannotTell,
@@ -398,36 +335,25 @@ fn verdict(
             )
         }
         (None, Some(Err(why)), _) => return (CannotTell, format!("vmlinux.a: {why}")),
-        (None, Some(Ok(t)), _) => Scope::Kernel(t),
-    };
-    let builtin = match scope {
-        Scope::Kernel(t) if t.objects == 0 => {
+        (None, _, Some(t)) if t.objects == 0 => {
             return (
                 CannotTell,
                 "vmlinux.a names no objects (an empty or interrupted build)".into(),
             )
         }
-        Scope::Kernel(t) => Some(t),
-        Scope::External(_) => None,
+        (None, _, t) => t,
     };
-    let modules = match modules {
-        Some(Err(why)) => return (CannotTell, format!("modules: {why}")),
-        Some(Ok(m)) => Some(m),
-        None => None,
-    };
-    let parts = modules.map(|m| &m.parts);
-    let tallies = || builtin.into_iter().chain(parts);
-    let unreadable: Vec<&String> = tallies()
+    if let Some(Err(why)) = &facts.modules {
+        return (CannotTell, format!("modules: {why}"));
+    }
+    let tallies = || builtin.into_iter().chain(modules.map(|m| &m.parts));
+    let unreadable = tallies()
         .flat_map(|t| &t.unreadable)
-        .chain(modules.into_iter().flat_map(|m| &m.objects_unreadable))
-        .collect();
-    if let Some(first) = unreadable.first() {
+        .chain(modules.into_iter().flat_map(|m| &m.objects_unreadable));
+    if let Some((n, first)) = count_and_first(unreadable) {
         return (
             CannotTell,
-            format!(
-                "{} object(s) cannot be read, first {first}",
-                unreadable.len()
-            ),
+            format!("{n} object(s) cannot be read, first {first}"),
         );
     }
     if let Some(Err(why)) = &facts.vmlinux {
@@ -443,80 +369,56 @@ fn verdict(
             ),
         );
     }
-    let lost: Vec<&String> = tallies().flat_map(|t| &t.lost).collect();
-    if let Some(first) = lost.first() {
+    if let Some((n, first)) = count_and_first(tallies().flat_map(|t| &t.lost)) {
         return (
             Lost,
-            format!(
-                "{} C object(s) compiled with -flto are ELF where the fixed kernel keeps bitcode, first {first}",
-                lost.len()
-            ),
+            format!("{n} C object(s) compiled with -flto are ELF where the fixed kernel keeps bitcode, first {first}"),
         );
     }
-    let builtin = match scope {
-        Scope::External(m) => return external_module_verdict(m),
-        Scope::Kernel(t) => t,
-    };
-    if builtin.bitcode() == 0 {
+    if let Some(t) = builtin.filter(|t| t.bitcode() == 0) {
+        let symbol = match config.lto {
+            Lto::Thin => "CONFIG_LTO_CLANG_THIN",
+            _ => "CONFIG_LTO_CLANG_FULL",
+        };
         return (
             Lost,
             format!(
-                "{} asks for {} but none of the {} objects in vmlinux.a is bitcode",
-                config_symbol(config.lto),
+                "{symbol} asks for {} but none of the {} objects in vmlinux.a is bitcode",
                 config.lto.describe(),
-                builtin.objects
+                t.objects
             ),
         );
     }
-    let unexplained: Vec<&String> = tallies().flat_map(|t| &t.unexplained).collect();
-    if let Some(first) = unexplained.first() {
+    if let Some((n, first)) = count_and_first(tallies().flat_map(|t| &t.unexplained)) {
+        let what = if builtin.is_some() { "object" } else { "part" };
         return (
             CannotTell,
-            format!(
-                "{} ELF object(s) have no .cmd recipe to judge by, first {first}",
-                unexplained.len()
-            ),
+            format!("{n} ELF {what}(s) have no .cmd recipe to judge by, first {first}"),
         );
     }
-    (
-        Kept,
-        format!(
-            "{} of {} built-in objects are bitcode; every ELF one is ELF in the fixed kernel too",
-            builtin.bitcode(),
-            builtin.objects
-        ),
-    )
-}
-
-/// The end of [`verdict`] for an external module's directory: nothing was
-/// lost, so it is kept unless a part has no recipe to judge it by.
-fn external_module_verdict(m: &ModuleTally) -> (Verdict, String) {
-    if let Some(first) = m.parts.unexplained.first() {
-        return (
-            Verdict::CannotTell,
-            format!(
-                "{} ELF part(s) have no .cmd recipe to judge by, first {first}",
-                m.parts.unexplained.len()
-            ),
-        );
-    }
-    (
-        Verdict::Kept,
-        format!(
-            "{} of {} parts of the {} module(s) are bitcode; every ELF one is ELF in the fixed kernel too",
+    let kept = match (builtin, modules) {
+        (Some(t), _) => format!("{} of {} built-in objects", t.bitcode(), t.objects),
+        (None, Some(m)) => format!(
+            "{} of {} parts of the {} module(s)",
             m.parts.bitcode(),
             m.parts.objects,
             m.modules
         ),
+        (None, None) => {
+            unreachable!("an external module's directory without modules.order has its verdict")
+        }
+    };
+    (
+        Kept,
+        format!("{kept} are bitcode; every ELF one is ELF in the fixed kernel too"),
     )
 }
 
-fn config_symbol(lto: Lto) -> &'static str {
-    match lto {
-        Lto::Thin => "CONFIG_LTO_CLANG_THIN",
-        Lto::Full => "CONFIG_LTO_CLANG_FULL",
-        Lto::None => "no CONFIG_LTO_CLANG_*",
-    }
+/// How many `problems` there are, and the first of them, if any.
+fn count_and_first<'a>(problems: impl Iterator<Item = &'a String>) -> Option<(usize, &'a String)> {
+    let mut problems = problems.peekable();
+    let first = *problems.peek()?;
+    Some((problems.count(), first))
 }
 
 fn lossy(path: &Path) -> String {
@@ -529,23 +431,16 @@ pub fn run(tree: &Path, kernel: Option<&Path>, json: bool) -> ExitStatus {
     let started = Instant::now();
     match std::fs::metadata(tree) {
         Ok(m) if m.is_dir() => {}
-        Ok(_) => {
-            error_line(format!("{}: not a directory", tree.display()));
-            return ExitStatus::Failure;
-        }
-        Err(e) => {
-            error_line(format!("{}: {e}", tree.display()));
+        other => {
+            let why = other.map_or_else(|e| e.to_string(), |_| "not a directory".into());
+            error_line(format!("{}: {why}", tree.display()));
             return ExitStatus::Failure;
         }
     }
     let facts = gather(tree, kernel);
     let judgement = judge(&facts);
-    let seconds = started.elapsed().as_secs_f64();
-    let text = if json {
-        render_json(&facts, &judgement, seconds)
-    } else {
-        render_text(&facts, &judgement, seconds)
-    };
+    let render = if json { render_json } else { render_text };
+    let text = render(&facts, &judgement, started.elapsed().as_secs_f64());
     // One write of the whole answer, through the shell's one stdout policy:
     // a reader that went away (`| head`) still gets the verdict's status, a
     // full disk is one error line and "cannot tell".
@@ -607,40 +502,64 @@ mod tests {
         ]
     }
 
+    /// The tally of one ELF object `x.o` with `recipe`: which count
+    /// excuses it, or which list holds it.
+    fn elf_origin(recipe: Option<&SavedCommand>) -> Tally {
+        Tally::of(&[obj("x.o", ObjectFacts::Elf(recipe.copied()))])
+    }
+
+    fn counted(count: fn(&mut Tally) -> &mut usize) -> Tally {
+        let mut t = Tally {
+            objects: 1,
+            ..Tally::default()
+        };
+        *count(&mut t) += 1;
+        t
+    }
+
+    fn listed(list: fn(&mut Tally) -> &mut Vec<String>) -> Tally {
+        let mut t = Tally {
+            objects: 1,
+            ..Tally::default()
+        };
+        list(&mut t).push("x.o".into());
+        t
+    }
+
     #[test]
     fn recipes_the_fixed_kernel_also_makes_elf() {
         let objtool = saved_command(
             "savedcmd_lib/crc.o := clang -flto=thin -c -o lib/crc.o lib/crc.c ; ld.lld -r -o lib/.tmp_crc.o lib/crc.o; mv lib/.tmp_crc.o lib/crc.o ; ./tools/objtool/objtool --link lib/crc.o\n",
         )
         .unwrap();
-        assert_eq!(elf_origin(Some(&objtool)), ElfOrigin::Objtool);
+        assert_eq!(elf_origin(Some(&objtool)), counted(|t| &mut t.elf_objtool));
         let no_lto =
             saved_command("savedcmd_a/v.o := clang -flto=thin -fno-lto -c -o a/v.o a/v.c\n")
                 .unwrap();
-        assert_eq!(elf_origin(Some(&no_lto)), ElfOrigin::NoFlto);
+        assert_eq!(elf_origin(Some(&no_lto)), counted(|t| &mut t.elf_no_flto));
         let asm = saved_command(
             "savedcmd_arch/arm64/kernel/head.o := clang -D__ASSEMBLY__ -c -o arch/arm64/kernel/head.o arch/arm64/kernel/head.S\nsource_arch/arm64/kernel/head.o := arch/arm64/kernel/head.S\n",
         )
         .unwrap();
-        assert_eq!(elf_origin(Some(&asm)), ElfOrigin::Assembly);
+        assert_eq!(elf_origin(Some(&asm)), counted(|t| &mut t.elf_assembly));
         let objcopy = saved_command(
             "savedcmd_arch/arm64/kernel/pi/map.pi.o := llvm-objcopy --prefix-symbols=__pi_ arch/arm64/kernel/pi/map.o arch/arm64/kernel/pi/map.pi.o\n",
         )
         .unwrap();
-        assert_eq!(elf_origin(Some(&objcopy)), ElfOrigin::NotC);
+        assert_eq!(elf_origin(Some(&objcopy)), counted(|t| &mut t.elf_not_c));
         // the last of -flto / -fno-lto wins, as in clang
         let back_on =
             saved_command("cmd_x.o := clang -fno-lto -flto=thin -c -o x.o x.c\n").unwrap();
-        assert_eq!(elf_origin(Some(&back_on)), ElfOrigin::Lost);
+        assert_eq!(elf_origin(Some(&back_on)), listed(|t| &mut t.lost));
         assert_eq!(saved_command("deps_x.o := \\\n"), None);
-        assert_eq!(elf_origin(None), ElfOrigin::Unexplained);
+        assert_eq!(elf_origin(None), listed(|t| &mut t.unexplained));
     }
 
     #[test]
     fn kept_when_every_elf_object_is_excused() {
         let j = judge(&facts(kept_members()));
         assert_eq!(j.verdict, Verdict::Kept, "{}", j.reason);
-        assert_eq!(j.verdict.exit_code(), 0);
+        assert_eq!(j.verdict.exit_status().code(), 0);
         let t = j.builtin.unwrap();
         assert_eq!(
             (
@@ -663,7 +582,7 @@ mod tests {
         members.push(obj("lib/mix.o", ObjectFacts::Elf(Some(C_LTO))));
         let j = judge(&facts(members));
         assert_eq!(j.verdict, Verdict::Lost);
-        assert_eq!(j.verdict.exit_code(), 4);
+        assert_eq!(j.verdict.exit_status().code(), 4);
         assert!(j.reason.contains("lib/mix.o"), "{}", j.reason);
         assert_eq!(j.builtin.unwrap().lost, vec!["lib/mix.o".to_string()]);
     }
@@ -691,7 +610,7 @@ mod tests {
         members.push(obj("drivers/x.o", ObjectFacts::Elf(None)));
         let j = judge(&facts(members));
         assert_eq!(j.verdict, Verdict::CannotTell);
-        assert_eq!(j.verdict.exit_code(), 1);
+        assert_eq!(j.verdict.exit_status().code(), 1);
         assert!(j.reason.contains("drivers/x.o"), "{}", j.reason);
     }
 
@@ -759,7 +678,7 @@ mod tests {
         ]));
         let j = judge(&f);
         assert_eq!(j.verdict, Verdict::ModulesNotElf, "{}", j.reason);
-        assert_eq!(j.verdict.exit_code(), 5);
+        assert_eq!(j.verdict.exit_status().code(), 5);
         let m = j.modules.unwrap();
         assert_eq!((m.modules, m.objects_elf), (2, 1));
         assert!(m.objects_not_elf[0].starts_with("lib/crc-a.o"));
@@ -785,7 +704,7 @@ mod tests {
         ]));
         let j = judge(&f);
         assert_eq!(j.verdict, Verdict::CannotTell, "{}", j.reason);
-        assert_eq!(j.verdict.exit_code(), 1);
+        assert_eq!(j.verdict.exit_status().code(), 1);
         assert!(
             j.reason.contains("lib/gone.o: No such file"),
             "{}",
@@ -804,7 +723,7 @@ mod tests {
         f.vmlinux_a = None;
         let j = judge(&f);
         assert_eq!(j.verdict, Verdict::NotLto);
-        assert_eq!(j.verdict.exit_code(), 3);
+        assert_eq!(j.verdict.exit_status().code(), 3);
     }
 
     #[test]
@@ -833,7 +752,7 @@ mod tests {
         ] {
             let j = judge(&f);
             assert_eq!(j.verdict, Verdict::CannotTell, "{what}: {}", j.reason);
-            assert_eq!(j.verdict.exit_code(), 1, "{what}");
+            assert_eq!(j.verdict.exit_status().code(), 1, "{what}");
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The verdict as text for a person or as one JSON document.
 
 use serde::Serialize;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::{ConfigFacts, Facts, Judgement, ModuleTally, Tally, Verdict};
@@ -23,44 +24,37 @@ struct JsonReport<'a> {
     exit: i32,
     reason: &'a str,
     config: Option<&'a ConfigFacts>,
-    config_error: Option<&'a str>,
+    config_error: Option<&'a String>,
     vmlinux_a: Option<&'a Tally>,
-    vmlinux_a_error: Option<&'a str>,
+    vmlinux_a_error: Option<&'a String>,
     modules: Option<&'a ModuleTally>,
-    modules_error: Option<&'a str>,
+    modules_error: Option<&'a String>,
     /// ThinLTO-promoted `.llvm.` symbols in vmlinux; null without vmlinux.
     vmlinux_promoted_symbols: Option<u64>,
-    vmlinux_error: Option<&'a str>,
+    vmlinux_error: Option<&'a String>,
     seconds: f64,
 }
 
-fn split<T>(r: Option<&Result<T, String>>) -> (Option<&T>, Option<&str>) {
-    match r {
-        None => (None, None),
-        Some(Ok(v)) => (Some(v), None),
-        Some(Err(e)) => (None, Some(e)),
-    }
+/// Why a file that is there could not be read.
+fn error<T>(read: &Option<Result<T, String>>) -> Option<&String> {
+    read.as_ref()?.as_ref().err()
 }
 
 pub fn render_json(facts: &Facts, j: &Judgement, seconds: f64) -> String {
-    let (config, config_error) = split(Some(&facts.config));
-    let (_, vmlinux_a_error) = split(facts.vmlinux_a.as_ref());
-    let (_, modules_error) = split(facts.modules.as_ref());
-    let (promoted, vmlinux_error) = split(facts.vmlinux.as_ref());
     let report = JsonReport {
         tree: &facts.tree,
         kernel: facts.kernel.clone(),
         verdict: j.verdict,
-        exit: j.verdict.exit_code(),
+        exit: j.verdict.exit_status().code(),
         reason: &j.reason,
-        config,
-        config_error,
+        config: facts.config.as_ref().ok(),
+        config_error: facts.config.as_ref().err(),
         vmlinux_a: j.builtin.as_ref(),
-        vmlinux_a_error,
+        vmlinux_a_error: error(&facts.vmlinux_a),
         modules: j.modules.as_ref(),
-        modules_error,
-        vmlinux_promoted_symbols: promoted.copied(),
-        vmlinux_error,
+        modules_error: error(&facts.modules),
+        vmlinux_promoted_symbols: facts.vmlinux.clone().and_then(Result::ok),
+        vmlinux_error: error(&facts.vmlinux),
         seconds,
     };
     let mut text = serde_json::to_string_pretty(&report).expect("the report serialises");
@@ -70,12 +64,7 @@ pub fn render_json(facts: &Facts, j: &Judgement, seconds: f64) -> String {
 
 /// At most [`TEXT_LIST_LIMIT`] paths on one line.
 fn listed(paths: &[String]) -> String {
-    let mut line = paths
-        .iter()
-        .take(TEXT_LIST_LIMIT)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut line = paths[..paths.len().min(TEXT_LIST_LIMIT)].join(" ");
     if paths.len() > TEXT_LIST_LIMIT {
         line.push_str(&format!(
             " ... ({} in all; --json lists every one)",
@@ -85,38 +74,8 @@ fn listed(paths: &[String]) -> String {
     line
 }
 
-fn tally_row(out: &mut String, label: &str, t: &Tally) {
-    use std::fmt::Write as _;
-    let _ = writeln!(
-        out,
-        "  {label:<14}{:>8}{:>9}{:>14}{:>11}{:>9}{:>8}",
-        t.objects,
-        t.bitcode(),
-        t.elf_as_fixed(),
-        t.lost.len(),
-        t.unexplained.len(),
-        t.unreadable.len()
-    );
-}
-
-fn tally_detail(out: &mut String, label: &str, t: &Tally) {
-    use std::fmt::Write as _;
-    let _ = writeln!(
-        out,
-        "  {label:<14}bitcode {} thin, {} full, {} no summary; ELF as fixed: {} asm, {} no -flto, {} objtool, {} not C",
-        t.bitcode_thin,
-        t.bitcode_full,
-        t.bitcode_plain,
-        t.elf_assembly,
-        t.elf_no_flto,
-        t.elf_objtool,
-        t.elf_not_c
-    );
-}
-
 /// The five-second table: one row per object set, then the problems.
 pub fn render_text(facts: &Facts, j: &Judgement, seconds: f64) -> String {
-    use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(out, "tree      {}", facts.tree.display());
     if let Some(kernel) = &facts.kernel {
@@ -154,21 +113,37 @@ pub fn render_text(facts: &Facts, j: &Judgement, seconds: f64) -> String {
             "  {:<14}{:>8}{:>9}{:>14}{:>11}{:>9}{:>8}",
             "", "objects", "bitcode", "ELF as fixed", "ELF LOST", "no .cmd", "broken"
         );
-        for (label, t) in &rows {
-            tally_row(&mut out, label, t);
-        }
-        for (label, t) in &rows {
-            tally_detail(&mut out, label, t);
-        }
     }
-    match &facts.vmlinux_a {
-        None if facts.kernel.is_some() => {}
-        None => out.push_str("vmlinux.a missing\n"),
-        Some(Err(e)) => {
-            let _ = writeln!(out, "vmlinux.a {e}");
-        }
-        Some(Ok(_)) => {}
+    for (label, t) in &rows {
+        let _ = writeln!(
+            out,
+            "  {label:<14}{:>8}{:>9}{:>14}{:>11}{:>9}{:>8}",
+            t.objects,
+            t.bitcode(),
+            t.elf_as_fixed(),
+            t.lost.len(),
+            t.unexplained.len(),
+            t.unreadable.len()
+        );
     }
+    for (label, t) in &rows {
+        let _ = writeln!(
+            out,
+            "  {label:<14}bitcode {} thin, {} full, {} no summary; ELF as fixed: {} asm, {} no -flto, {} objtool, {} not C",
+            t.bitcode_thin,
+            t.bitcode_full,
+            t.bitcode_plain,
+            t.elf_assembly,
+            t.elf_no_flto,
+            t.elf_objtool,
+            t.elf_not_c
+        );
+    }
+    let _ = match (&facts.vmlinux_a, &facts.kernel) {
+        (None, None) => writeln!(out, "vmlinux.a missing"),
+        (Some(Err(e)), _) => writeln!(out, "vmlinux.a {e}"),
+        _ => Ok(()),
+    };
     let _ = match (&j.modules, &facts.modules) {
         (Some(m), _) => writeln!(
             out,
@@ -184,30 +159,30 @@ pub fn render_text(facts: &Facts, j: &Judgement, seconds: f64) -> String {
         (None, Some(Err(e))) => writeln!(out, "modules   {e}"),
         (None, _) => writeln!(out, "modules   no modules.order"),
     };
-    let _ = match &facts.vmlinux {
-        None if facts.kernel.is_some() => Ok(()),
-        None => writeln!(out, "vmlinux   missing"),
-        Some(Ok(n)) => writeln!(out, "vmlinux   {n} ThinLTO-promoted .llvm. symbols"),
-        Some(Err(e)) => writeln!(out, "vmlinux   {e}"),
+    let _ = match (&facts.vmlinux, &facts.kernel) {
+        (None, None) => writeln!(out, "vmlinux   missing"),
+        (None, Some(_)) => Ok(()),
+        (Some(Ok(n)), _) => writeln!(out, "vmlinux   {n} ThinLTO-promoted .llvm. symbols"),
+        (Some(Err(e)), _) => writeln!(out, "vmlinux   {e}"),
     };
-    let mut problems: Vec<(&str, Vec<String>)> = Vec::new();
+    let mut problems: Vec<(&str, &[String])> = Vec::new();
     for (_, t) in &rows {
-        problems.push(("lost", t.lost.clone()));
-        problems.push(("no .cmd", t.unexplained.clone()));
-        problems.push(("broken", t.unreadable.clone()));
+        problems.push(("lost", &t.lost));
+        problems.push(("no .cmd", &t.unexplained));
+        problems.push(("broken", &t.unreadable));
     }
     if let Some(m) = &j.modules {
-        problems.push(("not ELF", m.objects_not_elf.clone()));
-        problems.push(("broken", m.objects_unreadable.clone()));
+        problems.push(("not ELF", &m.objects_not_elf));
+        problems.push(("broken", &m.objects_unreadable));
     }
     for (label, paths) in problems.into_iter().filter(|(_, p)| !p.is_empty()) {
-        let _ = writeln!(out, "{label:<9} {}", listed(&paths));
+        let _ = writeln!(out, "{label:<9} {}", listed(paths));
     }
     let _ = writeln!(
         out,
         "verdict   {} (exit {}): {}  [{seconds:.3}s]",
         j.verdict.headline(),
-        j.verdict.exit_code(),
+        j.verdict.exit_status().code(),
         j.reason
     );
     out
