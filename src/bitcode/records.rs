@@ -56,29 +56,54 @@ pub(super) struct BitRecord {
     pub(super) text: Option<String>,
 }
 
-/// Collects record operands into a bounded string; any operand that is not
-/// a byte or a string over [`MAX_STRING`] makes the string unusable.
-struct TextSink {
-    bytes: Vec<u8>,
-    valid: bool,
+/// A record's operands as they are read: the first two, and all of them
+/// as a bounded string when the walker wants its text; an operand that is
+/// not a byte, or a string over [`MAX_STRING`], makes the text unusable.
+struct Operands {
+    code: u64,
+    first: Option<u64>,
+    second: Option<u64>,
+    /// `Some` while the text is wanted and still valid.
+    text: Option<Vec<u8>>,
+    wants_text: bool,
 }
 
-impl TextSink {
-    fn push(&mut self, v: u64) {
-        if !self.valid {
-            return;
-        }
-        if v > 0xFF || self.bytes.len() >= MAX_STRING {
-            self.valid = false;
-            self.bytes = Vec::new();
-        } else {
-            self.bytes.push(v as u8);
+impl Operands {
+    fn new(code: u64, want: Keep) -> Operands {
+        let wants_text = want == Keep::StringOf(code);
+        Operands {
+            code,
+            first: None,
+            second: None,
+            text: wants_text.then(Vec::new),
+            wants_text,
         }
     }
 
-    fn finish(self) -> Option<String> {
-        self.valid
-            .then(|| String::from_utf8_lossy(&self.bytes).into_owned())
+    fn push(&mut self, v: u64) {
+        if self.first.is_none() {
+            self.first = Some(v);
+        } else if self.second.is_none() {
+            self.second = Some(v);
+        }
+        if let Some(bytes) = self.text.as_mut() {
+            if v > 0xFF || bytes.len() >= MAX_STRING {
+                self.text = None;
+            } else {
+                bytes.push(v as u8);
+            }
+        }
+    }
+
+    fn finish(self) -> BitRecord {
+        BitRecord {
+            code: self.code,
+            first: self.first,
+            second: self.second,
+            text: self
+                .text
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+        }
     }
 }
 
@@ -128,33 +153,16 @@ impl<S: Source> BitReader<S> {
         if count.saturating_mul(6) > self.remaining() {
             return Err(self.error("record operand count runs past the block end"));
         }
-        let mut sink = (want == Keep::StringOf(code)).then(|| TextSink {
-            bytes: Vec::new(),
-            valid: true,
-        });
-        let (mut first, mut second) = (None, None);
+        let mut ops = Operands::new(code, want);
         // Operands past the second are only kept for a string; otherwise
         // they are stepped over without decoding (MODULE_CODE_FUNCTION
         // records, one per function, have about 20 of them).
-        let decoded = if sink.is_some() { count } else { count.min(2) };
-        for i in 0..decoded {
-            let v = self.read_vbr(6)?;
-            match i {
-                0 => first = Some(v),
-                1 => second = Some(v),
-                _ => {}
-            }
-            if let Some(s) = sink.as_mut() {
-                s.push(v);
-            }
+        let decoded = if ops.wants_text { count } else { count.min(2) };
+        for _ in 0..decoded {
+            ops.push(self.read_vbr(6)?);
         }
         self.skip_vbr6(count - decoded)?;
-        Ok(BitRecord {
-            code,
-            first,
-            second,
-            text: sink.and_then(TextSink::finish),
-        })
+        Ok(ops.finish())
     }
 
     pub(super) fn read_abbrev_record(
@@ -171,24 +179,7 @@ impl<S: Source> BitReader<S> {
             }
             op => self.read_scalar(op)?,
         };
-        let mut sink = (want == Keep::StringOf(code)).then(|| TextSink {
-            bytes: Vec::new(),
-            valid: true,
-        });
-        let (mut first, mut second) = (None, None);
-        let note = |first: &mut Option<u64>,
-                    second: &mut Option<u64>,
-                    sink: &mut Option<TextSink>,
-                    v: u64| {
-            if first.is_none() {
-                *first = Some(v);
-            } else if second.is_none() {
-                *second = Some(v);
-            }
-            if let Some(s) = sink.as_mut() {
-                s.push(v);
-            }
-        };
+        let mut ops = Operands::new(code, want);
         let mut i = 0;
         while i < rest.len() {
             match rest[i] {
@@ -210,9 +201,8 @@ impl<S: Source> BitReader<S> {
                     let mut left = count;
                     // Decode what may still be kept; fixed-width elements
                     // after that need no decoding to be skipped.
-                    while left > 0 && (sink.is_some() || !fixed_size || second.is_none()) {
-                        let v = self.read_scalar(elt)?;
-                        note(&mut first, &mut second, &mut sink, v);
+                    while left > 0 && (ops.wants_text || !fixed_size || ops.second.is_none()) {
+                        ops.push(self.read_scalar(elt)?);
                         left -= 1;
                     }
                     self.skip_bits(left * min_bits)?;
@@ -227,14 +217,13 @@ impl<S: Source> BitReader<S> {
                     if len.saturating_mul(8) > self.remaining() {
                         return Err(self.error("blob runs past the block end"));
                     }
-                    if sink.is_some() {
+                    if ops.wants_text {
                         for _ in 0..len.min(MAX_STRING as u64 + 1) {
-                            let v = self.read(8)?;
-                            note(&mut first, &mut second, &mut sink, v);
+                            ops.push(self.read(8)?);
                         }
                         self.skip_bits(len.saturating_sub(MAX_STRING as u64 + 1) * 8)?;
-                    } else if len > 0 && first.is_none() {
-                        first = Some(self.read(8)?);
+                    } else if len > 0 && ops.first.is_none() {
+                        ops.push(self.read(8)?);
                         self.skip_bits((len - 1) * 8)?;
                     } else {
                         self.skip_bits(len * 8)?;
@@ -243,18 +232,12 @@ impl<S: Source> BitReader<S> {
                     i += 1;
                 }
                 op => {
-                    let v = self.read_scalar(op)?;
-                    note(&mut first, &mut second, &mut sink, v);
+                    ops.push(self.read_scalar(op)?);
                     i += 1;
                 }
             }
         }
-        Ok(BitRecord {
-            code,
-            first,
-            second,
-            text: sink.and_then(TextSink::finish),
-        })
+        Ok(ops.finish())
     }
 
     fn read_scalar(&mut self, op: AbbrevOp) -> Result<u64, BitcodeError> {
