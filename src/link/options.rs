@@ -542,12 +542,10 @@ const fn same_name(a: &str, b: &str) -> bool {
     true
 }
 
-static TABLE: [Opt; LLD_ROWS.len()] = join();
-
 /// Every option of ld.lld 19's ELF driver with its effect, sorted by `name`
 /// (byte order) so lookups can binary-search; a unit test keeps it sorted and
 /// free of duplicates.
-pub static OPTIONS: &[Opt] = &TABLE;
+pub static OPTIONS: [Opt; LLD_ROWS.len()] = join();
 
 /// Looks `arg` up the way LLVM's OptTable does (ld.lld 19 uses it with
 /// case-sensitive names and no grouped short options).

@@ -226,15 +226,14 @@ fn choose_rule(inputs: &Inputs) -> (Rule, OsString) {
 /// anything else means the unversioned tools on PATH.
 fn llvm_program(value: &OsStr) -> OsString {
     let text = value.to_string_lossy();
+    let dir = text.ends_with('/');
     let mut program = OsString::new();
-    if text.ends_with('/') {
+    if dir {
         program.push(value);
-        program.push("ld.lld");
-    } else if text.starts_with('-') {
-        program.push("ld.lld");
+    }
+    program.push("ld.lld");
+    if !dir && text.starts_with('-') {
         program.push(value);
-    } else {
-        program.push("ld.lld");
     }
     program
 }
@@ -287,19 +286,15 @@ fn is_executable(path: &Path) -> bool {
 }
 
 fn describe_search(inputs: &Inputs, program: &OsStr) -> String {
-    if has_slash(program) {
-        format!("'{}'", program.to_string_lossy())
-    } else {
-        format!(
-            "'{}' on PATH={}",
-            program.to_string_lossy(),
-            inputs
-                .path
-                .as_ref()
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "(unset)".into())
-        )
+    let program = program.to_string_lossy();
+    if program.contains('/') {
+        return format!("'{program}'");
     }
+    let path = inputs.path.as_ref().map(|p| p.to_string_lossy());
+    format!(
+        "'{program}' on PATH={}",
+        path.as_deref().unwrap_or("(unset)")
+    )
 }
 
 #[cfg(test)]
