@@ -204,13 +204,9 @@ fn examine_file(path: &Path, jump: bool) -> Result<FileFacts, BitcodeError> {
 
 /// Walks the bitcode file whose bytes are `data`, as if it were `file_len`
 /// bytes long (a file that changed under the reader), and returns its facts.
-///
-/// Cost is proportional to the module-level records and top-level blocks,
-/// not to the file size: function bodies, metadata, constants, summaries and
-/// the string table are stepped over by seeking, and a module's run of
-/// function blocks is jumped over in one step through its own function index
-/// (the VSTOFFSET record and the module-level value symbol table). Memory
-/// stays at a few KB plus the abbreviation definitions, which are capped.
+/// Cost follows the module-level records and top-level blocks, not the file
+/// size (the walker steps over the rest); memory stays at a few KB plus the
+/// abbreviation definitions, which are capped.
 pub fn examine(data: &[u8], file_len: u64) -> Result<BitcodeFacts, BitcodeError> {
     walk_source(data, file_len, true).map(|(facts, _)| facts)
 }

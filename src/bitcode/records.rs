@@ -38,14 +38,6 @@ pub(super) enum AbbrevOp {
 
 pub(super) type Abbrev = Vec<AbbrevOp>;
 
-/// Which strings of a record the walker wants kept.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Keep {
-    Nothing,
-    /// Keep operands of records with this code as bytes.
-    StringOf(u64),
-}
-
 /// A bitstream record as far as the walker cares: its code, first two
 /// operands, and the operands as a string when asked for.
 pub(super) struct BitRecord {
@@ -69,8 +61,8 @@ struct Operands {
 }
 
 impl Operands {
-    fn new(code: u64, want: Keep) -> Operands {
-        let wants_text = want == Keep::StringOf(code);
+    fn new(code: u64, text_of: Option<u64>) -> Operands {
+        let wants_text = text_of == Some(code);
         Operands {
             code,
             first: None,
@@ -115,8 +107,7 @@ impl<S: Source> BitReader<S> {
         }
         let mut ops = Vec::with_capacity(count as usize);
         for _ in 0..count {
-            let is_literal = self.read(1)? == 1;
-            if is_literal {
+            if self.read(1)? == 1 {
                 ops.push(AbbrevOp::Literal(self.read_vbr(8)?));
                 continue;
             }
@@ -145,7 +136,12 @@ impl<S: Source> BitReader<S> {
         Ok(ops)
     }
 
-    pub(super) fn read_unabbrev_record(&mut self, want: Keep) -> Result<BitRecord, BitcodeError> {
+    /// Reads a record without an abbreviation; `text_of` names the record
+    /// code whose operands are also kept as a string, if any.
+    pub(super) fn read_unabbrev_record(
+        &mut self,
+        text_of: Option<u64>,
+    ) -> Result<BitRecord, BitcodeError> {
         let code = self.read_vbr(6)?;
         let count = self.read_vbr(6)?;
         // Each operand takes at least 6 bits; checking up front keeps a
@@ -153,7 +149,7 @@ impl<S: Source> BitReader<S> {
         if count.saturating_mul(6) > self.remaining() {
             return Err(self.error("record operand count runs past the block end"));
         }
-        let mut ops = Operands::new(code, want);
+        let mut ops = Operands::new(code, text_of);
         // Operands past the second are only kept for a string; otherwise
         // they are stepped over without decoding (MODULE_CODE_FUNCTION
         // records, one per function, have about 20 of them).
@@ -168,7 +164,7 @@ impl<S: Source> BitReader<S> {
     pub(super) fn read_abbrev_record(
         &mut self,
         abbrev: &[AbbrevOp],
-        want: Keep,
+        text_of: Option<u64>,
     ) -> Result<BitRecord, BitcodeError> {
         let Some((code_op, rest)) = abbrev.split_first() else {
             return Err(self.error("empty abbreviation"));
@@ -179,7 +175,7 @@ impl<S: Source> BitReader<S> {
             }
             op => self.read_scalar(op)?,
         };
-        let mut ops = Operands::new(code, want);
+        let mut ops = Operands::new(code, text_of);
         let mut i = 0;
         while i < rest.len() {
             match rest[i] {
@@ -245,18 +241,11 @@ impl<S: Source> BitReader<S> {
             AbbrevOp::Literal(v) => Ok(v),
             AbbrevOp::Fixed(w) => self.read(w),
             AbbrevOp::Vbr(w) => self.read_vbr(w),
-            AbbrevOp::Char6 => Ok(u64::from(decode_char6(self.read(6)? as u8))),
+            AbbrevOp::Char6 => Ok(u64::from(CHAR6[self.read(6)? as usize])),
             AbbrevOp::Array | AbbrevOp::Blob => Err(self.error("array or blob used as a scalar")),
         }
     }
 }
 
-fn decode_char6(v: u8) -> u8 {
-    match v {
-        0..=25 => b'a' + v,
-        26..=51 => b'A' + (v - 26),
-        52..=61 => b'0' + (v - 52),
-        62 => b'.',
-        _ => b'_',
-    }
-}
+/// What each 6-bit char6 value stands for, as BitCodeFormat.rst lists them.
+const CHAR6: &[u8; 64] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._";

@@ -7,7 +7,7 @@
 
 use super::bits::{BitReader, Source};
 use super::records::{
-    Abbrev, BitRecord, Keep, DEFINE_ABBREV, END_BLOCK, ENTER_SUBBLOCK, MAX_CHUNK, UNABBREV_RECORD,
+    Abbrev, BitRecord, DEFINE_ABBREV, END_BLOCK, ENTER_SUBBLOCK, MAX_CHUNK, UNABBREV_RECORD,
 };
 use super::{BitcodeError, BitcodeFacts, Lto, RAW_MAGIC};
 
@@ -163,7 +163,7 @@ impl<S: Source> Walker<S> {
                 if code == DEFINE_ABBREV {
                     self.bits.read_abbrev_def()?;
                 } else {
-                    self.bits.read_unabbrev_record(Keep::Nothing)?;
+                    self.bits.read_unabbrev_record(None)?;
                 }
                 continue;
             };
@@ -223,12 +223,12 @@ impl<S: Source> Walker<S> {
 
     fn identification_block(&mut self, scope: &BlockScope) -> Result<(), BitcodeError> {
         let mut abbrevs = self.blockinfo.identification.clone();
-        let want = if self.facts.producer.is_none() {
-            Keep::StringOf(IDENTIFICATION_CODE_STRING)
-        } else {
-            Keep::Nothing
-        };
-        self.block_entries(scope, &mut abbrevs, want, |walker, entry| {
+        let text_of = self
+            .facts
+            .producer
+            .is_none()
+            .then_some(IDENTIFICATION_CODE_STRING);
+        self.block_entries(scope, &mut abbrevs, text_of, |walker, entry| {
             match entry {
                 // Only the wanted STRING records carry text; the first kept wins.
                 Entry::Record(rec) => {
@@ -249,17 +249,13 @@ impl<S: Source> Walker<S> {
     fn module_block(&mut self, scope: &BlockScope, start: u64) -> Result<(), BitcodeError> {
         let mut abbrevs = self.blockinfo.module.clone();
         let first_module = self.facts.modules == 0;
-        let want = if first_module {
-            Keep::StringOf(MODULE_CODE_TRIPLE)
-        } else {
-            Keep::Nothing
-        };
+        let text_of = first_module.then_some(MODULE_CODE_TRIPLE);
         let module = *scope;
         let mut summary_seen = false;
         let mut uses_strtab = false;
         let mut vst_offset = None;
         let mut jump_tried = !self.jump;
-        self.block_entries(scope, &mut abbrevs, want, |walker, entry| {
+        self.block_entries(scope, &mut abbrevs, text_of, |walker, entry| {
             match entry {
                 Entry::Record(rec) => match rec.code {
                     MODULE_CODE_VSTOFFSET => vst_offset = rec.first,
@@ -282,7 +278,6 @@ impl<S: Source> Walker<S> {
                     start: block_start,
                 } if !jump_tried => {
                     jump_tried = true;
-                    let here = walker.bits.pos();
                     let last_end = walker.jump_past_functions(
                         &module,
                         start,
@@ -290,17 +285,11 @@ impl<S: Source> Walker<S> {
                         block_start,
                         scope.end,
                     );
+                    // Without the jump, on past this one block as usual
+                    // (its end was checked against the module's).
                     walker.bits.set_limit(module.end);
-                    match last_end {
-                        Some(to) => {
-                            walker.jumps += 1;
-                            walker.bits.seek(to);
-                        }
-                        None => {
-                            walker.bits.seek(here);
-                            walker.bits.skip_to(scope.end)?;
-                        }
-                    }
+                    walker.bits.seek(last_end.unwrap_or(scope.end));
+                    walker.jumps += usize::from(last_end.is_some());
                 }
                 Entry::SubBlock {
                     id: id @ (GLOBALVAL_SUMMARY_BLOCK_ID | FULL_LTO_GLOBALVAL_SUMMARY_BLOCK_ID),
@@ -348,7 +337,7 @@ impl<S: Source> Walker<S> {
     /// other with nothing in between; what comes after the last one (the
     /// summary, the VALUE_SYMTAB, the hash, END_BLOCK) is still walked and
     /// checked. Any inconsistency returns `None` and the caller walks every
-    /// block as before; the caller also restores the position and limit.
+    /// block as before; the caller also sets the position and limit.
     fn jump_past_functions(
         &mut self,
         module: &BlockScope,
@@ -375,7 +364,7 @@ impl<S: Source> Walker<S> {
         }
         let mut abbrevs = self.blockinfo.value_symtab.clone();
         let mut last: Option<u64> = None;
-        self.block_entries(&vst_scope, &mut abbrevs, Keep::Nothing, |walker, entry| {
+        self.block_entries(&vst_scope, &mut abbrevs, None, |walker, entry| {
             match entry {
                 Entry::Record(rec) => {
                     if rec.code == VST_CODE_FNENTRY {
@@ -396,7 +385,6 @@ impl<S: Source> Walker<S> {
         if last_fn == first_fn {
             return Some(first_fn_end);
         }
-        self.bits.set_limit(module.end);
         self.bits.seek(last_fn);
         if self.bits.read(module.abbrev_width).ok()? != ENTER_SUBBLOCK {
             return None;
@@ -407,14 +395,14 @@ impl<S: Source> Walker<S> {
 
     /// Reads a block's entries until END_BLOCK: abbreviation definitions
     /// are kept in `abbrevs` for the records after them, and each record
-    /// (decoded as `want` says) and each sub-block (header read) goes to
-    /// `on_entry`. The block's end is the reader's limit meanwhile, so no
-    /// entry can read past it; the caller's limit is restored after.
+    /// (code `text_of`'s with its text) and each sub-block (header read)
+    /// goes to `on_entry`. The block's end is the reader's limit meanwhile,
+    /// so no entry can read past it; the caller's limit is restored after.
     fn block_entries(
         &mut self,
         scope: &BlockScope,
         abbrevs: &mut Vec<Abbrev>,
-        want: Keep,
+        text_of: Option<u64>,
         mut on_entry: impl FnMut(&mut Self, Entry) -> Result<(), BitcodeError>,
     ) -> Result<(), BitcodeError> {
         let saved_limit = self.bits.set_limit(scope.end);
@@ -444,7 +432,7 @@ impl<S: Source> Walker<S> {
                     abbrevs.push(abbrev);
                 }
                 UNABBREV_RECORD => {
-                    let rec = self.bits.read_unabbrev_record(want)?;
+                    let rec = self.bits.read_unabbrev_record(text_of)?;
                     on_entry(self, Entry::Record(rec))?;
                 }
                 n => {
@@ -453,7 +441,7 @@ impl<S: Source> Walker<S> {
                         return Err(self.bits.error("undefined abbreviation id"));
                     };
                     // `abbrevs` is the caller's, not part of `self`: no clone.
-                    let rec = self.bits.read_abbrev_record(abbrev, want)?;
+                    let rec = self.bits.read_abbrev_record(abbrev, text_of)?;
                     on_entry(self, Entry::Record(rec))?;
                 }
             }
@@ -490,7 +478,7 @@ impl<S: Source> Walker<S> {
                     }
                 }
                 UNABBREV_RECORD => {
-                    let rec = self.bits.read_unabbrev_record(Keep::Nothing)?;
+                    let rec = self.bits.read_unabbrev_record(None)?;
                     if rec.code == BLOCKINFO_CODE_SETBID {
                         let Some(id) = rec.first else {
                             return Err(self.bits.error("SETBID without a block id"));
