@@ -54,24 +54,21 @@ pub fn exec_linker(linker: &Path, args: &[OsString]) -> io::Error {
     err
 }
 
-/// The status a shell gives when it cannot run a program: 127 when it does
-/// not exist, 126 when it exists but cannot be executed.
-pub fn exec_failure_status(linker: &Path, err: &io::Error) -> ExitStatus {
+/// What a shell gives and says when it cannot run `linker`: 127 when it
+/// does not exist, 126 when it exists but cannot be executed, and an error
+/// line naming the real cause: ENOENT for a file that exists means its `#!`
+/// interpreter or ELF loader is missing.
+pub fn exec_failure(linker: &Path, err: &io::Error) -> (ExitStatus, String) {
+    let shown = linker.display();
     match err.kind() {
-        io::ErrorKind::NotFound if !linker.exists() => ExitStatus::NotFound,
-        _ => ExitStatus::CannotExecute,
-    }
-}
-
-/// The error line for a failed exec, naming the real cause: ENOENT for a
-/// file that exists means its `#!` interpreter or ELF loader is missing.
-pub fn exec_failure_message(linker: &Path, err: &io::Error) -> String {
-    if err.kind() == io::ErrorKind::NotFound && linker.exists() {
-        format!(
-            "cannot run {}: its interpreter (the #! line) or ELF loader is missing",
-            linker.display()
-        )
-    } else {
-        format!("cannot run {}: {err}", linker.display())
+        io::ErrorKind::NotFound if linker.exists() => (
+            ExitStatus::CannotExecute,
+            format!("cannot run {shown}: its interpreter (the #! line) or ELF loader is missing"),
+        ),
+        io::ErrorKind::NotFound => (ExitStatus::NotFound, format!("cannot run {shown}: {err}")),
+        _ => (
+            ExitStatus::CannotExecute,
+            format!("cannot run {shown}: {err}"),
+        ),
     }
 }

@@ -41,7 +41,7 @@ impl Dash {
     pub fn allows(self, prefix: &str) -> bool {
         matches!(
             (self, prefix),
-            (Dash::One, "-") | (Dash::Two, "--") | (Dash::Both, "-") | (Dash::Both, "--")
+            (Dash::One | Dash::Both, "-") | (Dash::Two | Dash::Both, "--")
         )
     }
 }
@@ -529,17 +529,11 @@ const fn join<const N: usize>() -> [Opt; N] {
 
 const fn same_name(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
     let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
+    while i < a.len() && i < b.len() && a[i] == b[i] {
         i += 1;
     }
-    true
+    i == a.len() && i == b.len()
 }
 
 /// Every option of ld.lld 19's ELF driver with its effect, sorted by `name`

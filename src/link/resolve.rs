@@ -134,13 +134,15 @@ impl Inputs {
         }
     }
 
-    /// The running binary's identity. stat of /proc/self/exe follows the
-    /// link to the file itself: one system call, where `current_exe()` and
-    /// a stat of its answer take two.
+    /// The running binary's (device, inode), the identity that skips the
+    /// shim whatever name or link reaches it. stat of /proc/self/exe follows
+    /// the link to the file itself: one system call, where `current_exe()`
+    /// and a stat of its answer take two.
     fn self_id(&self) -> Option<(u64, u64)> {
-        *self
-            .self_id
-            .get_or_init(|| file_id(Path::new("/proc/self/exe")))
+        *self.self_id.get_or_init(|| {
+            let meta = std::fs::metadata("/proc/self/exe").ok()?;
+            Some((meta.dev(), meta.ino()))
+        })
     }
 
     /// The name the shim was invoked under, when that is not its own name.
@@ -149,12 +151,6 @@ impl Inputs {
         let is_shim = name.to_str().is_some_and(|n| n.starts_with(SHIM_NAME));
         (!is_shim).then(|| name.to_os_string())
     }
-}
-
-/// (device, inode) after following symlinks: the identity used to skip the
-/// shim itself whatever name or link reaches it.
-pub fn file_id(path: &Path) -> Option<(u64, u64)> {
-    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// Applies the rules in order; the first that names something decides,
@@ -301,6 +297,10 @@ fn describe_search(inputs: &Inputs, program: &OsStr) -> String {
 mod tests {
     use super::*;
     use std::os::unix::fs::{symlink, PermissionsExt};
+
+    fn file_id(path: &Path) -> Option<(u64, u64)> {
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
 
     fn exe(dir: &Path, name: &str) -> PathBuf {
         let p = dir.join(name);
