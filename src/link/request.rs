@@ -125,14 +125,12 @@ fn concat_plugin_opts(args: &[OsString]) -> Vec<OsString> {
     let mut out = Vec::with_capacity(args.len());
     let mut it = args.iter().peekable();
     while let Some(arg) = it.next() {
-        if (arg == "-plugin-opt" || arg == "--plugin-opt") && it.peek().is_some() {
-            let mut joined = arg.clone();
-            joined.push("=");
-            joined.push(it.next().map(OsString::as_os_str).unwrap_or_default());
-            out.push(joined);
-        } else {
-            out.push(arg.clone());
+        let mut arg = arg.clone();
+        if let Some(value) = it.next_if(|_| arg == "-plugin-opt" || arg == "--plugin-opt") {
+            arg.push("=");
+            arg.push(value);
         }
+        out.push(arg);
     }
     out
 }
