@@ -223,11 +223,7 @@ impl<S: Source> Walker<S> {
 
     fn identification_block(&mut self, scope: &BlockScope) -> Result<(), BitcodeError> {
         let mut abbrevs = self.blockinfo.identification.clone();
-        let text_of = self
-            .facts
-            .producer
-            .is_none()
-            .then_some(IDENTIFICATION_CODE_STRING);
+        let text_of = Some(IDENTIFICATION_CODE_STRING).filter(|_| self.facts.producer.is_none());
         self.block_entries(scope, &mut abbrevs, text_of, |walker, entry| {
             match entry {
                 // Only the wanted STRING records carry text; the first kept wins.
