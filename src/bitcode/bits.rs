@@ -249,22 +249,17 @@ impl<S: Source> BitReader<S> {
         // Never shrinks below what was allocated, so refills do not allocate.
         self.buf.resize(want, 0);
         self.buf_start = idx;
-        let got = match self.inner.read_at(&mut self.buf, file_pos) {
-            Ok(got) => got,
-            Err(e) => {
-                self.buf.clear();
-                return Err(BitcodeError::Io(e));
-            }
-        };
-        if got == 0 {
-            self.buf.clear();
-            return Err(malformed(
+        let got = self.inner.read_at(&mut self.buf, file_pos);
+        // Only what was read stays buffered: nothing after an error.
+        self.buf.truncate(*got.as_ref().unwrap_or(&0));
+        match got {
+            Ok(0) => Err(malformed(
                 file_pos,
                 "file is shorter than its stated length",
-            ));
+            )),
+            Ok(_) => Ok(()),
+            Err(e) => Err(BitcodeError::Io(e)),
         }
-        self.buf.truncate(got);
-        Ok(())
     }
 }
 
