@@ -18,11 +18,9 @@
 //! that later LLVM versions added (for example `--bp-compression-sort=`,
 //! `--why-live`) are absent and so read as unknown, which the caller forwards
 //! to the real ld.lld, and so is GNU ld's `-i`, which ld.lld 19 rejects as
-//! unknown. A `name=` Joined option paired with a `name` Separate option (the
-//! `Eq`/`EEq` multiclasses, and the hand-written `--output`, `--library`,
-//! `--library-path`, `--rpath-link`, `--Ttext-segment` pairs) is one
-//! [`Form::Eq`] row here. What an option means to the shim ([`Effect`]) is the
-//! project's own knowledge, hand-written in `EFFECTS` and joined by name.
+//! unknown. Each `name=`/`name` pair is one [`Form::Eq`] row. What an option
+//! means to the shim ([`Effect`]) is the project's own knowledge,
+//! hand-written in `EFFECTS` and joined by name.
 
 /// Which dash prefixes an option accepts; lld only ever uses `-` and `--`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,7 +58,8 @@ pub enum Form {
     /// `-zX` (joined) or `-z X` (separate).
     JoinedOrSeparate,
     /// `--name=value` or `--name value`: lld's `Eq`/`EEq` pair of a Joined
-    /// `name=` and a Separate `name`.
+    /// `name=` and a Separate `name` (also the hand-written `--output`,
+    /// `--library`, `--library-path`, `--rpath-link`, `--Ttext-segment`).
     Eq,
 }
 
