@@ -140,8 +140,9 @@ fn link(argv0: OsString, args: &[OsString], env: &Environment) -> ExitStatus {
             );
             write_record(&eval, env, Outcome::Forward, 0, started);
             let err = forward::exec_linker(&resolved.path, args);
-            error_line(forward::exec_failure_message(&resolved.path, &err));
-            forward::exec_failure_status(&resolved.path, &err)
+            let (status, message) = forward::exec_failure(&resolved.path, &err);
+            error_line(message);
+            status
         }
     }
 }

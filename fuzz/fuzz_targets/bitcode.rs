@@ -4,18 +4,16 @@
 //! allocate without bound.
 #![no_main]
 
-use std::io::Cursor;
-
 use kbuild_ld_shim::bitcode;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let len = data.len() as u64;
-    let _ = bitcode::examine(Cursor::new(data), len);
+    let _ = bitcode::examine(data, len);
     let _ = bitcode::sniff(data);
     if let Some(&last) = data.last() {
         let lie = u64::from(last) * 4;
-        let _ = bitcode::examine(Cursor::new(data), len + lie);
-        let _ = bitcode::examine(Cursor::new(data), len.saturating_sub(lie));
+        let _ = bitcode::examine(data, len + lie);
+        let _ = bitcode::examine(data, len.saturating_sub(lie));
     }
 });

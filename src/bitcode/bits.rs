@@ -4,30 +4,16 @@
 //! reading at all. It knows positions and limits, not what the bits mean.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 use std::os::unix::fs::FileExt;
 
 use super::{malformed, BitcodeError};
 
-/// Reads until `buf` is full or EOF; unlike `read_exact`, a short file is
-/// not an error because short files are simply `Other`.
-pub(super) fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match r.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
-}
-
 /// Reads at absolute offsets; what [`BitReader`] needs from a file.
 pub(super) trait Source {
     /// Reads into `buf` from `offset` until `buf` is full or EOF; returns
-    /// the bytes read (short only at EOF).
+    /// the bytes read (short only at EOF, which is no error here: a short
+    /// file is simply `Other`, a short stream malformed).
     fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
 }
 
@@ -49,28 +35,13 @@ impl Source for Pread<'_> {
     }
 }
 
-/// Any `Read + Seek`, seeking only when the wanted offset is not where the
-/// previous read left it.
-pub(super) struct SeekRead<R> {
-    inner: R,
-    pos: Option<u64>,
-}
-
-impl<R> SeekRead<R> {
-    pub(super) fn new(inner: R) -> Self {
-        SeekRead { inner, pos: None }
-    }
-}
-
-impl<R: Read + Seek> Source for SeekRead<R> {
+/// A file's bytes in memory (the fuzz target's input).
+impl Source for &[u8] {
     fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-        if self.pos != Some(offset) {
-            self.pos = None;
-            self.inner.seek(SeekFrom::Start(offset))?;
-        }
-        let got = read_up_to(&mut self.inner, buf)?;
-        self.pos = Some(offset + got as u64);
-        Ok(got)
+        let rest = usize::try_from(offset).map_or(&[][..], |i| self.get(i..).unwrap_or_default());
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        Ok(n)
     }
 }
 
@@ -111,10 +82,6 @@ impl<S: Source> BitReader<S> {
         }
     }
 
-    pub(super) fn len_bits(&self) -> u64 {
-        self.len * 8
-    }
-
     pub(super) fn len_bytes(&self) -> u64 {
         self.len
     }
@@ -131,12 +98,9 @@ impl<S: Source> BitReader<S> {
         malformed(self.base + self.pos / 8, reason)
     }
 
+    /// Sets the bit no read may pass; returns the one it replaces.
     pub(super) fn set_limit(&mut self, limit: u64) -> u64 {
         std::mem::replace(&mut self.limit, limit)
-    }
-
-    pub(super) fn restore_limit(&mut self, limit: u64) {
-        self.limit = limit;
     }
 
     #[inline]
@@ -252,11 +216,7 @@ impl<S: Source> BitReader<S> {
     }
 
     pub(super) fn skip_bits(&mut self, n: u64) -> Result<(), BitcodeError> {
-        if n > self.remaining() {
-            return Err(self.error("skip past the end of a block"));
-        }
-        self.pos += n;
-        Ok(())
+        self.skip_to(self.pos.saturating_add(n))
     }
 
     /// Moves to `target` (a bit position) without reading; the next read
@@ -289,22 +249,17 @@ impl<S: Source> BitReader<S> {
         // Never shrinks below what was allocated, so refills do not allocate.
         self.buf.resize(want, 0);
         self.buf_start = idx;
-        let got = match self.inner.read_at(&mut self.buf, file_pos) {
-            Ok(got) => got,
-            Err(e) => {
-                self.buf.clear();
-                return Err(BitcodeError::Io(e));
-            }
-        };
-        if got == 0 {
-            self.buf.clear();
-            return Err(malformed(
+        let got = self.inner.read_at(&mut self.buf, file_pos);
+        // Only what was read stays buffered: nothing after an error.
+        self.buf.truncate(*got.as_ref().unwrap_or(&0));
+        match got {
+            Ok(0) => Err(malformed(
                 file_pos,
                 "file is shorter than its stated length",
-            ));
+            )),
+            Ok(_) => Ok(()),
+            Err(e) => Err(BitcodeError::Io(e)),
         }
-        self.buf.truncate(got);
-        Ok(())
     }
 }
 
@@ -312,10 +267,9 @@ impl<S: Source> BitReader<S> {
 mod tests {
     use super::super::test_support::{BitWriter, XorShift};
     use super::*;
-    use std::io::Cursor;
 
-    fn reader(bytes: &[u8]) -> BitReader<SeekRead<Cursor<&[u8]>>> {
-        BitReader::new(SeekRead::new(Cursor::new(bytes)), 0, bytes.len() as u64)
+    fn reader(bytes: &[u8]) -> BitReader<&[u8]> {
+        BitReader::new(bytes, 0, bytes.len() as u64)
     }
 
     fn reason<T: std::fmt::Debug>(result: Result<T, BitcodeError>) -> &'static str {
@@ -508,7 +462,7 @@ mod tests {
     #[test]
     fn a_source_shorter_than_its_stated_length_is_an_error() {
         let bytes = [0xFFu8; 16];
-        let mut r = BitReader::new(SeekRead::new(Cursor::new(&bytes[..])), 0, 64);
+        let mut r = BitReader::new(&bytes[..], 0, 64);
         assert_eq!(r.read(56).unwrap(), (1 << 56) - 1);
         r.skip_bits(128 - 56).unwrap();
         let err = r.read(8).unwrap_err();

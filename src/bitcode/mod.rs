@@ -23,14 +23,14 @@ mod test_support;
 mod walker;
 
 use std::fmt;
-use std::io::{self, Read, Seek};
+use std::io;
 use std::path::Path;
 
 use serde::Serialize;
 
 pub use crate::lto::Lto;
 
-use bits::{read_up_to, BitReader, Pread, SeekRead, Source};
+use bits::{BitReader, Pread, Source};
 
 /// What an input file is, judged from its first bytes only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -153,14 +153,7 @@ impl fmt::Display for BitcodeError {
     }
 }
 
-impl std::error::Error for BitcodeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            BitcodeError::Io(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+impl std::error::Error for BitcodeError {}
 
 /// Opens `path` read-only and reports its kind, plus bitstream facts when it
 /// is bitcode. Non-regular files (FIFOs, devices, directories) are reported
@@ -180,7 +173,7 @@ pub fn examine_path_without_jump(path: &Path) -> Result<FileFacts, BitcodeError>
 }
 
 fn examine_file(path: &Path, jump: bool) -> Result<FileFacts, BitcodeError> {
-    let mut file = match crate::regular_file::open_regular(path) {
+    let file = match crate::regular_file::open_regular(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::InvalidInput => {
             let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -194,7 +187,9 @@ fn examine_file(path: &Path, jump: bool) -> Result<FileFacts, BitcodeError> {
     };
     let len = file.metadata().map_err(BitcodeError::Io)?.len();
     let mut header = [0u8; SNIFF_LEN];
-    let got = read_up_to(&mut file, &mut header).map_err(BitcodeError::Io)?;
+    let got = Pread(&file)
+        .read_at(&mut header, 0)
+        .map_err(BitcodeError::Io)?;
     let kind = sniff(&header[..got]);
     let bitcode = match kind {
         // Positioned reads (pread): one system call per refill and none to
@@ -207,17 +202,13 @@ fn examine_file(path: &Path, jump: bool) -> Result<FileFacts, BitcodeError> {
     Ok(FileFacts { kind, len, bitcode })
 }
 
-/// Walks the bitstream in `reader` (whose total size is `file_len`; the
-/// reader may be at any position) and returns its facts.
-///
-/// Cost is proportional to the module-level records and top-level blocks,
-/// not to the file size: function bodies, metadata, constants, summaries and
-/// the string table are stepped over by seeking, and a module's run of
-/// function blocks is jumped over in one step through its own function index
-/// (the VSTOFFSET record and the module-level value symbol table). Memory
-/// stays at a few KB plus the abbreviation definitions, which are capped.
-pub fn examine<R: Read + Seek>(reader: R, file_len: u64) -> Result<BitcodeFacts, BitcodeError> {
-    walk_source(SeekRead::new(reader), file_len, true).map(|(facts, _)| facts)
+/// Walks the bitcode file whose bytes are `data`, as if it were `file_len`
+/// bytes long (a file that changed under the reader), and returns its facts.
+/// Cost follows the module-level records and top-level blocks, not the file
+/// size (the walker steps over the rest); memory stays at a few KB plus the
+/// abbreviation definitions, which are capped.
+pub fn examine(data: &[u8], file_len: u64) -> Result<BitcodeFacts, BitcodeError> {
+    walk_source(data, file_len, true).map(|(facts, _)| facts)
 }
 
 /// The walk behind [`examine_path`] and [`examine`]: finds the stream
@@ -266,14 +257,7 @@ fn parse_wrapper(header: &[u8], file_len: u64) -> Result<(u64, u64), BitcodeErro
     if header.len() < WRAPPER_HEADER_LEN {
         return Err(malformed(0, "bitcode wrapper header is truncated"));
     }
-    let word = |i: usize| {
-        u64::from(u32::from_le_bytes([
-            header[i],
-            header[i + 1],
-            header[i + 2],
-            header[i + 3],
-        ]))
-    };
+    let word = |i: usize| u64::from(u32::from_le_bytes(header[i..i + 4].try_into().unwrap()));
     // Field order: magic, version, offset, size, cputype. Version and
     // cputype do not affect where the stream is, and LLVM ignores them too.
     let (offset, size) = (word(8), word(12));
@@ -295,8 +279,6 @@ fn malformed(offset: u64, reason: &'static str) -> BitcodeError {
 mod tests {
     use super::test_support::*;
     use super::*;
-    use std::fs::File;
-    use std::io::Cursor;
 
     #[test]
     fn sniff_names_each_kind_by_its_magic_and_a_short_prefix_as_other() {
@@ -513,7 +495,7 @@ mod tests {
         let input = examine_path(&elf).unwrap();
         assert_eq!((input.kind, input.bitcode), (FileKind::Elf, None));
         assert!(matches!(
-            examine(File::open(&elf).unwrap(), input.len),
+            examine(&std::fs::read(&elf).unwrap(), input.len),
             Err(BitcodeError::NotBitcode(FileKind::Elf))
         ));
         for (flags, kind) in [("rcs", FileKind::Archive), ("rcT", FileKind::ThinArchive)] {
@@ -575,10 +557,7 @@ mod tests {
         );
         // A stated length beyond the data is a short file, not a panic.
         assert_eq!(
-            malformed_reason(examine(
-                Cursor::new(&raw[..raw.len() / 2]),
-                raw.len() as u64
-            )),
+            malformed_reason(examine(&raw[..raw.len() / 2], raw.len() as u64)),
             "file is shorter than its stated length"
         );
         // Truncated wrapped copies: the wrapper size no longer fits.

@@ -38,14 +38,6 @@ pub(super) enum AbbrevOp {
 
 pub(super) type Abbrev = Vec<AbbrevOp>;
 
-/// Which strings of a record the walker wants kept.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Keep {
-    Nothing,
-    /// Keep operands of records with this code as bytes.
-    StringOf(u64),
-}
-
 /// A bitstream record as far as the walker cares: its code, first two
 /// operands, and the operands as a string when asked for.
 pub(super) struct BitRecord {
@@ -56,29 +48,54 @@ pub(super) struct BitRecord {
     pub(super) text: Option<String>,
 }
 
-/// Collects record operands into a bounded string; any operand that is not
-/// a byte or a string over [`MAX_STRING`] makes the string unusable.
-struct TextSink {
-    bytes: Vec<u8>,
-    valid: bool,
+/// A record's operands as they are read: the first two, and all of them
+/// as a bounded string when the walker wants its text; an operand that is
+/// not a byte, or a string over [`MAX_STRING`], makes the text unusable.
+struct Operands {
+    code: u64,
+    first: Option<u64>,
+    second: Option<u64>,
+    /// `Some` while the text is wanted and still valid.
+    text: Option<Vec<u8>>,
+    wants_text: bool,
 }
 
-impl TextSink {
-    fn push(&mut self, v: u64) {
-        if !self.valid {
-            return;
-        }
-        if v > 0xFF || self.bytes.len() >= MAX_STRING {
-            self.valid = false;
-            self.bytes = Vec::new();
-        } else {
-            self.bytes.push(v as u8);
+impl Operands {
+    fn new(code: u64, text_of: Option<u64>) -> Operands {
+        let wants_text = text_of == Some(code);
+        Operands {
+            code,
+            first: None,
+            second: None,
+            text: wants_text.then(Vec::new),
+            wants_text,
         }
     }
 
-    fn finish(self) -> Option<String> {
-        self.valid
-            .then(|| String::from_utf8_lossy(&self.bytes).into_owned())
+    fn push(&mut self, v: u64) {
+        if self.first.is_none() {
+            self.first = Some(v);
+        } else if self.second.is_none() {
+            self.second = Some(v);
+        }
+        if let Some(bytes) = self.text.as_mut() {
+            if v > 0xFF || bytes.len() >= MAX_STRING {
+                self.text = None;
+            } else {
+                bytes.push(v as u8);
+            }
+        }
+    }
+
+    fn finish(self) -> BitRecord {
+        BitRecord {
+            code: self.code,
+            first: self.first,
+            second: self.second,
+            text: self
+                .text
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+        }
     }
 }
 
@@ -90,8 +107,7 @@ impl<S: Source> BitReader<S> {
         }
         let mut ops = Vec::with_capacity(count as usize);
         for _ in 0..count {
-            let is_literal = self.read(1)? == 1;
-            if is_literal {
+            if self.read(1)? == 1 {
                 ops.push(AbbrevOp::Literal(self.read_vbr(8)?));
                 continue;
             }
@@ -120,7 +136,12 @@ impl<S: Source> BitReader<S> {
         Ok(ops)
     }
 
-    pub(super) fn read_unabbrev_record(&mut self, want: Keep) -> Result<BitRecord, BitcodeError> {
+    /// Reads a record without an abbreviation; `text_of` names the record
+    /// code whose operands are also kept as a string, if any.
+    pub(super) fn read_unabbrev_record(
+        &mut self,
+        text_of: Option<u64>,
+    ) -> Result<BitRecord, BitcodeError> {
         let code = self.read_vbr(6)?;
         let count = self.read_vbr(6)?;
         // Each operand takes at least 6 bits; checking up front keeps a
@@ -128,39 +149,22 @@ impl<S: Source> BitReader<S> {
         if count.saturating_mul(6) > self.remaining() {
             return Err(self.error("record operand count runs past the block end"));
         }
-        let mut sink = (want == Keep::StringOf(code)).then(|| TextSink {
-            bytes: Vec::new(),
-            valid: true,
-        });
-        let (mut first, mut second) = (None, None);
+        let mut ops = Operands::new(code, text_of);
         // Operands past the second are only kept for a string; otherwise
         // they are stepped over without decoding (MODULE_CODE_FUNCTION
         // records, one per function, have about 20 of them).
-        let decoded = if sink.is_some() { count } else { count.min(2) };
-        for i in 0..decoded {
-            let v = self.read_vbr(6)?;
-            match i {
-                0 => first = Some(v),
-                1 => second = Some(v),
-                _ => {}
-            }
-            if let Some(s) = sink.as_mut() {
-                s.push(v);
-            }
+        let decoded = if ops.wants_text { count } else { count.min(2) };
+        for _ in 0..decoded {
+            ops.push(self.read_vbr(6)?);
         }
         self.skip_vbr6(count - decoded)?;
-        Ok(BitRecord {
-            code,
-            first,
-            second,
-            text: sink.and_then(TextSink::finish),
-        })
+        Ok(ops.finish())
     }
 
     pub(super) fn read_abbrev_record(
         &mut self,
         abbrev: &[AbbrevOp],
-        want: Keep,
+        text_of: Option<u64>,
     ) -> Result<BitRecord, BitcodeError> {
         let Some((code_op, rest)) = abbrev.split_first() else {
             return Err(self.error("empty abbreviation"));
@@ -171,24 +175,7 @@ impl<S: Source> BitReader<S> {
             }
             op => self.read_scalar(op)?,
         };
-        let mut sink = (want == Keep::StringOf(code)).then(|| TextSink {
-            bytes: Vec::new(),
-            valid: true,
-        });
-        let (mut first, mut second) = (None, None);
-        let note = |first: &mut Option<u64>,
-                    second: &mut Option<u64>,
-                    sink: &mut Option<TextSink>,
-                    v: u64| {
-            if first.is_none() {
-                *first = Some(v);
-            } else if second.is_none() {
-                *second = Some(v);
-            }
-            if let Some(s) = sink.as_mut() {
-                s.push(v);
-            }
-        };
+        let mut ops = Operands::new(code, text_of);
         let mut i = 0;
         while i < rest.len() {
             match rest[i] {
@@ -210,9 +197,8 @@ impl<S: Source> BitReader<S> {
                     let mut left = count;
                     // Decode what may still be kept; fixed-width elements
                     // after that need no decoding to be skipped.
-                    while left > 0 && (sink.is_some() || !fixed_size || second.is_none()) {
-                        let v = self.read_scalar(elt)?;
-                        note(&mut first, &mut second, &mut sink, v);
+                    while left > 0 && (ops.wants_text || !fixed_size || ops.second.is_none()) {
+                        ops.push(self.read_scalar(elt)?);
                         left -= 1;
                     }
                     self.skip_bits(left * min_bits)?;
@@ -227,14 +213,13 @@ impl<S: Source> BitReader<S> {
                     if len.saturating_mul(8) > self.remaining() {
                         return Err(self.error("blob runs past the block end"));
                     }
-                    if sink.is_some() {
+                    if ops.wants_text {
                         for _ in 0..len.min(MAX_STRING as u64 + 1) {
-                            let v = self.read(8)?;
-                            note(&mut first, &mut second, &mut sink, v);
+                            ops.push(self.read(8)?);
                         }
                         self.skip_bits(len.saturating_sub(MAX_STRING as u64 + 1) * 8)?;
-                    } else if len > 0 && first.is_none() {
-                        first = Some(self.read(8)?);
+                    } else if len > 0 && ops.first.is_none() {
+                        ops.push(self.read(8)?);
                         self.skip_bits((len - 1) * 8)?;
                     } else {
                         self.skip_bits(len * 8)?;
@@ -243,18 +228,12 @@ impl<S: Source> BitReader<S> {
                     i += 1;
                 }
                 op => {
-                    let v = self.read_scalar(op)?;
-                    note(&mut first, &mut second, &mut sink, v);
+                    ops.push(self.read_scalar(op)?);
                     i += 1;
                 }
             }
         }
-        Ok(BitRecord {
-            code,
-            first,
-            second,
-            text: sink.and_then(TextSink::finish),
-        })
+        Ok(ops.finish())
     }
 
     fn read_scalar(&mut self, op: AbbrevOp) -> Result<u64, BitcodeError> {
@@ -262,18 +241,11 @@ impl<S: Source> BitReader<S> {
             AbbrevOp::Literal(v) => Ok(v),
             AbbrevOp::Fixed(w) => self.read(w),
             AbbrevOp::Vbr(w) => self.read_vbr(w),
-            AbbrevOp::Char6 => Ok(u64::from(decode_char6(self.read(6)? as u8))),
+            AbbrevOp::Char6 => Ok(u64::from(CHAR6[self.read(6)? as usize])),
             AbbrevOp::Array | AbbrevOp::Blob => Err(self.error("array or blob used as a scalar")),
         }
     }
 }
 
-fn decode_char6(v: u8) -> u8 {
-    match v {
-        0..=25 => b'a' + v,
-        26..=51 => b'A' + (v - 26),
-        52..=61 => b'0' + (v - 52),
-        62 => b'.',
-        _ => b'_',
-    }
-}
+/// What each 6-bit char6 value stands for, as BitCodeFormat.rst lists them.
+const CHAR6: &[u8; 64] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._";

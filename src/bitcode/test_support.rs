@@ -2,11 +2,9 @@
 //! reading of it as the reference, small C sources and flag sets that make
 //! each kind of file, and a bit writer for the streams clang never writes.
 
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::bits::SeekRead;
 use super::records::{DEFINE_ABBREV, END_BLOCK, ENTER_SUBBLOCK, UNABBREV_RECORD};
 use super::{examine, examine_path, walk_source, BitcodeError, BitcodeFacts, Lto};
 
@@ -244,13 +242,13 @@ pub(super) fn thin_bytes(dir: &Path) -> (Vec<u8>, BitcodeFacts) {
 }
 
 pub(super) fn examine_bytes(data: &[u8]) -> Result<BitcodeFacts, BitcodeError> {
-    examine(Cursor::new(data), data.len() as u64)
+    examine(data, data.len() as u64)
 }
 
 /// Walks `data` with the jump over function blocks on or off; returns
 /// the facts and the number of modules where the jump was taken.
 pub(super) fn walk_bytes(data: &[u8], jump: bool) -> Result<(BitcodeFacts, usize), BitcodeError> {
-    walk_source(SeekRead::new(Cursor::new(data)), data.len() as u64, jump)
+    walk_source(data, data.len() as u64, jump)
 }
 
 /// The reason of a [`BitcodeError::Malformed`]; anything else fails the test.

@@ -7,7 +7,7 @@
 
 use super::bits::{BitReader, Source};
 use super::records::{
-    Abbrev, BitRecord, Keep, DEFINE_ABBREV, END_BLOCK, ENTER_SUBBLOCK, MAX_CHUNK, UNABBREV_RECORD,
+    Abbrev, BitRecord, DEFINE_ABBREV, END_BLOCK, ENTER_SUBBLOCK, MAX_CHUNK, UNABBREV_RECORD,
 };
 use super::{BitcodeError, BitcodeFacts, Lto, RAW_MAGIC};
 
@@ -39,6 +39,8 @@ const MAX_ABBREVS_PER_BLOCK: usize = 256;
 /// Decoded nesting is structurally at most top level → MODULE → BLOCKINFO
 /// because everything else is skipped; the cap makes that a checked rule.
 const MAX_DEPTH: u32 = 3;
+/// A lone IDENTIFICATION block is a module cut off or a stream spliced.
+const NO_MODULE_AFTER_IDENTIFICATION: &str = "IDENTIFICATION block not followed by a MODULE block";
 
 /// Abbreviations that BLOCKINFO registered for the blocks this walker
 /// decodes. Abbreviations for other block ids are parsed and dropped because
@@ -99,8 +101,6 @@ pub(super) fn walk<S: Source>(
             producer: None,
             triple: None,
         },
-        saw_thin: false,
-        saw_full: false,
         modules_awaiting_strtab: 0,
         jump,
         jumps: 0,
@@ -113,8 +113,6 @@ struct Walker<R> {
     bits: BitReader<R>,
     blockinfo: BlockInfo,
     facts: BitcodeFacts,
-    saw_thin: bool,
-    saw_full: bool,
     /// Modules whose names live in a string table that has not been seen
     /// yet. A file cut right after a module block looks well formed, and
     /// this is what tells it apart from a complete one.
@@ -135,7 +133,7 @@ impl<S: Source> Walker<S> {
                 .bits
                 .error("bitcode wrapper does not point at a bitstream"));
         }
-        let stream_end = self.bits.len_bits();
+        let stream_end = self.bits.len_bytes() * 8;
         let mut after_identification = false;
         // Where the current module's bitcode starts (its IDENTIFICATION
         // block, else the MODULE block itself): LLVM's offsets are relative
@@ -148,57 +146,44 @@ impl<S: Source> Walker<S> {
                 break;
             }
             let entry_start = self.bits.pos();
-            match self.bits.read(TOP_LEVEL_ABBREV_WIDTH)? {
-                END_BLOCK => return Err(self.bits.error("END_BLOCK at top level")),
-                ENTER_SUBBLOCK => {
-                    let (id, scope) = self.enter_subblock(stream_end)?;
-                    if after_identification && id != MODULE_BLOCK_ID {
-                        return Err(self
-                            .bits
-                            .error("IDENTIFICATION block not followed by a MODULE block"));
-                    }
-                    if !after_identification {
-                        module_start = entry_start;
-                    }
-                    after_identification = false;
-                    match id {
-                        IDENTIFICATION_BLOCK_ID => {
-                            self.identification_block(&scope)?;
-                            after_identification = true;
-                        }
-                        MODULE_BLOCK_ID => self.module_block(&scope, module_start)?,
-                        BLOCKINFO_BLOCK_ID => self.blockinfo_block(&scope, 1)?,
-                        STRTAB_BLOCK_ID => {
-                            self.modules_awaiting_strtab = 0;
-                            self.bits.skip_to(scope.end)?;
-                        }
-                        _ => self.bits.skip_to(scope.end)?,
-                    }
-                }
-                DEFINE_ABBREV => {
-                    if after_identification {
-                        return Err(self
-                            .bits
-                            .error("IDENTIFICATION block not followed by a MODULE block"));
-                    }
-                    // Ids >= 4 do not fit in 2 bits, so a top-level abbrev can
-                    // never be used; it only has to be stepped over.
+            let code = self.bits.read(TOP_LEVEL_ABBREV_WIDTH)?;
+            if code == END_BLOCK {
+                return Err(self.bits.error("END_BLOCK at top level"));
+            }
+            let block = match code {
+                ENTER_SUBBLOCK => Some(self.enter_subblock(stream_end)?),
+                _ => None,
+            };
+            if after_identification && block.map(|(id, _)| id) != Some(MODULE_BLOCK_ID) {
+                return Err(self.bits.error(NO_MODULE_AFTER_IDENTIFICATION));
+            }
+            let Some((id, scope)) = block else {
+                // Ids >= 4 do not fit in 2 bits, so a top-level abbrev can
+                // never be used; it only has to be stepped over.
+                if code == DEFINE_ABBREV {
                     self.bits.read_abbrev_def()?;
+                } else {
+                    self.bits.read_unabbrev_record(None)?;
                 }
-                _ => {
-                    if after_identification {
-                        return Err(self
-                            .bits
-                            .error("IDENTIFICATION block not followed by a MODULE block"));
-                    }
-                    self.bits.read_unabbrev_record(Keep::Nothing)?;
+                continue;
+            };
+            if !after_identification {
+                module_start = entry_start;
+            }
+            after_identification = id == IDENTIFICATION_BLOCK_ID;
+            match id {
+                IDENTIFICATION_BLOCK_ID => self.identification_block(&scope)?,
+                MODULE_BLOCK_ID => self.module_block(&scope, module_start)?,
+                BLOCKINFO_BLOCK_ID => self.blockinfo_block(&scope, 1)?,
+                STRTAB_BLOCK_ID => {
+                    self.modules_awaiting_strtab = 0;
+                    self.bits.skip_to(scope.end)?;
                 }
+                _ => self.bits.skip_to(scope.end)?,
             }
         }
         if after_identification {
-            return Err(self
-                .bits
-                .error("IDENTIFICATION block not followed by a MODULE block"));
+            return Err(self.bits.error(NO_MODULE_AFTER_IDENTIFICATION));
         }
         if self.facts.modules == 0 {
             return Err(self.bits.error("no MODULE block"));
@@ -208,13 +193,6 @@ impl<S: Source> Walker<S> {
                 .bits
                 .error("module names a string table that is missing"));
         }
-        self.facts.lto = if self.saw_thin {
-            Lto::Thin
-        } else if self.saw_full {
-            Lto::Full
-        } else {
-            Lto::None
-        };
         Ok(())
     }
 
@@ -245,17 +223,12 @@ impl<S: Source> Walker<S> {
 
     fn identification_block(&mut self, scope: &BlockScope) -> Result<(), BitcodeError> {
         let mut abbrevs = self.blockinfo.identification.clone();
-        let want = if self.facts.producer.is_none() {
-            Keep::StringOf(IDENTIFICATION_CODE_STRING)
-        } else {
-            Keep::Nothing
-        };
-        self.block_entries(scope, &mut abbrevs, want, |walker, entry| {
+        let text_of = Some(IDENTIFICATION_CODE_STRING).filter(|_| self.facts.producer.is_none());
+        self.block_entries(scope, &mut abbrevs, text_of, |walker, entry| {
             match entry {
+                // Only the wanted STRING records carry text; the first kept wins.
                 Entry::Record(rec) => {
-                    if rec.code == IDENTIFICATION_CODE_STRING && walker.facts.producer.is_none() {
-                        walker.facts.producer = rec.text;
-                    }
+                    walker.facts.producer = walker.facts.producer.take().or(rec.text)
                 }
                 Entry::SubBlock { scope, .. } => walker.bits.skip_to(scope.end)?,
             }
@@ -272,17 +245,13 @@ impl<S: Source> Walker<S> {
     fn module_block(&mut self, scope: &BlockScope, start: u64) -> Result<(), BitcodeError> {
         let mut abbrevs = self.blockinfo.module.clone();
         let first_module = self.facts.modules == 0;
-        let want = if first_module {
-            Keep::StringOf(MODULE_CODE_TRIPLE)
-        } else {
-            Keep::Nothing
-        };
+        let text_of = first_module.then_some(MODULE_CODE_TRIPLE);
         let module = *scope;
         let mut summary_seen = false;
         let mut uses_strtab = false;
         let mut vst_offset = None;
         let mut jump_tried = !self.jump;
-        self.block_entries(scope, &mut abbrevs, want, |walker, entry| {
+        self.block_entries(scope, &mut abbrevs, text_of, |walker, entry| {
             match entry {
                 Entry::Record(rec) => match rec.code {
                     MODULE_CODE_VSTOFFSET => vst_offset = rec.first,
@@ -305,7 +274,6 @@ impl<S: Source> Walker<S> {
                     start: block_start,
                 } if !jump_tried => {
                     jump_tried = true;
-                    let here = walker.bits.pos();
                     let last_end = walker.jump_past_functions(
                         &module,
                         start,
@@ -313,17 +281,11 @@ impl<S: Source> Walker<S> {
                         block_start,
                         scope.end,
                     );
-                    walker.bits.restore_limit(module.end);
-                    match last_end {
-                        Some(to) => {
-                            walker.jumps += 1;
-                            walker.bits.seek(to);
-                        }
-                        None => {
-                            walker.bits.seek(here);
-                            walker.bits.skip_to(scope.end)?;
-                        }
-                    }
+                    // Without the jump, on past this one block as usual
+                    // (its end was checked against the module's).
+                    walker.bits.set_limit(module.end);
+                    walker.bits.seek(last_end.unwrap_or(scope.end));
+                    walker.jumps += usize::from(last_end.is_some());
                 }
                 Entry::SubBlock {
                     id: id @ (GLOBALVAL_SUMMARY_BLOCK_ID | FULL_LTO_GLOBALVAL_SUMMARY_BLOCK_ID),
@@ -334,10 +296,12 @@ impl<S: Source> Walker<S> {
                     // kind; later ones do not change the answer.
                     if !summary_seen {
                         summary_seen = true;
+                        // Over modules, a ThinLTO summary anywhere makes
+                        // the file Thin (see [`Lto`]).
                         if id == GLOBALVAL_SUMMARY_BLOCK_ID {
-                            walker.saw_thin = true;
-                        } else {
-                            walker.saw_full = true;
+                            walker.facts.lto = Lto::Thin;
+                        } else if walker.facts.lto == Lto::None {
+                            walker.facts.lto = Lto::Full;
                         }
                     }
                     walker.bits.skip_to(scope.end)?;
@@ -369,7 +333,7 @@ impl<S: Source> Walker<S> {
     /// other with nothing in between; what comes after the last one (the
     /// summary, the VALUE_SYMTAB, the hash, END_BLOCK) is still walked and
     /// checked. Any inconsistency returns `None` and the caller walks every
-    /// block as before; the caller also restores the position and limit.
+    /// block as before; the caller also sets the position and limit.
     fn jump_past_functions(
         &mut self,
         module: &BlockScope,
@@ -396,7 +360,7 @@ impl<S: Source> Walker<S> {
         }
         let mut abbrevs = self.blockinfo.value_symtab.clone();
         let mut last: Option<u64> = None;
-        self.block_entries(&vst_scope, &mut abbrevs, Keep::Nothing, |walker, entry| {
+        self.block_entries(&vst_scope, &mut abbrevs, None, |walker, entry| {
             match entry {
                 Entry::Record(rec) => {
                     if rec.code == VST_CODE_FNENTRY {
@@ -417,7 +381,6 @@ impl<S: Source> Walker<S> {
         if last_fn == first_fn {
             return Some(first_fn_end);
         }
-        self.bits.restore_limit(module.end);
         self.bits.seek(last_fn);
         if self.bits.read(module.abbrev_width).ok()? != ENTER_SUBBLOCK {
             return None;
@@ -428,14 +391,14 @@ impl<S: Source> Walker<S> {
 
     /// Reads a block's entries until END_BLOCK: abbreviation definitions
     /// are kept in `abbrevs` for the records after them, and each record
-    /// (decoded as `want` says) and each sub-block (header read) goes to
-    /// `on_entry`. The block's end is the reader's limit meanwhile, so no
-    /// entry can read past it; the caller's limit is restored after.
+    /// (code `text_of`'s with its text) and each sub-block (header read)
+    /// goes to `on_entry`. The block's end is the reader's limit meanwhile,
+    /// so no entry can read past it; the caller's limit is restored after.
     fn block_entries(
         &mut self,
         scope: &BlockScope,
         abbrevs: &mut Vec<Abbrev>,
-        want: Keep,
+        text_of: Option<u64>,
         mut on_entry: impl FnMut(&mut Self, Entry) -> Result<(), BitcodeError>,
     ) -> Result<(), BitcodeError> {
         let saved_limit = self.bits.set_limit(scope.end);
@@ -465,7 +428,7 @@ impl<S: Source> Walker<S> {
                     abbrevs.push(abbrev);
                 }
                 UNABBREV_RECORD => {
-                    let rec = self.bits.read_unabbrev_record(want)?;
+                    let rec = self.bits.read_unabbrev_record(text_of)?;
                     on_entry(self, Entry::Record(rec))?;
                 }
                 n => {
@@ -474,12 +437,12 @@ impl<S: Source> Walker<S> {
                         return Err(self.bits.error("undefined abbreviation id"));
                     };
                     // `abbrevs` is the caller's, not part of `self`: no clone.
-                    let rec = self.bits.read_abbrev_record(abbrev, want)?;
+                    let rec = self.bits.read_abbrev_record(abbrev, text_of)?;
                     on_entry(self, Entry::Record(rec))?;
                 }
             }
         }
-        self.bits.restore_limit(saved_limit);
+        self.bits.set_limit(saved_limit);
         Ok(())
     }
 
@@ -511,7 +474,7 @@ impl<S: Source> Walker<S> {
                     }
                 }
                 UNABBREV_RECORD => {
-                    let rec = self.bits.read_unabbrev_record(Keep::Nothing)?;
+                    let rec = self.bits.read_unabbrev_record(None)?;
                     if rec.code == BLOCKINFO_CODE_SETBID {
                         let Some(id) = rec.first else {
                             return Err(self.bits.error("SETBID without a block id"));
@@ -522,18 +485,20 @@ impl<S: Source> Walker<S> {
                 _ => return Err(self.bits.error("abbreviated record inside BLOCKINFO")),
             }
         }
-        self.bits.restore_limit(saved_limit);
+        self.bits.set_limit(saved_limit);
         Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::bits::Pread;
     use super::super::test_support::*;
-    use super::super::{examine, BitcodeError, BitcodeFacts, FileKind, Lto, RAW_MAGIC};
+    use super::super::{walk_source, BitcodeError, BitcodeFacts, FileKind, Lto, RAW_MAGIC};
     use super::*;
+    use std::cell::Cell;
     use std::fs::File;
-    use std::io::{self, Read, Seek, SeekFrom};
+    use std::io;
     use std::time::Instant;
 
     #[test]
@@ -835,27 +800,20 @@ mod tests {
         );
     }
 
-    /// Read + Seek adapter counting the bytes actually pulled from the file.
-    struct Counting<R> {
-        inner: R,
-        bytes: u64,
-        reads: u64,
-        seeks: u64,
+    /// The shim's own positioned reads, counting the bytes actually
+    /// pulled from the file.
+    struct Counting<'a> {
+        inner: Pread<'a>,
+        bytes: &'a Cell<u64>,
+        reads: &'a Cell<u64>,
     }
 
-    impl<R: Read> Read for Counting<R> {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let n = self.inner.read(buf)?;
-            self.bytes += n as u64;
-            self.reads += 1;
+    impl Source for Counting<'_> {
+        fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+            let n = self.inner.read_at(buf, offset)?;
+            self.bytes.set(self.bytes.get() + n as u64);
+            self.reads.set(self.reads.get() + 1);
             Ok(n)
-        }
-    }
-
-    impl<R: Seek> Seek for Counting<R> {
-        fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-            self.seeks += 1;
-            self.inner.seek(pos)
         }
     }
 
@@ -867,29 +825,29 @@ mod tests {
         let o = llvm.compile(dir.path(), "big", &big_c(3000, 40), THIN);
         let compile_time = t.elapsed();
         let len = std::fs::metadata(&o).unwrap().len();
-        let mut counting = Counting {
-            inner: File::open(&o).unwrap(),
-            bytes: 0,
-            reads: 0,
-            seeks: 0,
+        let file = File::open(&o).unwrap();
+        let (bytes, reads) = (Cell::new(0), Cell::new(0));
+        let counting = Counting {
+            inner: Pread(&file),
+            bytes: &bytes,
+            reads: &reads,
         };
         let t = Instant::now();
-        let facts = examine(&mut counting, len).unwrap();
+        let facts = walk_source(counting, len, true).unwrap().0;
         let walk_time = t.elapsed();
         eprintln!(
             "large file: {len} bytes (clang {compile_time:.1?}); examine took {walk_time:.2?}, \
-             read {} bytes ({:.2}% of the file) in {} reads and {} seeks",
-            counting.bytes,
-            counting.bytes as f64 * 100.0 / len as f64,
-            counting.reads,
-            counting.seeks
+             read {} bytes ({:.2}% of the file) in {} reads",
+            bytes.get(),
+            bytes.get() as f64 * 100.0 / len as f64,
+            reads.get()
         );
         assert!(len > 4_000_000, "generated file is only {len} bytes");
         assert_eq!((facts.lto, facts.modules), (Lto::Thin, 1));
         assert!(
-            counting.bytes * 10 < len,
+            bytes.get() * 10 < len,
             "read {} of {len} bytes",
-            counting.bytes
+            bytes.get()
         );
         llvm.assert_agrees(&o, &facts);
     }

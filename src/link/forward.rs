@@ -24,34 +24,28 @@ use crate::exit::ExitStatus;
 /// shim before the link, and a linker's own output over the limit meets
 /// the limit as it would without the shim.
 pub fn exec_linker(linker: &Path, args: &[OsString]) -> io::Error {
-    let nul = || {
-        io::Error::new(
+    // argv[0] first, then the arguments, each NUL-terminated.
+    let c_args: Result<Vec<CString>, _> = std::iter::once(linker.as_os_str())
+        .chain(args.iter().map(OsString::as_os_str))
+        .map(|arg| CString::new(arg.as_bytes()))
+        .collect();
+    let Ok(c_args) = c_args else {
+        return io::Error::new(
             io::ErrorKind::InvalidInput,
             "nul byte found in provided data",
-        )
+        );
     };
-    let Ok(program) = CString::new(linker.as_os_str().as_bytes()) else {
-        return nul();
-    };
-    let mut c_args = Vec::with_capacity(args.len());
-    for arg in args {
-        match CString::new(arg.as_bytes()) {
-            Ok(arg) => c_args.push(arg),
-            Err(_) => return nul(),
-        }
-    }
-    let mut argv: Vec<*const libc::c_char> = Vec::with_capacity(args.len() + 2);
-    argv.push(program.as_ptr());
+    let mut argv: Vec<*const libc::c_char> = Vec::with_capacity(c_args.len() + 1);
     argv.extend(c_args.iter().map(|a| a.as_ptr()));
     argv.push(std::ptr::null());
     // The process is single-threaded here: nothing reads the environment
     // while it changes.
     std::env::set_var(GUARD, "1");
-    // SAFETY: `program` and every `argv` entry are NUL-terminated strings
-    // that outlive the call; `argv` ends with a null pointer.
+    // SAFETY: every `argv` entry but the last is a NUL-terminated string
+    // that outlives the call; `argv` ends with a null pointer.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-        libc::execv(program.as_ptr(), argv.as_ptr());
+        libc::execv(argv[0], argv.as_ptr());
     }
     let err = io::Error::last_os_error();
     // Still the shim: its own error line must not die of a closed stderr.
@@ -60,24 +54,21 @@ pub fn exec_linker(linker: &Path, args: &[OsString]) -> io::Error {
     err
 }
 
-/// The status a shell gives when it cannot run a program: 127 when it does
-/// not exist, 126 when it exists but cannot be executed.
-pub fn exec_failure_status(linker: &Path, err: &io::Error) -> ExitStatus {
+/// What a shell gives and says when it cannot run `linker`: 127 when it
+/// does not exist, 126 when it exists but cannot be executed, and an error
+/// line naming the real cause: ENOENT for a file that exists means its `#!`
+/// interpreter or ELF loader is missing.
+pub fn exec_failure(linker: &Path, err: &io::Error) -> (ExitStatus, String) {
+    let shown = linker.display();
     match err.kind() {
-        io::ErrorKind::NotFound if !linker.exists() => ExitStatus::NotFound,
-        _ => ExitStatus::CannotExecute,
-    }
-}
-
-/// The error line for a failed exec, naming the real cause: ENOENT for a
-/// file that exists means its `#!` interpreter or ELF loader is missing.
-pub fn exec_failure_message(linker: &Path, err: &io::Error) -> String {
-    if err.kind() == io::ErrorKind::NotFound && linker.exists() {
-        format!(
-            "cannot run {}: its interpreter (the #! line) or ELF loader is missing",
-            linker.display()
-        )
-    } else {
-        format!("cannot run {}: {err}", linker.display())
+        io::ErrorKind::NotFound if linker.exists() => (
+            ExitStatus::CannotExecute,
+            format!("cannot run {shown}: its interpreter (the #! line) or ELF loader is missing"),
+        ),
+        io::ErrorKind::NotFound => (ExitStatus::NotFound, format!("cannot run {shown}: {err}")),
+        _ => (
+            ExitStatus::CannotExecute,
+            format!("cannot run {shown}: {err}"),
+        ),
     }
 }

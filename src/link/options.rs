@@ -18,11 +18,9 @@
 //! that later LLVM versions added (for example `--bp-compression-sort=`,
 //! `--why-live`) are absent and so read as unknown, which the caller forwards
 //! to the real ld.lld, and so is GNU ld's `-i`, which ld.lld 19 rejects as
-//! unknown. A `name=` Joined option paired with a `name` Separate option (the
-//! `Eq`/`EEq` multiclasses, and the hand-written `--output`, `--library`,
-//! `--library-path`, `--rpath-link`, `--Ttext-segment` pairs) is one
-//! [`Form::Eq`] row here. What an option means to the shim ([`Effect`]) is the
-//! project's own knowledge, hand-written in `EFFECTS` and joined by name.
+//! unknown. Each `name=`/`name` pair is one [`Form::Eq`] row. What an option
+//! means to the shim ([`Effect`]) is the project's own knowledge,
+//! hand-written in `EFFECTS` and joined by name.
 
 /// Which dash prefixes an option accepts; lld only ever uses `-` and `--`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,7 +39,7 @@ impl Dash {
     pub fn allows(self, prefix: &str) -> bool {
         matches!(
             (self, prefix),
-            (Dash::One, "-") | (Dash::Two, "--") | (Dash::Both, "-") | (Dash::Both, "--")
+            (Dash::One | Dash::Both, "-") | (Dash::Two | Dash::Both, "--")
         )
     }
 }
@@ -60,7 +58,8 @@ pub enum Form {
     /// `-zX` (joined) or `-z X` (separate).
     JoinedOrSeparate,
     /// `--name=value` or `--name value`: lld's `Eq`/`EEq` pair of a Joined
-    /// `name=` and a Separate `name`.
+    /// `name=` and a Separate `name` (also the hand-written `--output`,
+    /// `--library`, `--library-path`, `--rpath-link`, `--Ttext-segment`).
     Eq,
 }
 
@@ -529,25 +528,17 @@ const fn join<const N: usize>() -> [Opt; N] {
 
 const fn same_name(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
     let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
+    while i < a.len() && i < b.len() && a[i] == b[i] {
         i += 1;
     }
-    true
+    i == a.len() && i == b.len()
 }
-
-static TABLE: [Opt; LLD_ROWS.len()] = join();
 
 /// Every option of ld.lld 19's ELF driver with its effect, sorted by `name`
 /// (byte order) so lookups can binary-search; a unit test keeps it sorted and
 /// free of duplicates.
-pub static OPTIONS: &[Opt] = &TABLE;
+pub static OPTIONS: [Opt; LLD_ROWS.len()] = join();
 
 /// Looks `arg` up the way LLVM's OptTable does (ld.lld 19 uses it with
 /// case-sensitive names and no grouped short options).

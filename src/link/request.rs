@@ -3,7 +3,7 @@
 //! per-object relink. It reads arguments exactly as ld.lld 19 does
 //! (`-plugin-opt X` joining, then OptTable lookup), so the shim's decision
 //! is about the call lld will really see. A call that names a response file
-//! is not read at all (see [`names_response_file`]). It never decides
+//! is not read at all (see [`classify`]). It never decides
 //! anything itself and never changes the arguments.
 
 use std::ffi::{OsStr, OsString};
@@ -57,21 +57,18 @@ impl fmt::Display for RequestError {
 
 impl std::error::Error for RequestError {}
 
-/// Whether ld.lld would read a response file for this call: some argument
-/// starts with `@` (non-UTF-8 or a bare `@` included). lld 19 expands every
-/// such argument before it parses options, the value of a separate-valued
-/// option too (`-o @name` writes the file that `name` names), and nothing
-/// else (`-o@name` writes `@name`). Only the first byte is looked at: no
-/// file is opened.
-pub fn names_response_file(args: &[OsString]) -> bool {
-    args.iter()
-        .any(|a| a.as_encoded_bytes().first() == Some(&b'@'))
-}
-
 /// Classifies `args` (argv without argv[0]). A call that names a response
 /// file is [`RequestError::ResponseFile`] before anything is read.
 pub fn classify(args: &[OsString]) -> Result<LinkRequest, RequestError> {
-    if names_response_file(args) {
+    // ld.lld reads a response file for every argument starting with `@`
+    // (non-UTF-8 or a bare `@` included), before it parses options, the
+    // value of a separate-valued option too (`-o @name` writes the file
+    // that `name` names), and nothing else (`-o@name` writes `@name`). Only
+    // the first byte is looked at: no file is opened.
+    if args
+        .iter()
+        .any(|a| a.as_encoded_bytes().first() == Some(&b'@'))
+    {
         return Err(RequestError::ResponseFile);
     }
     let args = concat_plugin_opts(args);
@@ -81,20 +78,13 @@ pub fn classify(args: &[OsString]) -> Result<LinkRequest, RequestError> {
     while i < args.len() {
         let arg = &args[i];
         i += 1;
-        let Some(text) = arg.to_str() else {
-            if is_option(arg) {
-                req.unknown.push(arg.to_string_lossy().into_owned());
-            } else {
-                req.inputs.push(PathBuf::from(arg));
-            }
-            continue;
-        };
         if !is_option(arg) {
-            req.inputs.push(PathBuf::from(text));
+            req.inputs.push(PathBuf::from(arg));
             continue;
         }
-        let Some(m) = options::lookup(text) else {
-            req.unknown.push(text.to_owned());
+        // Non-UTF-8 options are unknown, named lossily.
+        let Some((text, m)) = arg.to_str().and_then(|t| Some((t, options::lookup(t)?))) else {
+            req.unknown.push(arg.to_string_lossy().into_owned());
             continue;
         };
         let value: Option<&OsStr> = match m.value {
@@ -135,14 +125,12 @@ fn concat_plugin_opts(args: &[OsString]) -> Vec<OsString> {
     let mut out = Vec::with_capacity(args.len());
     let mut it = args.iter().peekable();
     while let Some(arg) = it.next() {
-        if (arg == "-plugin-opt" || arg == "--plugin-opt") && it.peek().is_some() {
-            let mut joined = arg.clone();
-            joined.push("=");
-            joined.push(it.next().map(OsString::as_os_str).unwrap_or_default());
-            out.push(joined);
-        } else {
-            out.push(arg.clone());
+        let mut arg = arg.clone();
+        if let Some(value) = it.next_if(|_| arg == "-plugin-opt" || arg == "--plugin-opt") {
+            arg.push("=");
+            arg.push(value);
         }
+        out.push(arg);
     }
     out
 }

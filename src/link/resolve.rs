@@ -134,13 +134,15 @@ impl Inputs {
         }
     }
 
-    /// The running binary's identity. stat of /proc/self/exe follows the
-    /// link to the file itself: one system call, where `current_exe()` and
-    /// a stat of its answer take two.
+    /// The running binary's (device, inode), the identity that skips the
+    /// shim whatever name or link reaches it. stat of /proc/self/exe follows
+    /// the link to the file itself: one system call, where `current_exe()`
+    /// and a stat of its answer take two.
     fn self_id(&self) -> Option<(u64, u64)> {
-        *self
-            .self_id
-            .get_or_init(|| file_id(Path::new("/proc/self/exe")))
+        *self.self_id.get_or_init(|| {
+            let meta = std::fs::metadata("/proc/self/exe").ok()?;
+            Some((meta.dev(), meta.ino()))
+        })
     }
 
     /// The name the shim was invoked under, when that is not its own name.
@@ -149,12 +151,6 @@ impl Inputs {
         let is_shim = name.to_str().is_some_and(|n| n.starts_with(SHIM_NAME));
         (!is_shim).then(|| name.to_os_string())
     }
-}
-
-/// (device, inode) after following symlinks: the identity used to skip the
-/// shim itself whatever name or link reaches it.
-pub fn file_id(path: &Path) -> Option<(u64, u64)> {
-    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// Applies the rules in order; the first that names something decides,
@@ -226,15 +222,14 @@ fn choose_rule(inputs: &Inputs) -> (Rule, OsString) {
 /// anything else means the unversioned tools on PATH.
 fn llvm_program(value: &OsStr) -> OsString {
     let text = value.to_string_lossy();
+    let dir = text.ends_with('/');
     let mut program = OsString::new();
-    if text.ends_with('/') {
+    if dir {
         program.push(value);
-        program.push("ld.lld");
-    } else if text.starts_with('-') {
-        program.push("ld.lld");
+    }
+    program.push("ld.lld");
+    if !dir && text.starts_with('-') {
         program.push(value);
-    } else {
-        program.push("ld.lld");
     }
     program
 }
@@ -287,25 +282,25 @@ fn is_executable(path: &Path) -> bool {
 }
 
 fn describe_search(inputs: &Inputs, program: &OsStr) -> String {
-    if has_slash(program) {
-        format!("'{}'", program.to_string_lossy())
-    } else {
-        format!(
-            "'{}' on PATH={}",
-            program.to_string_lossy(),
-            inputs
-                .path
-                .as_ref()
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "(unset)".into())
-        )
+    let program = program.to_string_lossy();
+    if program.contains('/') {
+        return format!("'{program}'");
     }
+    let path = inputs.path.as_ref().map(|p| p.to_string_lossy());
+    format!(
+        "'{program}' on PATH={}",
+        path.as_deref().unwrap_or("(unset)")
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::os::unix::fs::{symlink, PermissionsExt};
+
+    fn file_id(path: &Path) -> Option<(u64, u64)> {
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
 
     fn exe(dir: &Path, name: &str) -> PathBuf {
         let p = dir.join(name);

@@ -40,17 +40,13 @@ fn find_recipe_from(mut pid: u32, input: &Path, output: &Path) -> RecipeLookup {
         if pid <= 1 {
             break;
         }
-        let argv = match procfs::cmdline(pid) {
-            Some(argv) => argv,
-            None => {
-                looked.push(format!("{pid} (gone)"));
-                break;
-            }
+        let Some(argv) = procfs::cmdline(pid) else {
+            looked.push(format!("{pid} (gone)"));
+            break;
         };
-        if let Some(script) = shell_script(&argv) {
-            if let Some(reading) = recipe::analyse(&script, input, output) {
-                return RecipeLookup::Visible { pid, reading };
-            }
+        let script = shell_script(&argv);
+        if let Some(reading) = script.and_then(|script| recipe::analyse(&script, input, output)) {
+            return RecipeLookup::Visible { pid, reading };
         }
         looked.push(pid.to_string());
         match procfs::parent_of(pid) {

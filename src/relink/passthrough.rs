@@ -76,12 +76,9 @@ const TEMP_SUFFIX: &str = ".tmp";
 /// limit) is held back too and discarded: exceeding `ulimit -f` is then an
 /// ordinary write error (EFBIG), reported like a full disk.
 pub fn copy_atomically(input: &Path, output: &Path) -> Result<u64, PassthroughError> {
-    let copied = copy_with(input, output, Temporary::Unnamed, &mut |_| {})?;
-    log::debug!(
-        "passthrough through a {:?} temporary file",
-        copied.temporary
-    );
-    Ok(copied.bytes)
+    let (bytes, temporary) = copy_with(input, output, Temporary::Unnamed, &mut |_| {})?;
+    log::debug!("passthrough through a {temporary:?} temporary file");
+    Ok(bytes)
 }
 
 /// Which kind of temporary file a copy used (or, as a request, starts
@@ -92,21 +89,18 @@ enum Temporary {
     Named,
 }
 
-#[derive(Debug)]
-struct Copied {
-    bytes: u64,
-    temporary: Temporary,
-}
-
 /// [`copy_atomically`] with the kind of temporary file to try first, and a
-/// call after every chunk (tests use it to act in the middle of a copy).
+/// call after every chunk (tests use it to act in the middle of a copy);
+/// returns the bytes copied and the kind of temporary file used.
 fn copy_with(
     input: &Path,
     output: &Path,
     first: Temporary,
     after_chunk: &mut dyn FnMut(u64),
-) -> Result<Copied, PassthroughError> {
-    let source = open_input(input)?;
+) -> Result<(u64, Temporary), PassthroughError> {
+    // Read-only, refusing anything but a regular file without blocking.
+    let source = crate::regular_file::open_regular(input)
+        .map_err(|e| fail(input, "cannot open input", e))?;
     let guard = SignalGuard::block();
     let result = copy_guarded(&guard, &source, input, output, first, after_chunk);
     // The temporary file is gone (dropped inside copy_guarded) before the
@@ -123,12 +117,6 @@ fn fail(path: &Path, what: &'static str, source: io::Error) -> PassthroughError 
     }
 }
 
-/// Opens the input read-only, refusing anything but a regular file
-/// without blocking on it.
-fn open_input(input: &Path) -> Result<File, PassthroughError> {
-    crate::regular_file::open_regular(input).map_err(|e| fail(input, "cannot open input", e))
-}
-
 fn copy_guarded(
     guard: &SignalGuard,
     source: &File,
@@ -136,7 +124,7 @@ fn copy_guarded(
     output: &Path,
     first: Temporary,
     after_chunk: &mut dyn FnMut(u64),
-) -> Result<Copied, PassthroughError> {
+) -> Result<(u64, Temporary), PassthroughError> {
     let expected = source
         .metadata()
         .map_err(|e| fail(input, "cannot stat input", e))?
@@ -146,24 +134,16 @@ fn copy_guarded(
         _ => Path::new("."),
     };
     let cannot_create = |e| fail(output, "cannot create temporary file", e);
+    let mut copy_into =
+        |temp: &mut File| copy_chunks(guard, source, temp, input, output, expected, after_chunk);
     if first == Temporary::Unnamed {
         match open_unnamed(dir) {
             Ok(mut unnamed) => {
-                copy_chunks(
-                    guard,
-                    source,
-                    &mut unnamed,
-                    input,
-                    output,
-                    expected,
-                    after_chunk,
-                )?;
+                copy_into(&mut unnamed)?;
                 match link_unnamed(&unnamed, dir) {
                     Ok(named) => {
-                        return rename_into_place(named, output).map(|()| Copied {
-                            bytes: expected,
-                            temporary: Temporary::Unnamed,
-                        })
+                        return rename_into_place(named, output)
+                            .map(|()| (expected, Temporary::Unnamed))
                     }
                     // No /proc and no privilege to link by descriptor: the
                     // copy is made again under a name, which works anywhere.
@@ -183,20 +163,9 @@ fn copy_guarded(
         .permissions(fs::Permissions::from_mode(0o666))
         .tempfile_in(dir)
         .map_err(cannot_create)?;
-    copy_chunks(
-        guard,
-        source,
-        named.as_file_mut(),
-        input,
-        output,
-        expected,
-        after_chunk,
-    )?;
-    rename_into_place(named, output)?;
-    Ok(Copied {
-        bytes: expected,
-        temporary: Temporary::Named,
-    })
+    copy_into(named.as_file_mut())?;
+    rename_into_place(named.into_temp_path(), output)?;
+    Ok((expected, Temporary::Named))
 }
 
 /// Copies all of `source` into `temp` chunk by chunk, stopping at the
@@ -308,27 +277,9 @@ fn link_unnamed(file: &File, dir: &Path) -> io::Result<tempfile::TempPath> {
 
 /// Renames the complete temporary file over the output; on failure the
 /// temporary name is removed (dropping it does).
-fn rename_into_place(temp: impl Persist, output: &Path) -> Result<(), PassthroughError> {
-    temp.persist_to(output)
-        .map_err(|e| fail(output, "cannot rename into place", e))
-}
-
-/// The two kinds of named temporary file: one still open (the fallback)
-/// and one linked from an unnamed file.
-trait Persist {
-    fn persist_to(self, output: &Path) -> io::Result<()>;
-}
-
-impl Persist for tempfile::NamedTempFile {
-    fn persist_to(self, output: &Path) -> io::Result<()> {
-        self.persist(output).map(drop).map_err(|e| e.error)
-    }
-}
-
-impl Persist for tempfile::TempPath {
-    fn persist_to(self, output: &Path) -> io::Result<()> {
-        self.persist(output).map_err(|e| e.error)
-    }
+fn rename_into_place(temp: tempfile::TempPath, output: &Path) -> Result<(), PassthroughError> {
+    temp.persist(output)
+        .map_err(|e| fail(output, "cannot rename into place", e.error))
 }
 
 /// Signals that stop a build (Ctrl-C, make's and CI's kills, a lost
@@ -438,8 +389,8 @@ mod tests {
 
     fn copy(input: &Path, output: &Path, first: Temporary) -> Result<u64, PassthroughError> {
         copy_with(input, output, first, &mut |_| {}).map(|c| {
-            assert_eq!(c.temporary, first, "{first:?} was not used");
-            c.bytes
+            assert_eq!(c.1, first, "{first:?} was not used");
+            c.0
         })
     }
 
@@ -492,10 +443,10 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let input = d.path().join("a.o");
         fs::write(&input, b"x").unwrap();
-        let copied =
+        let (_, temporary) =
             copy_with(&input, &d.path().join("o"), Temporary::Unnamed, &mut |_| {}).unwrap();
         assert_eq!(
-            copied.temporary,
+            temporary,
             Temporary::Unnamed,
             "O_TMPFILE unsupported in {}: run the tests on ext4, xfs, btrfs or tmpfs",
             d.path().display()
@@ -814,7 +765,7 @@ mod tests {
                     }
                 };
                 match copy_with(&input, &output, Temporary::Unnamed, &mut after_chunk) {
-                    Ok(c) => format!("{:?}", c.temporary),
+                    Ok((_, temporary)) => format!("{temporary:?}"),
                     Err(e) => format!("error: {e}"),
                 }
             });
