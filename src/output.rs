@@ -25,6 +25,11 @@ pub fn emit(text: &str) -> ExitStatus {
 /// spaces, and past `max` bytes it is cut on a character boundary and ends
 /// in `…`.
 pub fn one_line(text: &str, max: usize) -> String {
+    one_line_cut(text, max, "…")
+}
+
+/// [`one_line`] ending a cut line in `mark` instead.
+pub fn one_line_cut(text: &str, max: usize, mark: &str) -> String {
     let mut line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -35,7 +40,7 @@ pub fn one_line(text: &str, max: usize) -> String {
             end -= 1;
         }
         line.truncate(end);
-        line.push('…');
+        line.push_str(mark);
     }
     line
 }

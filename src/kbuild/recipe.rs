@@ -34,6 +34,7 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
+use crate::output::one_line_cut;
 use crate::paths::normalize;
 
 /// Upper bound on the script size the shim will look at; recipes are a few
@@ -86,11 +87,7 @@ enum Token {
 }
 
 /// The one reader of quotes and escapes: hands `take` the tokens of
-/// `script` in order and stops at the first error `take` returns. Words
-/// are literal text, single or double quotes and backslashes; every other
-/// construct is announced where it starts, and then read on as the shell
-/// would split words, so that the proof can stop at the first and the
-/// search for the relink can read past it.
+/// `script` in order and stops at the first error `take` returns.
 fn tokens<E>(script: &str, mut take: impl FnMut(Token) -> Result<(), E>) -> Result<(), E> {
     let mut word = String::new();
     let mut in_word = false;
@@ -348,23 +345,10 @@ impl Simple {
     fn shown(&self) -> String {
         let mut text = self.words.join(" ");
         if let Some(to) = &self.stdout_to {
-            text.push_str(" > ");
-            text.push_str(to);
+            text = format!("{text} > {to}");
         }
-        const MAX_SHOWN: usize = 80;
-        let mut text: String = text
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        if text.len() > MAX_SHOWN {
-            let mut cut = MAX_SHOWN;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text.truncate(cut);
-            text.push_str("...");
-        }
-        format!("`{text}`")
+        // ASCII dots: recorded reasons have always ended a cut command so.
+        format!("`{}`", one_line_cut(&text, 80, "..."))
     }
 }
 
@@ -604,14 +588,12 @@ fn check_trap(cmd: &Simple, input: &Path) -> Result<(), String> {
             .is_some_and(|target| same_path(target, input)),
         _ => false,
     };
-    if proven {
-        Ok(())
-    } else {
-        Err(format!(
+    proven.then_some(()).ok_or_else(|| {
+        format!(
             "trap {} other than kbuild's delete-on-interrupt",
             cmd.shown()
-        ))
-    }
+        )
+    })
 }
 
 /// After the relink: fixdep and the depfile's removal (`if_changed_dep`,
@@ -681,11 +663,8 @@ fn compile_facts(cmd: &Simple, flags_at: usize, input: &Path) -> Result<CompileF
             match (name, value) {
                 ("", _) => return unproven(w, "a define in a separate word"),
                 ("MODULE", Some(_)) => return unproven(w, "MODULE with a value"),
-                ("KBUILD_BASENAME", v) => match v.and_then(quoted) {
-                    Some(v) => facts.basename = Some(v),
-                    None => return unproven(w, "not kbuild's spelling"),
-                },
-                ("KBUILD_MODNAME", v) => match v.and_then(quoted) {
+                ("KBUILD_BASENAME" | "KBUILD_MODNAME", v) => match v.and_then(quoted) {
+                    Some(v) if name == "KBUILD_BASENAME" => facts.basename = Some(v),
                     Some(v) => facts.modname = Some(v),
                     None => return unproven(w, "not kbuild's spelling"),
                 },
