@@ -115,12 +115,7 @@ fn link(argv0: OsString, args: &[OsString], env: &Environment) -> ExitStatus {
         }
         Decision::Refuse(reason) => {
             write_record(&eval, env, Outcome::Error, 0, started);
-            let object = eval
-                .relink
-                .as_ref()
-                .map(|r| r.candidate.input.display().to_string())
-                .unwrap_or_default();
-            let line = format!("{MODE}=strict: {object}: {reason}");
+            let line = format!("{MODE}=strict: {}: {reason}", relinked(&eval));
             error_line(line.replace(|c: char| c.is_control(), " "));
             ExitStatus::Failure
         }
@@ -150,11 +145,7 @@ fn log_decision(eval: &Evaluation) {
     if !log::log_enabled!(log::Level::Info) {
         return;
     }
-    let target = eval
-        .relink
-        .as_ref()
-        .map(|r| r.candidate.input.display().to_string())
-        .unwrap_or_default();
+    let target = relinked(eval);
     match &eval.decision {
         Decision::Passthrough(_, r) => log::info!("passthrough {target}: {r}"),
         Decision::Forward(r) if eval.relink.is_some() => log::info!("forward {target}: {r}"),
@@ -169,6 +160,12 @@ fn log_decision(eval: &Evaluation) {
     if let Some(relink) = &eval.relink {
         log::debug!("facts: input={:?} recipe={:?}", relink.input, relink.recipe);
     }
+}
+
+/// The object a relink call names, or nothing for any other call.
+fn relinked(eval: &Evaluation) -> String {
+    let relink = eval.relink.as_ref();
+    relink.map_or_else(String::new, |r| r.candidate.input.display().to_string())
 }
 
 /// User and system CPU of this process and of its reaped children (the
