@@ -86,15 +86,12 @@ impl MakeAnswer {
 impl std::fmt::Display for MakeAnswer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let from = if self.cached { ", cached" } else { "" };
-        let ms = self.query_micros as f64 / 1000.0;
+        let took = format!("{:.1} ms{from}", self.query_micros as f64 / 1000.0);
+        let make = &self.make;
         match &self.in_obj_m {
-            Ok(true) => write!(f, "in $(obj-m) of {} ({ms:.1} ms{from})", self.make),
-            Ok(false) => write!(f, "not in $(obj-m) of {} ({ms:.1} ms{from})", self.make),
-            Err(e) => write!(
-                f,
-                "make {} could not say ({e}; {ms:.1} ms{from})",
-                self.make
-            ),
+            Ok(true) => write!(f, "in $(obj-m) of {make} ({took})"),
+            Ok(false) => write!(f, "not in $(obj-m) of {make} ({took})"),
+            Err(e) => write!(f, "make {make} could not say ({e}; {took})"),
         }
     }
 }
@@ -112,10 +109,9 @@ mod known_or_why {
 
     pub fn serialize<S: Serializer>(v: &Result<bool, String>, s: S) -> Result<S::Ok, S::Error> {
         match v {
-            Ok(known) => Json::Known(*known),
-            Err(why) => Json::Why(why.clone()),
+            Ok(known) => known.serialize(s),
+            Err(why) => why.serialize(s),
         }
-        .serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Result<bool, String>, D::Error> {
