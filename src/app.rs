@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::cli::{self, Action, Invocation};
+use crate::cli::{self, Action};
 use crate::commands;
 use crate::environment::{Environment, MODE};
 use crate::exit::ExitStatus;
@@ -62,7 +62,7 @@ pub fn run(argv: Vec<OsString>) -> ExitStatus {
     if std::env::var_os(obj_m::QUERY_SHELL_ENV).is_some() {
         return obj_m::shell::run(&argv);
     }
-    let Invocation { argv0, action } = cli::parse(argv);
+    let (argv0, action) = cli::parse(argv);
     let env = Environment::read();
     logging::init(env.log.as_deref());
     match action {
