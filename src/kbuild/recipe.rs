@@ -454,6 +454,7 @@ fn read_kbuild_recipe(script: &str, input: &Path, output: &Path) -> Result<Recip
     let mut objtool_follows = false;
     let cmd_file = dot_target(input, ".cmd");
     let tmp_file = dot_target(input, ".tmp");
+    let no_compile = || format!("no compile of {} before the relink", input.display());
     for cmd in &commands {
         let w = &cmd.words;
         let first = w[0].as_str();
@@ -489,10 +490,7 @@ fn read_kbuild_recipe(script: &str, input: &Path, output: &Path) -> Result<Recip
                     continue;
                 }
                 if is_relink(w, input, output) {
-                    return Err(format!(
-                        "no compile of {} before the relink",
-                        input.display()
-                    ));
+                    return Err(no_compile());
                 }
                 // The compile is the command that writes the input with
                 // `-c -o`: whatever its program is called (`clang-19.1`,
@@ -548,17 +546,15 @@ fn read_kbuild_recipe(script: &str, input: &Path, output: &Path) -> Result<Recip
                 stage = Stage::Moved;
             }
             Stage::Moved | Stage::Tail => {
-                if stage == Stage::Moved
+                let objtool = stage == Stage::Moved
                     && file_name(first) == "objtool"
                     && same_path(&w[w.len() - 1], input)
-                    && w.len() >= 2
-                {
-                    objtool_follows = true;
-                    stage = Stage::Tail;
-                    continue;
-                }
+                    && w.len() >= 2;
                 stage = Stage::Tail;
-                check_tail(cmd, input, redirect_to_cmd_file).map_err(|_| unknown(stage))?;
+                objtool_follows |= objtool;
+                if !objtool {
+                    check_tail(cmd, input, redirect_to_cmd_file).map_err(|_| unknown(stage))?;
+                }
             }
         }
     }
@@ -567,10 +563,7 @@ fn read_kbuild_recipe(script: &str, input: &Path, output: &Path) -> Result<Recip
             compile,
             objtool_follows,
         }),
-        (Stage::Prologue, _) => Err(format!(
-            "no compile of {} before the relink",
-            input.display()
-        )),
+        (Stage::Prologue, _) => Err(no_compile()),
         (stage, _) => Err(format!(
             "the recipe ends before kbuild's relink and `mv` (stage: {stage:?})"
         )),
