@@ -13,16 +13,10 @@
 //! command-line variables, `obj=DIR` among them), minus the jobserver, and
 //! a goal of its own that prints `$(obj-m)` and builds nothing.
 //!
-//! Parse-time commands: re-reading the makefiles runs their `$(shell ...)`
-//! again while the directory's other objects compile. The query's `SHELL`
-//! is the shim itself ([`shell`]), which runs only kbuild's own read-only
-//! commands and refuses every other one; a refused command makes the answer
-//! unknown and the object is forwarded (see [`shell`] for the list).
-//!
-//! Each (make process, directory) is asked once: the answer is kept in
-//! `$(obj)/.tmp_kbuild-ld-shim.obj-m` ([`cache`]), keyed on that make
-//! process, so a later build or another command line never reuses it, and
-//! `make clean` removes it with kbuild's other `.tmp_*` files.
+//! The query's `SHELL` is the shim itself ([`shell`]): re-reading the
+//! makefiles runs their `$(shell ...)` again while the directory's other
+//! objects compile. Each (make process, directory) is asked once
+//! ([`cache`]).
 
 mod cache;
 pub mod shell;
@@ -342,13 +336,9 @@ fn makefiles_and_obj(argv: &[OsString]) -> Result<(Vec<OsString>, Option<OsStrin
 /// means, `t` would touch the goal into a file, `p` and `d` print
 /// elsewhere on stdout). Command-line variables stay exactly as they are.
 fn query_makeflags(value: &str) -> Result<String, String> {
-    let (options, variables) = match value.find(" -- ") {
-        Some(at) => (&value[..at], Some(&value[at + 4..])),
-        None => match value.strip_prefix("-- ") {
-            Some(vars) => ("", Some(vars)),
-            None => (value, None),
-        },
-    };
+    let split = value.split_once(" -- ");
+    let split = split.or_else(|| value.strip_prefix("-- ").map(|vars| ("", vars)));
+    let (options, variables) = split.map_or((value, None), |(o, v)| (o, Some(v)));
     if variables.is_some_and(|v| v.contains("$(MAKEOVERRIDES)")) {
         // make -e exports the variables as this reference, which a new
         // make cannot resolve: they would be silently missing.
@@ -361,14 +351,10 @@ fn query_makeflags(value: &str) -> Result<String, String> {
             if !letters.is_empty() {
                 kept.push(letters);
             }
-        } else if word.starts_with("-j")
-            || word.starts_with("-l")
-            || word.starts_with("--jobserver")
-            || word.starts_with("--debug")
-            || word.starts_with("--trace")
+        } else if !["-j", "-l", "--jobserver", "--debug", "--trace"]
+            .iter()
+            .any(|p| word.starts_with(p))
         {
-            continue;
-        } else {
             kept.push(word.to_string());
         }
     }
