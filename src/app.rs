@@ -196,6 +196,7 @@ fn write_record(
         return;
     };
     let reason = eval.decision.reason();
+    let request = eval.request.as_ref();
     let entry = Record {
         time: SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -206,12 +207,8 @@ fn write_record(
         decision,
         reason: reason.tag(),
         detail: reason.to_string(),
-        output: eval.request.as_ref().and_then(|r| r.output.clone()),
-        inputs: eval
-            .request
-            .as_ref()
-            .map(|r| r.inputs.clone())
-            .unwrap_or_default(),
+        output: request.and_then(|r| r.output.clone()),
+        inputs: request.map_or_else(Vec::new, |r| r.inputs.clone()),
         lto: eval.lto(),
         bytes,
         micros: started.elapsed().as_micros() as u64,
