@@ -39,11 +39,8 @@ pub struct SavedCommand {
 pub fn saved_command(cmd_text: &str) -> Option<SavedCommand> {
     let assignment = |prefixes: &[&str]| {
         cmd_text.lines().find_map(|line| {
-            prefixes
-                .iter()
-                .any(|p| line.starts_with(p))
-                .then(|| line.split_once(" := ").map(|(_, v)| v.trim()))
-                .flatten()
+            prefixes.iter().any(|p| line.starts_with(p)).then_some(())?;
+            line.split_once(" := ").map(|(_, v)| v.trim())
         })
     };
     let command = assignment(&["savedcmd_", "cmd_"])?;
@@ -59,17 +56,12 @@ pub fn saved_command(cmd_text: &str) -> Option<SavedCommand> {
         })
         .unwrap_or(false);
     let objtool = segments.any(|segment| {
-        segment
-            .split_whitespace()
-            .next()
-            .is_some_and(|program| Path::new(program).file_name() == Some("objtool".as_ref()))
+        let program = segment.split_whitespace().next().unwrap_or("");
+        Path::new(program).file_name() == Some("objtool".as_ref())
     });
     let source_file = assignment(&["source_"]).or_else(|| {
-        compile
-            .iter()
-            .filter(|t| !t.starts_with('-'))
-            .find(|t| source_kind(t) != Source::None)
-            .copied()
+        let is_source = |t: &&str| !t.starts_with('-') && source_kind(t) != Source::None;
+        compile.iter().copied().find(is_source)
     });
     Some(SavedCommand {
         source: source_file.map_or(Source::None, source_kind),
