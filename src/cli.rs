@@ -159,12 +159,9 @@ fn shim_action(argv0: &OsString, args: Vec<OsString>) -> Action {
     if parsed.explain {
         return Action::Explain(parsed.rest);
     }
-    if let Some(files) = parsed.inspect {
+    if let Some(mut files) = parsed.inspect {
         // After `--`, clap hands the remaining words to `rest`.
-        let files: Vec<PathBuf> = files
-            .into_iter()
-            .chain(parsed.rest.into_iter().map(PathBuf::from))
-            .collect();
+        files.extend(parsed.rest.into_iter().map(PathBuf::from));
         if files.is_empty() {
             error_line("--shim-inspect needs at least one FILE");
             return Action::Exit(ExitStatus::Usage);
