@@ -197,11 +197,8 @@ impl RunningMake {
 
     /// `-f scripts/Makefile.build obj=lib`, for records and messages.
     fn shown(&self) -> String {
-        let mut words: Vec<String> = self
-            .makefiles
-            .iter()
-            .map(|f| format!("-f {}", f.to_string_lossy()))
-            .collect();
+        let shown = |f: &OsString| format!("-f {}", f.to_string_lossy());
+        let mut words: Vec<String> = self.makefiles.iter().map(shown).collect();
         if let Some(obj) = &self.obj {
             words.push(format!("obj={}", obj.to_string_lossy()));
         }
@@ -305,7 +302,7 @@ impl RunningMake {
 /// reach it through `MAKEFLAGS`.
 fn makefiles_and_obj(argv: &[OsString]) -> Result<(Vec<OsString>, Option<OsString>), String> {
     let mut makefiles = Vec::new();
-    let mut obj = None;
+    let mut obj: Option<OsString> = None;
     let mut args = argv.iter().skip(1);
     while let Some(arg) = args.next() {
         let text = arg.to_string_lossy();
@@ -318,10 +315,7 @@ fn makefiles_and_obj(argv: &[OsString]) -> Result<(Vec<OsString>, Option<OsStrin
         {
             makefiles.push(v.into());
         } else if let Some(v) = text.strip_prefix("obj=") {
-            if obj
-                .as_ref()
-                .is_some_and(|o: &OsString| o.to_string_lossy() != v)
-            {
+            if matches!(&obj, Some(o) if o.to_string_lossy() != v) {
                 return Err("make has two different obj= values".into());
             }
             obj = Some(OsString::from(v));
@@ -391,11 +385,8 @@ fn parse_output(stdout: &str, shim: &Path) -> Result<Vec<String>, String> {
     let (Some(version), Some(shell), Some(obj_m)) = (version, shell, obj_m) else {
         return Err("make did not print the query's answer".into());
     };
-    let major = version
-        .split('.')
-        .next()
-        .and_then(|m| m.parse::<u32>().ok());
-    if major.is_none_or(|m| m < MIN_MAKE_MAJOR) {
+    let major = version.split('.').next().unwrap_or_default().parse();
+    if !major.is_ok_and(|m: u32| m >= MIN_MAKE_MAJOR) {
         return Err(format!(
             "GNU make {version} is older than kbuild's minimum, 4.0"
         ));

@@ -44,10 +44,7 @@ pub fn run(argv: &[OsString]) -> ExitStatus {
     match classify(&command) {
         Allowed::Done => ExitStatus::Success,
         Allowed::Run => {
-            let err = Command::new("/bin/sh")
-                .arg("-c")
-                .arg(command.as_ref())
-                .exec();
+            let err = Command::new("/bin/sh").args(["-c", &*command]).exec();
             eprintln!("{MARK} refused (cannot run /bin/sh: {err})");
             ExitStatus::Failure
         }
@@ -87,17 +84,14 @@ fn classify(command: &str) -> Allowed {
     if is_try_run(&flat) {
         return Allowed::Run;
     }
-    if let Some(dirs) = simple_words(&flat).and_then(|w| match w.as_slice() {
-        [mkdir, p, dirs @ ..] if mkdir == "mkdir" && p == "-p" && !dirs.is_empty() => {
-            Some(dirs.to_vec())
+    if let Some([mkdir, p, dirs @ ..]) = simple_words(&flat).as_deref() {
+        if mkdir == "mkdir" && p == "-p" && !dirs.is_empty() {
+            return if dirs.iter().all(|d| Path::new(d).is_dir()) {
+                Allowed::Done
+            } else {
+                Allowed::No
+            };
         }
-        _ => None,
-    }) {
-        return if dirs.iter().all(|d| Path::new(d).is_dir()) {
-            Allowed::Done
-        } else {
-            Allowed::No
-        };
     }
     let reads = |c: &str| simple_words(c).is_some_and(|w| only_reads(&w));
     // `A && B` where both only read (kbuild's `test-ge`: `test A -ge B && echo y`).
