@@ -152,10 +152,8 @@ fn log_decision(eval: &Evaluation) {
         Decision::Forward(r) => log::debug!("forward: {r}"),
         Decision::Refuse(r) => log::info!("refused {target}: {r}"),
     }
-    if let Some(request) = &eval.request {
-        if !request.unknown.is_empty() {
-            log::info!("unknown options, forwarding: {}", request.unknown.join(" "));
-        }
+    if let Some(request) = eval.request.as_ref().filter(|r| !r.unknown.is_empty()) {
+        log::info!("unknown options, forwarding: {}", request.unknown.join(" "));
     }
     if let Some(relink) = &eval.relink {
         log::debug!("facts: input={:?} recipe={:?}", relink.input, relink.recipe);
