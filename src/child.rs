@@ -58,16 +58,12 @@ pub fn bounded(
     // Anything it left running in the background would hold its output
     // open: it goes with the helper.
     kill(group);
-    let stdout = stdout
-        .recv_timeout(left())
-        .map_err(|_| Bounded::TimedOut)??;
-    let stderr = stderr
-        .recv_timeout(left())
-        .map_err(|_| Bounded::TimedOut)??;
+    let received =
+        |rx: mpsc::Receiver<_>| rx.recv_timeout(left()).unwrap_or(Err(Bounded::TimedOut));
     Ok(Output {
         status,
-        stdout,
-        stderr,
+        stdout: received(stdout)?,
+        stderr: received(stderr)?,
     })
 }
 
