@@ -176,24 +176,17 @@ fn shim_action(argv0: &OsString, args: Vec<OsString>) -> Action {
         return Action::Exit(ExitStatus::Usage);
     }
     let json = parsed.json;
-    match parsed {
-        ShimCli { manpage: true, .. } => Action::Manpage,
-        ShimCli {
-            report: Some(record),
-            ..
-        } => Action::Report { record, json },
-        ShimCli {
-            verify: Some(tree),
-            kernel,
-            ..
-        } => Action::Verify { tree, kernel, json },
-        ShimCli {
-            doctor: Some(tree), ..
-        } => Action::Doctor {
-            tree: tree.into_iter().next(),
-            json,
-        },
-        _ => Action::Which,
+    let kernel = parsed.kernel;
+    if parsed.manpage {
+        Action::Manpage
+    } else if let Some(record) = parsed.report {
+        Action::Report { record, json }
+    } else if let Some(tree) = parsed.verify {
+        Action::Verify { tree, kernel, json }
+    } else if let Some(tree) = parsed.doctor.map(|t| t.into_iter().next()) {
+        Action::Doctor { tree, json }
+    } else {
+        Action::Which
     }
 }
 
