@@ -426,10 +426,7 @@ fn is_linker(word: &str) -> bool {
 /// `D/.N.cmd` (Kbuild.include's `$(dot-target).cmd`) and the depfile
 /// `D/.N.d` (commas turned into `_`) of the object `input`.
 fn dot_target(input: &Path, suffix: &str) -> PathBuf {
-    let name = input
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
+    let name = input.file_name().unwrap_or_default().to_string_lossy();
     let mut dot = format!(".{name}{suffix}");
     if suffix == ".d" {
         dot = dot.replace(',', "_");
