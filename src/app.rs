@@ -195,11 +195,9 @@ fn write_record(
     };
     let reason = eval.decision.reason();
     let request = eval.request.as_ref();
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH);
     let entry = Record {
-        time: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0),
+        time: since_epoch.map_or(0.0, |d| d.as_secs_f64()),
         pid: std::process::id(),
         cwd: env.cwd.clone(),
         decision,
