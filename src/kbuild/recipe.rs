@@ -451,6 +451,9 @@ fn read_kbuild_recipe(script: &str, input: &Path, output: &Path) -> Result<Recip
     let mut objtool_follows = false;
     let cmd_file = dot_target(input, ".cmd");
     let tmp_file = dot_target(input, ".tmp");
+    // fixdep writes `.N.cmd` directly, or (older trees) `.N.tmp` renamed
+    // by `mv -f` after it.
+    let to_cmd_file = |to: &str| same_path(to, &cmd_file) || same_path(to, &tmp_file);
     let no_compile = || format!("no compile of {} before the relink", input.display());
     for cmd in &commands {
         let w = &cmd.words;
@@ -465,12 +468,7 @@ fn read_kbuild_recipe(script: &str, input: &Path, output: &Path) -> Result<Recip
                 )
             }
         };
-        // fixdep writes `.N.cmd` directly, or (older trees) `.N.tmp`
-        // renamed by `mv -f` after it.
-        let redirect_to_cmd_file = cmd
-            .stdout_to
-            .as_deref()
-            .is_some_and(|to| same_path(to, &cmd_file) || same_path(to, &tmp_file));
+        let redirect_to_cmd_file = cmd.stdout_to.as_deref().is_some_and(to_cmd_file);
         if cmd.stdout_to.is_some()
             && !(first == "exec" && w.len() == 1 && cmd.stdout_to.as_deref() == Some("/dev/null"))
             && !(redirect_to_cmd_file && matches!(file_name(first), "fixdep" | "printf"))
