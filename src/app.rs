@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::cli::{self, Action, Invocation};
+use crate::cli::{self, Action};
 use crate::commands;
 use crate::environment::{Environment, MODE};
 use crate::exit::ExitStatus;
@@ -62,7 +62,7 @@ pub fn run(argv: Vec<OsString>) -> ExitStatus {
     if std::env::var_os(obj_m::QUERY_SHELL_ENV).is_some() {
         return obj_m::shell::run(&argv);
     }
-    let Invocation { argv0, action } = cli::parse(argv);
+    let (argv0, action) = cli::parse(argv);
     let env = Environment::read();
     logging::init(env.log.as_deref());
     match action {
@@ -115,12 +115,7 @@ fn link(argv0: OsString, args: &[OsString], env: &Environment) -> ExitStatus {
         }
         Decision::Refuse(reason) => {
             write_record(&eval, env, Outcome::Error, 0, started);
-            let object = eval
-                .relink
-                .as_ref()
-                .map(|r| r.candidate.input.display().to_string())
-                .unwrap_or_default();
-            let line = format!("{MODE}=strict: {object}: {reason}");
+            let line = format!("{MODE}=strict: {}: {reason}", relinked(&eval));
             error_line(line.replace(|c: char| c.is_control(), " "));
             ExitStatus::Failure
         }
@@ -151,25 +146,25 @@ fn log_decision(eval: &Evaluation) {
     if !log::log_enabled!(log::Level::Info) {
         return;
     }
-    let target = eval
-        .relink
-        .as_ref()
-        .map(|r| r.candidate.input.display().to_string())
-        .unwrap_or_default();
+    let target = relinked(eval);
     match &eval.decision {
         Decision::Passthrough(_, r) => log::info!("passthrough {target}: {r}"),
         Decision::Forward(r) if eval.relink.is_some() => log::info!("forward {target}: {r}"),
         Decision::Forward(r) => log::debug!("forward: {r}"),
         Decision::Refuse(r) => log::info!("refused {target}: {r}"),
     }
-    if let Some(request) = &eval.request {
-        if !request.unknown.is_empty() {
-            log::info!("unknown options, forwarding: {}", request.unknown.join(" "));
-        }
+    if let Some(request) = eval.request.as_ref().filter(|r| !r.unknown.is_empty()) {
+        log::info!("unknown options, forwarding: {}", request.unknown.join(" "));
     }
     if let Some(relink) = &eval.relink {
         log::debug!("facts: input={:?} recipe={:?}", relink.input, relink.recipe);
     }
+}
+
+/// The object a relink call names, or nothing for any other call.
+fn relinked(eval: &Evaluation) -> String {
+    let relink = eval.relink.as_ref();
+    relink.map_or_else(String::new, |r| r.candidate.input.display().to_string())
 }
 
 /// User and system CPU of this process and of its reaped children (the
@@ -200,22 +195,17 @@ fn write_record(
         return;
     };
     let reason = eval.decision.reason();
+    let request = eval.request.as_ref();
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH);
     let entry = Record {
-        time: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0),
+        time: since_epoch.map_or(0.0, |d| d.as_secs_f64()),
         pid: std::process::id(),
         cwd: env.cwd.clone(),
         decision,
         reason: reason.tag(),
         detail: reason.to_string(),
-        output: eval.request.as_ref().and_then(|r| r.output.clone()),
-        inputs: eval
-            .request
-            .as_ref()
-            .map(|r| r.inputs.clone())
-            .unwrap_or_default(),
+        output: request.and_then(|r| r.output.clone()),
+        inputs: request.map_or_else(Vec::new, |r| r.inputs.clone()),
         lto: eval.lto(),
         bytes,
         micros: started.elapsed().as_micros() as u64,

@@ -6,18 +6,10 @@
 
 use std::io::{self, Read};
 use std::os::unix::process::CommandExt;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
-
-/// What a helper printed and how it ended.
-#[derive(Debug)]
-pub struct Output {
-    pub status: ExitStatus,
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
-}
 
 /// Why [`bounded`] has no output to give.
 #[derive(Debug)]
@@ -48,7 +40,7 @@ pub fn bounded(
         .process_group(0)
         .spawn()
         .map_err(Bounded::Spawn)?;
-    let group = Group(child.id() as libc::pid_t);
+    let group = child.id() as libc::pid_t;
     let stdout = read_capped(child.stdout.take(), max_stdout, group);
     let stderr = read_capped(child.stderr.take(), max_stderr, group);
     let (tx, exited) = mpsc::channel();
@@ -59,36 +51,27 @@ pub fn bounded(
     let status = match exited.recv_timeout(left()) {
         Ok(status) => status.map_err(Bounded::Io)?,
         Err(_) => {
-            group.kill();
+            kill(group);
             return Err(Bounded::TimedOut);
         }
     };
     // Anything it left running in the background would hold its output
     // open: it goes with the helper.
-    group.kill();
-    let stdout = stdout
-        .recv_timeout(left())
-        .map_err(|_| Bounded::TimedOut)??;
-    let stderr = stderr
-        .recv_timeout(left())
-        .map_err(|_| Bounded::TimedOut)??;
+    kill(group);
+    let received =
+        |rx: mpsc::Receiver<_>| rx.recv_timeout(left()).unwrap_or(Err(Bounded::TimedOut));
     Ok(Output {
         status,
-        stdout,
-        stderr,
+        stdout: received(stdout)?,
+        stderr: received(stderr)?,
     })
 }
 
-/// The helper's process group, which `process_group(0)` made and which
-/// nothing else joins.
-#[derive(Clone, Copy)]
-struct Group(libc::pid_t);
-
-impl Group {
-    fn kill(self) {
-        // SAFETY: a signal to a process group this module created.
-        unsafe { libc::kill(-self.0, libc::SIGKILL) };
-    }
+/// Kills the helper's process `group`, which `process_group(0)` made and
+/// which nothing else joins.
+fn kill(group: libc::pid_t) {
+    // SAFETY: a signal to a process group this module created.
+    unsafe { libc::kill(-group, libc::SIGKILL) };
 }
 
 /// Reads `pipe` to its end in a thread; past `max` bytes the helper is
@@ -96,7 +79,7 @@ impl Group {
 fn read_capped(
     pipe: Option<impl Read + Send + 'static>,
     max: usize,
-    group: Group,
+    group: libc::pid_t,
 ) -> mpsc::Receiver<Result<Vec<u8>, Bounded>> {
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
@@ -109,7 +92,7 @@ fn read_capped(
         let _ = tx.send(match read {
             Err(e) => Err(Bounded::Io(e)),
             Ok(_) if buf.len() > max => {
-                group.kill();
+                kill(group);
                 Err(Bounded::TooLarge)
             }
             Ok(_) => Ok(buf),

@@ -6,7 +6,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{ArgGroup, Parser};
+use clap::{ArgGroup, CommandFactory, Parser};
 
 use crate::exit::ExitStatus;
 use crate::link::resolve;
@@ -91,12 +91,6 @@ pub struct ShimCli {
     rest: Vec<OsString>,
 }
 
-/// The `--shim-*` interface as clap sees it, for the man page.
-pub fn command() -> clap::Command {
-    use clap::CommandFactory;
-    ShimCli::command()
-}
-
 /// What one run of the program does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -128,16 +122,9 @@ pub enum Action {
     Exit(ExitStatus),
 }
 
-/// The program's argv: the name it was invoked under (which decides a
-/// masquerade) and what to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invocation {
-    pub argv0: OsString,
-    pub action: Action,
-}
-
-/// Reads the full argv (with argv[0]).
-pub fn parse(mut argv: Vec<OsString>) -> Invocation {
+/// Reads the full argv: the name the program was invoked under (which
+/// decides a masquerade) and what to do.
+pub fn parse(mut argv: Vec<OsString>) -> (OsString, Action) {
     let argv0 = if argv.is_empty() {
         OsString::from(resolve::SHIM_NAME)
     } else {
@@ -151,7 +138,7 @@ pub fn parse(mut argv: Vec<OsString>) -> Invocation {
     } else {
         Action::Link(argv)
     };
-    Invocation { argv0, action }
+    (argv0, action)
 }
 
 fn shim_action(argv0: &OsString, args: Vec<OsString>) -> Action {
@@ -172,12 +159,9 @@ fn shim_action(argv0: &OsString, args: Vec<OsString>) -> Action {
     if parsed.explain {
         return Action::Explain(parsed.rest);
     }
-    if let Some(files) = parsed.inspect {
+    if let Some(mut files) = parsed.inspect {
         // After `--`, clap hands the remaining words to `rest`.
-        let files: Vec<PathBuf> = files
-            .into_iter()
-            .chain(parsed.rest.into_iter().map(PathBuf::from))
-            .collect();
+        files.extend(parsed.rest.into_iter().map(PathBuf::from));
         if files.is_empty() {
             error_line("--shim-inspect needs at least one FILE");
             return Action::Exit(ExitStatus::Usage);
@@ -192,31 +176,24 @@ fn shim_action(argv0: &OsString, args: Vec<OsString>) -> Action {
         return Action::Exit(ExitStatus::Usage);
     }
     let json = parsed.json;
-    match parsed {
-        ShimCli { manpage: true, .. } => Action::Manpage,
-        ShimCli {
-            report: Some(record),
-            ..
-        } => Action::Report { record, json },
-        ShimCli {
-            verify: Some(tree),
-            kernel,
-            ..
-        } => Action::Verify { tree, kernel, json },
-        ShimCli {
-            doctor: Some(tree), ..
-        } => Action::Doctor {
-            tree: tree.into_iter().next(),
-            json,
-        },
-        _ => Action::Which,
+    let kernel = parsed.kernel;
+    if parsed.manpage {
+        Action::Manpage
+    } else if let Some(record) = parsed.report {
+        Action::Report { record, json }
+    } else if let Some(tree) = parsed.verify {
+        Action::Verify { tree, kernel, json }
+    } else if let Some(tree) = parsed.doctor.map(|t| t.into_iter().next()) {
+        Action::Doctor { tree, json }
+    } else {
+        Action::Which
     }
 }
 
 /// `--shim-manpage`.
 pub fn manpage() -> ExitStatus {
     let mut roff = Vec::new();
-    match clap_mangen::Man::new(command()).render(&mut roff) {
+    match clap_mangen::Man::new(ShimCli::command()).render(&mut roff) {
         Ok(()) => emit(&String::from_utf8_lossy(&roff)),
         Err(e) => {
             error_line(format!("cannot render the man page: {e}"));
@@ -234,7 +211,7 @@ mod tests {
             .chain(words.iter().copied())
             .map(OsString::from)
             .collect();
-        parse(argv).action
+        parse(argv).1
     }
 
     #[test]

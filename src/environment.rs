@@ -91,12 +91,10 @@ pub struct Environment {
 impl Environment {
     pub fn read() -> Environment {
         let non_empty = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+        let mode = std::env::var_os(MODE);
         Environment {
             // A value that is not UTF-8 is as unknown as a misspelt one.
-            mode: match std::env::var_os(MODE) {
-                None => Mode::parse(None),
-                Some(v) => Mode::parse(Some(v.to_str().unwrap_or("(not UTF-8)"))),
-            },
+            mode: Mode::parse(mode.as_deref().map(|v| v.to_str().unwrap_or("(not UTF-8)"))),
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             record: non_empty(RECORD).map(PathBuf::from),
             log: std::env::var_os(LOG),
@@ -113,13 +111,8 @@ impl Environment {
 
 /// The value of each variable a person may set, as `--shim-doctor` shows it.
 pub fn settings() -> Vec<(&'static str, Option<String>)> {
-    SETTINGS
-        .iter()
-        .map(|&name| {
-            let value = std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
-            (name, value)
-        })
-        .collect()
+    let value = |name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+    SETTINGS.iter().map(|&name| (name, value(name))).collect()
 }
 
 #[cfg(test)]

@@ -25,6 +25,11 @@ pub fn emit(text: &str) -> ExitStatus {
 /// spaces, and past `max` bytes it is cut on a character boundary and ends
 /// in `…`.
 pub fn one_line(text: &str, max: usize) -> String {
+    one_line_cut(text, max, "…")
+}
+
+/// [`one_line`] ending a cut line in `mark` instead.
+pub fn one_line_cut(text: &str, max: usize, mark: &str) -> String {
     let mut line: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -35,7 +40,7 @@ pub fn one_line(text: &str, max: usize) -> String {
             end -= 1;
         }
         line.truncate(end);
-        line.push('…');
+        line.push_str(mark);
     }
     line
 }
@@ -77,20 +82,16 @@ pub mod json_path {
         match form {
             Form::Text(text) => Ok(PathBuf::from(text)),
             Form::Bytes { hex, .. } => {
-                let digits = hex.as_bytes();
-                if digits.len() % 2 != 0 {
+                if hex.len() % 2 != 0 {
                     return Err(E::custom("odd number of hex digits in a path"));
                 }
-                digits
-                    .chunks(2)
-                    .map(|pair| {
-                        std::str::from_utf8(pair)
-                            .ok()
-                            .and_then(|p| u8::from_str_radix(p, 16).ok())
-                            .ok_or_else(|| E::custom("bad hex digit in a path"))
-                    })
-                    .collect::<Result<Vec<u8>, E>>()
-                    .map(|bytes| PathBuf::from(OsString::from_vec(bytes)))
+                let byte = |i| {
+                    hex.get(i..i + 2)
+                        .and_then(|p| u8::from_str_radix(p, 16).ok())
+                };
+                let bytes: Option<Vec<u8>> = (0..hex.len()).step_by(2).map(byte).collect();
+                let bytes = bytes.ok_or_else(|| E::custom("bad hex digit in a path"))?;
+                Ok(PathBuf::from(OsString::from_vec(bytes)))
             }
         }
     }

@@ -11,10 +11,9 @@ use crate::regular_file::{read_capped, read_capped_lossy, Kind};
 /// The argv of `pid`, or `None` when it is gone or unreadable.
 pub fn cmdline(pid: u32) -> Option<Vec<OsString>> {
     let bytes = read_capped(Path::new(&format!("/proc/{pid}/cmdline")), Kind::ProcFile).ok()?;
+    let parts = bytes.split(|&b| b == 0).filter(|part| !part.is_empty());
     Some(
-        bytes
-            .split(|&b| b == 0)
-            .filter(|part| !part.is_empty())
+        parts
             .map(|part| OsString::from_vec(part.to_vec()))
             .collect(),
     )

@@ -3,7 +3,7 @@
 
 use std::ffi::OsString;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -39,11 +39,8 @@ pub struct SavedCommand {
 pub fn saved_command(cmd_text: &str) -> Option<SavedCommand> {
     let assignment = |prefixes: &[&str]| {
         cmd_text.lines().find_map(|line| {
-            prefixes
-                .iter()
-                .any(|p| line.starts_with(p))
-                .then(|| line.split_once(" := ").map(|(_, v)| v.trim()))
-                .flatten()
+            prefixes.iter().any(|p| line.starts_with(p)).then_some(())?;
+            line.split_once(" := ").map(|(_, v)| v.trim())
         })
     };
     let command = assignment(&["savedcmd_", "cmd_"])?;
@@ -53,28 +50,18 @@ pub fn saved_command(cmd_text: &str) -> Option<SavedCommand> {
     let flto = compile
         .iter()
         .rev()
-        .find_map(|t| {
-            if *t == "-fno-lto" {
-                Some(false)
-            } else if *t == "-flto" || t.starts_with("-flto=") {
-                Some(true)
-            } else {
-                None
-            }
+        .find_map(|&t| match t {
+            "-fno-lto" => Some(false),
+            _ => (t == "-flto" || t.starts_with("-flto=")).then_some(true),
         })
         .unwrap_or(false);
     let objtool = segments.any(|segment| {
-        segment
-            .split_whitespace()
-            .next()
-            .is_some_and(|program| Path::new(program).file_name() == Some("objtool".as_ref()))
+        let program = segment.split_whitespace().next().unwrap_or("");
+        Path::new(program).file_name() == Some("objtool".as_ref())
     });
     let source_file = assignment(&["source_"]).or_else(|| {
-        compile
-            .iter()
-            .filter(|t| !t.starts_with('-'))
-            .find(|t| source_kind(t) != Source::None)
-            .copied()
+        let is_source = |t: &&str| !t.starts_with('-') && source_kind(t) != Source::None;
+        compile.iter().copied().find(is_source)
     });
     Some(SavedCommand {
         source: source_file.map_or(Source::None, source_kind),
@@ -92,25 +79,17 @@ fn source_kind(file: &str) -> Source {
     }
 }
 
-/// kbuild's saved command for `D/N.o`: `D/.N.o.cmd`.
-pub fn path_of(object: &Path) -> PathBuf {
+/// The saved command of `D/N.o`, from `D/.N.o.cmd`; `None` when it has no
+/// `.cmd` file (or none with a saved command), an error when that file
+/// cannot be read.
+pub fn read(object: &Path) -> Result<Option<SavedCommand>, String> {
     let mut name = OsString::from(".");
     name.push(object.file_name().unwrap_or_default());
     name.push(".cmd");
-    object.with_file_name(name)
-}
-
-/// The saved command of `object`; `None` when it has no `.cmd` file (or
-/// none with a saved command), an error when that file cannot be read.
-pub fn read(object: &Path) -> Result<Option<SavedCommand>, String> {
-    let cmd = path_of(object);
-    match read_capped(&cmd, Kind::CmdFile) {
+    match read_capped(&object.with_file_name(&name), Kind::CmdFile) {
         Ok(bytes) => Ok(saved_command(&String::from_utf8_lossy(&bytes))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!(
-            "{}: {e}",
-            cmd.file_name().unwrap_or(cmd.as_os_str()).to_string_lossy()
-        )),
+        Err(e) => Err(format!("{}: {e}", name.to_string_lossy())),
     }
 }
 

@@ -34,6 +34,7 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
+use crate::output::one_line_cut;
 use crate::paths::normalize;
 
 /// Upper bound on the script size the shim will look at; recipes are a few
@@ -86,11 +87,7 @@ enum Token {
 }
 
 /// The one reader of quotes and escapes: hands `take` the tokens of
-/// `script` in order and stops at the first error `take` returns. Words
-/// are literal text, single or double quotes and backslashes; every other
-/// construct is announced where it starts, and then read on as the shell
-/// would split words, so that the proof can stop at the first and the
-/// search for the relink can read past it.
+/// `script` in order and stops at the first error `take` returns.
 fn tokens<E>(script: &str, mut take: impl FnMut(Token) -> Result<(), E>) -> Result<(), E> {
     let mut word = String::new();
     let mut in_word = false;
@@ -348,23 +345,10 @@ impl Simple {
     fn shown(&self) -> String {
         let mut text = self.words.join(" ");
         if let Some(to) = &self.stdout_to {
-            text.push_str(" > ");
-            text.push_str(to);
+            text = format!("{text} > {to}");
         }
-        const MAX_SHOWN: usize = 80;
-        let mut text: String = text
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        if text.len() > MAX_SHOWN {
-            let mut cut = MAX_SHOWN;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text.truncate(cut);
-            text.push_str("...");
-        }
-        format!("`{text}`")
+        // ASCII dots: recorded reasons have always ended a cut command so.
+        format!("`{}`", one_line_cut(&text, 80, "..."))
     }
 }
 
@@ -442,10 +426,7 @@ fn is_linker(word: &str) -> bool {
 /// `D/.N.cmd` (Kbuild.include's `$(dot-target).cmd`) and the depfile
 /// `D/.N.d` (commas turned into `_`) of the object `input`.
 fn dot_target(input: &Path, suffix: &str) -> PathBuf {
-    let name = input
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
+    let name = input.file_name().unwrap_or_default().to_string_lossy();
     let mut dot = format!(".{name}{suffix}");
     if suffix == ".d" {
         dot = dot.replace(',', "_");
@@ -470,6 +451,10 @@ fn read_kbuild_recipe(script: &str, input: &Path, output: &Path) -> Result<Recip
     let mut objtool_follows = false;
     let cmd_file = dot_target(input, ".cmd");
     let tmp_file = dot_target(input, ".tmp");
+    // fixdep writes `.N.cmd` directly, or (older trees) `.N.tmp` renamed
+    // by `mv -f` after it.
+    let to_cmd_file = |to: &str| same_path(to, &cmd_file) || same_path(to, &tmp_file);
+    let no_compile = || format!("no compile of {} before the relink", input.display());
     for cmd in &commands {
         let w = &cmd.words;
         let first = w[0].as_str();
@@ -483,12 +468,7 @@ fn read_kbuild_recipe(script: &str, input: &Path, output: &Path) -> Result<Recip
                 )
             }
         };
-        // fixdep writes `.N.cmd` directly, or (older trees) `.N.tmp`
-        // renamed by `mv -f` after it.
-        let redirect_to_cmd_file = cmd
-            .stdout_to
-            .as_deref()
-            .is_some_and(|to| same_path(to, &cmd_file) || same_path(to, &tmp_file));
+        let redirect_to_cmd_file = cmd.stdout_to.as_deref().is_some_and(to_cmd_file);
         if cmd.stdout_to.is_some()
             && !(first == "exec" && w.len() == 1 && cmd.stdout_to.as_deref() == Some("/dev/null"))
             && !(redirect_to_cmd_file && matches!(file_name(first), "fixdep" | "printf"))
@@ -505,10 +485,7 @@ fn read_kbuild_recipe(script: &str, input: &Path, output: &Path) -> Result<Recip
                     continue;
                 }
                 if is_relink(w, input, output) {
-                    return Err(format!(
-                        "no compile of {} before the relink",
-                        input.display()
-                    ));
+                    return Err(no_compile());
                 }
                 // The compile is the command that writes the input with
                 // `-c -o`: whatever its program is called (`clang-19.1`,
@@ -564,17 +541,15 @@ fn read_kbuild_recipe(script: &str, input: &Path, output: &Path) -> Result<Recip
                 stage = Stage::Moved;
             }
             Stage::Moved | Stage::Tail => {
-                if stage == Stage::Moved
+                let objtool = stage == Stage::Moved
                     && file_name(first) == "objtool"
                     && same_path(&w[w.len() - 1], input)
-                    && w.len() >= 2
-                {
-                    objtool_follows = true;
-                    stage = Stage::Tail;
-                    continue;
-                }
+                    && w.len() >= 2;
                 stage = Stage::Tail;
-                check_tail(cmd, input, redirect_to_cmd_file).map_err(|_| unknown(stage))?;
+                objtool_follows |= objtool;
+                if !objtool {
+                    check_tail(cmd, input, redirect_to_cmd_file).map_err(|_| unknown(stage))?;
+                }
             }
         }
     }
@@ -583,10 +558,7 @@ fn read_kbuild_recipe(script: &str, input: &Path, output: &Path) -> Result<Recip
             compile,
             objtool_follows,
         }),
-        (Stage::Prologue, _) => Err(format!(
-            "no compile of {} before the relink",
-            input.display()
-        )),
+        (Stage::Prologue, _) => Err(no_compile()),
         (stage, _) => Err(format!(
             "the recipe ends before kbuild's relink and `mv` (stage: {stage:?})"
         )),
@@ -604,14 +576,12 @@ fn check_trap(cmd: &Simple, input: &Path) -> Result<(), String> {
             .is_some_and(|target| same_path(target, input)),
         _ => false,
     };
-    if proven {
-        Ok(())
-    } else {
-        Err(format!(
+    proven.then_some(()).ok_or_else(|| {
+        format!(
             "trap {} other than kbuild's delete-on-interrupt",
             cmd.shown()
-        ))
-    }
+        )
+    })
 }
 
 /// After the relink: fixdep and the depfile's removal (`if_changed_dep`,
@@ -681,11 +651,8 @@ fn compile_facts(cmd: &Simple, flags_at: usize, input: &Path) -> Result<CompileF
             match (name, value) {
                 ("", _) => return unproven(w, "a define in a separate word"),
                 ("MODULE", Some(_)) => return unproven(w, "MODULE with a value"),
-                ("KBUILD_BASENAME", v) => match v.and_then(quoted) {
-                    Some(v) => facts.basename = Some(v),
-                    None => return unproven(w, "not kbuild's spelling"),
-                },
-                ("KBUILD_MODNAME", v) => match v.and_then(quoted) {
+                ("KBUILD_BASENAME" | "KBUILD_MODNAME", v) => match v.and_then(quoted) {
+                    Some(v) if name == "KBUILD_BASENAME" => facts.basename = Some(v),
                     Some(v) => facts.modname = Some(v),
                     None => return unproven(w, "not kbuild's spelling"),
                 },

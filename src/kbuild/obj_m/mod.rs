@@ -13,16 +13,10 @@
 //! command-line variables, `obj=DIR` among them), minus the jobserver, and
 //! a goal of its own that prints `$(obj-m)` and builds nothing.
 //!
-//! Parse-time commands: re-reading the makefiles runs their `$(shell ...)`
-//! again while the directory's other objects compile. The query's `SHELL`
-//! is the shim itself ([`shell`]), which runs only kbuild's own read-only
-//! commands and refuses every other one; a refused command makes the answer
-//! unknown and the object is forwarded (see [`shell`] for the list).
-//!
-//! Each (make process, directory) is asked once: the answer is kept in
-//! `$(obj)/.tmp_kbuild-ld-shim.obj-m` ([`cache`]), keyed on that make
-//! process, so a later build or another command line never reuses it, and
-//! `make clean` removes it with kbuild's other `.tmp_*` files.
+//! The query's `SHELL` is the shim itself ([`shell`]): re-reading the
+//! makefiles runs their `$(shell ...)` again while the directory's other
+//! objects compile. Each (make process, directory) is asked once
+//! ([`cache`]).
 
 mod cache;
 pub mod shell;
@@ -86,15 +80,12 @@ impl MakeAnswer {
 impl std::fmt::Display for MakeAnswer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let from = if self.cached { ", cached" } else { "" };
-        let ms = self.query_micros as f64 / 1000.0;
+        let took = format!("{:.1} ms{from}", self.query_micros as f64 / 1000.0);
+        let make = &self.make;
         match &self.in_obj_m {
-            Ok(true) => write!(f, "in $(obj-m) of {} ({ms:.1} ms{from})", self.make),
-            Ok(false) => write!(f, "not in $(obj-m) of {} ({ms:.1} ms{from})", self.make),
-            Err(e) => write!(
-                f,
-                "make {} could not say ({e}; {ms:.1} ms{from})",
-                self.make
-            ),
+            Ok(true) => write!(f, "in $(obj-m) of {make} ({took})"),
+            Ok(false) => write!(f, "not in $(obj-m) of {make} ({took})"),
+            Err(e) => write!(f, "make {make} could not say ({e}; {took})"),
         }
     }
 }
@@ -112,10 +103,9 @@ mod known_or_why {
 
     pub fn serialize<S: Serializer>(v: &Result<bool, String>, s: S) -> Result<S::Ok, S::Error> {
         match v {
-            Ok(known) => Json::Known(*known),
-            Err(why) => Json::Why(why.clone()),
+            Ok(known) => known.serialize(s),
+            Err(why) => why.serialize(s),
         }
-        .serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Result<bool, String>, D::Error> {
@@ -207,11 +197,8 @@ impl RunningMake {
 
     /// `-f scripts/Makefile.build obj=lib`, for records and messages.
     fn shown(&self) -> String {
-        let mut words: Vec<String> = self
-            .makefiles
-            .iter()
-            .map(|f| format!("-f {}", f.to_string_lossy()))
-            .collect();
+        let shown = |f: &OsString| format!("-f {}", f.to_string_lossy());
+        let mut words: Vec<String> = self.makefiles.iter().map(shown).collect();
         if let Some(obj) = &self.obj {
             words.push(format!("obj={}", obj.to_string_lossy()));
         }
@@ -315,7 +302,7 @@ impl RunningMake {
 /// reach it through `MAKEFLAGS`.
 fn makefiles_and_obj(argv: &[OsString]) -> Result<(Vec<OsString>, Option<OsString>), String> {
     let mut makefiles = Vec::new();
-    let mut obj = None;
+    let mut obj: Option<OsString> = None;
     let mut args = argv.iter().skip(1);
     while let Some(arg) = args.next() {
         let text = arg.to_string_lossy();
@@ -328,10 +315,7 @@ fn makefiles_and_obj(argv: &[OsString]) -> Result<(Vec<OsString>, Option<OsStrin
         {
             makefiles.push(v.into());
         } else if let Some(v) = text.strip_prefix("obj=") {
-            if obj
-                .as_ref()
-                .is_some_and(|o: &OsString| o.to_string_lossy() != v)
-            {
+            if matches!(&obj, Some(o) if o.to_string_lossy() != v) {
                 return Err("make has two different obj= values".into());
             }
             obj = Some(OsString::from(v));
@@ -346,13 +330,9 @@ fn makefiles_and_obj(argv: &[OsString]) -> Result<(Vec<OsString>, Option<OsStrin
 /// means, `t` would touch the goal into a file, `p` and `d` print
 /// elsewhere on stdout). Command-line variables stay exactly as they are.
 fn query_makeflags(value: &str) -> Result<String, String> {
-    let (options, variables) = match value.find(" -- ") {
-        Some(at) => (&value[..at], Some(&value[at + 4..])),
-        None => match value.strip_prefix("-- ") {
-            Some(vars) => ("", Some(vars)),
-            None => (value, None),
-        },
-    };
+    let split = value.split_once(" -- ");
+    let split = split.or_else(|| value.strip_prefix("-- ").map(|vars| ("", vars)));
+    let (options, variables) = split.map_or((value, None), |(o, v)| (o, Some(v)));
     if variables.is_some_and(|v| v.contains("$(MAKEOVERRIDES)")) {
         // make -e exports the variables as this reference, which a new
         // make cannot resolve: they would be silently missing.
@@ -365,14 +345,10 @@ fn query_makeflags(value: &str) -> Result<String, String> {
             if !letters.is_empty() {
                 kept.push(letters);
             }
-        } else if word.starts_with("-j")
-            || word.starts_with("-l")
-            || word.starts_with("--jobserver")
-            || word.starts_with("--debug")
-            || word.starts_with("--trace")
+        } else if !["-j", "-l", "--jobserver", "--debug", "--trace"]
+            .iter()
+            .any(|p| word.starts_with(p))
         {
-            continue;
-        } else {
             kept.push(word.to_string());
         }
     }
@@ -409,11 +385,8 @@ fn parse_output(stdout: &str, shim: &Path) -> Result<Vec<String>, String> {
     let (Some(version), Some(shell), Some(obj_m)) = (version, shell, obj_m) else {
         return Err("make did not print the query's answer".into());
     };
-    let major = version
-        .split('.')
-        .next()
-        .and_then(|m| m.parse::<u32>().ok());
-    if major.is_none_or(|m| m < MIN_MAKE_MAJOR) {
+    let major = version.split('.').next().unwrap_or_default().parse();
+    if !major.is_ok_and(|m: u32| m >= MIN_MAKE_MAJOR) {
         return Err(format!(
             "GNU make {version} is older than kbuild's minimum, 4.0"
         ));

@@ -44,10 +44,7 @@ pub fn run(argv: &[OsString]) -> ExitStatus {
     match classify(&command) {
         Allowed::Done => ExitStatus::Success,
         Allowed::Run => {
-            let err = Command::new("/bin/sh")
-                .arg("-c")
-                .arg(command.as_ref())
-                .exec();
+            let err = Command::new("/bin/sh").args(["-c", &*command]).exec();
             eprintln!("{MARK} refused (cannot run /bin/sh: {err})");
             ExitStatus::Failure
         }
@@ -87,32 +84,26 @@ fn classify(command: &str) -> Allowed {
     if is_try_run(&flat) {
         return Allowed::Run;
     }
-    if let Some(dirs) = simple_words(&flat).and_then(|w| match w.as_slice() {
-        [mkdir, p, dirs @ ..] if mkdir == "mkdir" && p == "-p" && !dirs.is_empty() => {
-            Some(dirs.to_vec())
+    if let Some([mkdir, p, dirs @ ..]) = simple_words(&flat).as_deref() {
+        if mkdir == "mkdir" && p == "-p" && !dirs.is_empty() {
+            return if dirs.iter().all(|d| Path::new(d).is_dir()) {
+                Allowed::Done
+            } else {
+                Allowed::No
+            };
         }
-        _ => None,
-    }) {
-        return if dirs.iter().all(|d| Path::new(d).is_dir()) {
-            Allowed::Done
-        } else {
-            Allowed::No
-        };
     }
+    let reads = |c: &str| simple_words(c).is_some_and(|w| only_reads(&w));
     // `A && B` where both only read (kbuild's `test-ge`: `test A -ge B && echo y`).
-    if let Some((first, second)) = flat.split_once(" && ") {
-        let both = [first, second].map(|c| simple_words(c).is_some_and(|w| only_reads(&w)));
-        return if both == [true, true] {
-            Allowed::Run
-        } else {
-            Allowed::No
-        };
+    let runs = match flat.split_once(" && ") {
+        Some((first, second)) => reads(first) && reads(second),
+        None => reads(flat.strip_suffix(" 2>/dev/null").unwrap_or(&flat)),
+    };
+    if runs {
+        Allowed::Run
+    } else {
+        Allowed::No
     }
-    let command = flat.strip_suffix(" 2>/dev/null").unwrap_or(&flat);
-    if simple_words(command).is_some_and(|w| only_reads(&w)) {
-        return Allowed::Run;
-    }
-    Allowed::No
 }
 
 /// A program run with `words` reads and prints, and writes nothing: the
@@ -124,12 +115,6 @@ fn classify(command: &str) -> Allowed {
 fn only_reads(words: &[String]) -> bool {
     let [program, args @ ..] = words else {
         return false;
-    };
-    let has = |opts: &[&str]| {
-        args.iter().any(|a| {
-            opts.iter()
-                .any(|o| a == o || a.starts_with(&format!("{o}=")))
-        })
     };
     match program.as_str() {
         "pwd" | "uname" | "echo" | "printf" | "test" | "true" | "false" | "basename"
@@ -145,7 +130,9 @@ fn only_reads(words: &[String]) -> bool {
             matches!(
                 args.first().map(String::as_str),
                 Some("rev-parse" | "describe")
-            ) && !has(&["--dirty"])
+            ) && !args
+                .iter()
+                .any(|a| a == "--dirty" || a.starts_with("--dirty="))
         }
         _ => false,
     }
