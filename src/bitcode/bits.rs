@@ -25,7 +25,7 @@ pub(super) fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize>
 }
 
 /// Reads at absolute offsets; what [`BitReader`] needs from a file.
-pub(super) trait Source {
+pub(super) trait ByteSource {
     /// Reads into `buf` from `offset` until `buf` is full or EOF; returns
     /// the bytes read (short only at EOF).
     fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
@@ -34,7 +34,7 @@ pub(super) trait Source {
 /// A `File` read with pread: no seek calls and no shared file position.
 pub(super) struct Pread<'a>(pub(super) &'a File);
 
-impl Source for Pread<'_> {
+impl ByteSource for Pread<'_> {
     fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         let mut got = 0;
         while got < buf.len() {
@@ -62,7 +62,7 @@ impl<R> SeekRead<R> {
     }
 }
 
-impl<R: Read + Seek> Source for SeekRead<R> {
+impl<R: Read + Seek> ByteSource for SeekRead<R> {
     fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         if self.pos != Some(offset) {
             self.pos = None;
@@ -97,7 +97,7 @@ pub(super) struct BitReader<S> {
     readahead: usize,
 }
 
-impl<S: Source> BitReader<S> {
+impl<S: ByteSource> BitReader<S> {
     pub(super) fn new(inner: S, base: u64, len: u64) -> Self {
         BitReader {
             inner,

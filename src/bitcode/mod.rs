@@ -30,7 +30,7 @@ use serde::Serialize;
 
 pub use crate::lto::Lto;
 
-use bits::{read_up_to, BitReader, Pread, SeekRead, Source};
+use bits::{read_up_to, BitReader, ByteSource, Pread, SeekRead};
 
 /// What an input file is, judged from its first bytes only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -224,7 +224,7 @@ pub fn examine<R: Read + Seek>(reader: R, file_len: u64) -> Result<BitcodeFacts,
 /// (raw, or behind a wrapper header) and walks it. `jump` enables the jump
 /// over the function blocks; the count of modules where it was taken comes
 /// back with the facts so tests can compare both walks and see it happen.
-fn walk_source<S: Source>(
+fn walk_source<S: ByteSource>(
     mut reader: S,
     file_len: u64,
     jump: bool,

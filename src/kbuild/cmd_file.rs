@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::regular_file::{read_capped, Kind};
+use crate::regular_file::{read_capped, CappedFile};
 use crate::spelling::spelled_enum;
 
 spelled_enum! {
@@ -104,7 +104,7 @@ pub fn path_of(object: &Path) -> PathBuf {
 /// none with a saved command), an error when that file cannot be read.
 pub fn read(object: &Path) -> Result<Option<SavedCommand>, String> {
     let cmd = path_of(object);
-    match read_capped(&cmd, Kind::CmdFile) {
+    match read_capped(&cmd, CappedFile::CmdFile) {
         Ok(bytes) => Ok(saved_command(&String::from_utf8_lossy(&bytes))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(format!(

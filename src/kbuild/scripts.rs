@@ -17,8 +17,8 @@
 use std::io;
 use std::path::Path;
 
-use super::make_lexer::{self, Conditionals, Kind, Line};
-use crate::regular_file::{self, Kind as FileKind};
+use super::make_lexer::{self, Conditionals, Line, LineKind};
+use crate::regular_file::{self, CappedFile};
 
 /// kbuild's Makefile.build, as every per-directory make names it.
 pub const MAKEFILE_BUILD: &str = "scripts/Makefile.build";
@@ -109,15 +109,15 @@ impl Scripts {
         for script in &self.scripts {
             for line in &script.lines {
                 let (variable, value) = match &line.kind {
-                    Kind::Assign { var, value, .. } => (var, value),
-                    Kind::Define { var, body, .. } => (var, body),
-                    Kind::Ambiguous { text } if assigns(text, is_relink) => {
+                    LineKind::Assign { var, value, .. } => (var, value),
+                    LineKind::Define { var, body, .. } => (var, body),
+                    LineKind::Ambiguous { text } if assigns(text, is_relink) => {
                         return Err(format!(
                             "{}: a tab-led line that is a recipe on some paths through the conditionals and defines the relink on others",
                             script.at(line)
                         ))
                     }
-                    Kind::Unreadable { why } => {
+                    LineKind::Unreadable { why } => {
                         return Err(format!("{}: {why}", script.at(line)))
                     }
                     _ => continue,
@@ -165,14 +165,14 @@ impl Scripts {
                     continue;
                 }
                 let sets = match &line.kind {
-                    Kind::Assign { var, .. } | Kind::Define { var, .. } => var == OBJTOOL_ENABLED,
-                    Kind::Rule { text } => per_object_assignment(text),
-                    Kind::Ambiguous { text } if assigns(text, |v| v == OBJTOOL_ENABLED) => {
+                    LineKind::Assign { var, .. } | LineKind::Define { var, .. } => var == OBJTOOL_ENABLED,
+                    LineKind::Rule { text } => per_object_assignment(text),
+                    LineKind::Ambiguous { text } if assigns(text, |v| v == OBJTOOL_ENABLED) => {
                         return Err(format!(
                             "{at}: a tab-led line that is a recipe on some paths through the conditionals and sets {OBJTOOL_ENABLED} on others"
                         ))
                     }
-                    Kind::Unreadable { why } => return Err(format!("{at}: {why}")),
+                    LineKind::Unreadable { why } => return Err(format!("{at}: {why}")),
                     _ => false,
                 };
                 if sets {
@@ -188,7 +188,7 @@ impl Scripts {
 }
 
 fn read(path: &Path) -> io::Result<Vec<u8>> {
-    regular_file::read_capped(path, FileKind::KbuildMakefile)
+    regular_file::read_capped(path, CappedFile::KbuildMakefile)
 }
 
 fn is_relink(var: &str) -> bool {
@@ -201,8 +201,10 @@ fn assigns(text: &str, wanted: impl Fn(&str) -> bool) -> bool {
     make_lexer::lex(text.trim_start())
         .iter()
         .any(|line| match &line.kind {
-            Kind::Assign { var, .. } | Kind::Define { var, .. } => wanted(var),
-            Kind::Rule { text } => make_lexer::target_specific(text).is_some_and(|t| wanted(t.var)),
+            LineKind::Assign { var, .. } | LineKind::Define { var, .. } => wanted(var),
+            LineKind::Rule { text } => {
+                make_lexer::target_specific(text).is_some_and(|t| wanted(t.var))
+            }
             _ => false,
         })
 }

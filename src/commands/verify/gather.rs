@@ -11,7 +11,7 @@ use crate::bitcode::{self, FileKind};
 use crate::kbuild::cmd_file;
 use crate::kbuild::kconfig::Kconfig;
 use crate::link::archive;
-use crate::regular_file::{read_capped, Kind};
+use crate::regular_file::{read_capped, CappedFile};
 
 /// Thin archives nested in `vmlinux.a` are followed this deep (llvm-ar
 /// flattens them; the cap only stops a self-referencing archive).
@@ -129,7 +129,7 @@ fn archive_objects(
     visited: &mut usize,
     out: &mut Vec<Object>,
 ) -> Result<(), String> {
-    let bytes = read_capped(archive_path, Kind::ThinArchive).map_err(|e| {
+    let bytes = read_capped(archive_path, CappedFile::ThinArchive).map_err(|e| {
         if depth == 0 {
             e.to_string()
         } else {
@@ -202,7 +202,7 @@ fn read_modules(tree: &Path) -> Option<Result<Vec<Module>, String>> {
     if !exists(&order) {
         return None;
     }
-    let bytes = match read_capped(&order, Kind::ModulesOrder) {
+    let bytes = match read_capped(&order, CappedFile::ModulesOrder) {
         Ok(b) => b,
         Err(e) => return Some(Err(format!("{}: {e}", order.display()))),
     };
@@ -258,7 +258,7 @@ fn mod_part_names(
     module_object: &Path,
     read_so_far: &mut u64,
 ) -> Result<Vec<PathBuf>, String> {
-    let bytes = match read_capped(mod_file, Kind::ModFile) {
+    let bytes = match read_capped(mod_file, CappedFile::ModFile) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e.to_string()),
