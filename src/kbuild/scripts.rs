@@ -69,6 +69,9 @@ pub struct RelinkRule {
 #[derive(Debug, Clone, Default)]
 pub struct Scripts {
     scripts: Vec<Script>,
+    /// A script exists but could not be read, so what the others say is
+    /// not the whole of kbuild's relink.
+    pub some_unreadable: bool,
 }
 
 impl Scripts {
@@ -79,15 +82,22 @@ impl Scripts {
     /// splits the lines, and no name the reader looks for has them.
     pub fn read(srctree: &Path, unreadable: &mut Vec<String>) -> Scripts {
         let mut scripts = Vec::new();
+        let mut some_unreadable = false;
         for file in RELINK_FILES {
             let path = srctree.join(file);
             match read(&path) {
                 Ok(bytes) => scripts.push(Script::parse(file, &String::from_utf8_lossy(&bytes))),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => unreadable.push(format!("{}: {e}", path.display())),
+                Err(e) => {
+                    some_unreadable = true;
+                    unreadable.push(format!("{}: {e}", path.display()));
+                }
             }
         }
-        Scripts { scripts }
+        Scripts {
+            scripts,
+            some_unreadable,
+        }
     }
 
     /// The scripts of the given texts, each `(path in the tree, text)`.
@@ -98,6 +108,7 @@ impl Scripts {
                 .iter()
                 .map(|(file, text)| Script::parse(file, text))
                 .collect(),
+            some_unreadable: false,
         }
     }
 
@@ -479,5 +490,22 @@ mod tests {
         ] {
             assert_eq!(without(not_set), Ok(false), "{not_set}");
         }
+    }
+
+    /// The doctor gives no verdict when a script exists but cannot be
+    /// read; a missing one is just not there.
+    #[test]
+    fn a_script_that_cannot_be_read_is_said_apart_from_a_missing_one() {
+        let src = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(src.path().join(MAKEFILE_LIB)).unwrap();
+        let mut unreadable = Vec::new();
+        let scripts = Scripts::read(src.path(), &mut unreadable);
+        assert!(scripts.some_unreadable);
+        assert_eq!(unreadable.len(), 1, "{unreadable:?}");
+        assert!(unreadable[0].contains(MAKEFILE_LIB), "{unreadable:?}");
+        std::fs::remove_dir(src.path().join(MAKEFILE_LIB)).unwrap();
+        let mut unreadable = Vec::new();
+        assert!(!Scripts::read(src.path(), &mut unreadable).some_unreadable);
+        assert!(unreadable.is_empty());
     }
 }
