@@ -315,7 +315,7 @@ fn options_the_table_lacks_are_forwarded() {
         let req = classify(&args).unwrap();
         assert_eq!(req.unknown, [newer], "{newer}");
         assert!(
-            matches!(relink_candidate(&req), Err(Reason::UnknownOptions(u)) if u == [newer]),
+            matches!(relink_candidate(&req), Err(Reason::UnknownOption(u)) if u == [newer]),
             "{newer}"
         );
     }

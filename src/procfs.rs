@@ -6,11 +6,15 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 
-use crate::regular_file::{read_capped, read_capped_lossy, Kind};
+use crate::regular_file::{read_capped, read_capped_lossy, CappedFile};
 
 /// The argv of `pid`, or `None` when it is gone or unreadable.
 pub fn cmdline(pid: u32) -> Option<Vec<OsString>> {
-    let bytes = read_capped(Path::new(&format!("/proc/{pid}/cmdline")), Kind::ProcFile).ok()?;
+    let bytes = read_capped(
+        Path::new(&format!("/proc/{pid}/cmdline")),
+        CappedFile::ProcFile,
+    )
+    .ok()?;
     let parts = bytes.split(|&b| b == 0).filter(|part| !part.is_empty());
     Some(
         parts
@@ -22,7 +26,11 @@ pub fn cmdline(pid: u32) -> Option<Vec<OsString>> {
 /// The fields of /proc/<pid>/stat after the command name, which can hold
 /// spaces and parentheses: field 3 (state) is the first.
 fn stat_fields(pid: u32) -> Option<Vec<String>> {
-    let stat = read_capped_lossy(Path::new(&format!("/proc/{pid}/stat")), Kind::ProcFile).ok()?;
+    let stat = read_capped_lossy(
+        Path::new(&format!("/proc/{pid}/stat")),
+        CappedFile::ProcFile,
+    )
+    .ok()?;
     let after_comm = &stat[stat.rfind(')')? + 1..];
     Some(after_comm.split_whitespace().map(str::to_string).collect())
 }
@@ -46,9 +54,12 @@ pub fn exe(pid: u32) -> Option<PathBuf> {
 
 /// This boot's random id: pids and start times restart at every boot.
 pub fn boot_id() -> Option<String> {
-    read_capped_lossy(Path::new("/proc/sys/kernel/random/boot_id"), Kind::ProcFile)
-        .ok()
-        .map(|s| s.trim().to_string())
+    read_capped_lossy(
+        Path::new("/proc/sys/kernel/random/boot_id"),
+        CappedFile::ProcFile,
+    )
+    .ok()
+    .map(|s| s.trim().to_string())
 }
 
 #[cfg(test)]

@@ -193,7 +193,7 @@ impl Drop for IgnoreXfsz {
 /// The largest record file the shim reads: some 700,000 records, many
 /// full kernel builds. A larger file (or /dev/zero's endless one) is one
 /// error, found before reading it.
-pub const MAX_FILE_BYTES: u64 = crate::regular_file::Kind::Record.max_bytes();
+pub const MAX_FILE_BYTES: u64 = crate::regular_file::CappedFile::Record.max_bytes();
 
 /// The longest record line, without its newline, that the shim writes
 /// ([`record_line`]) and reads; a record is a few hundred bytes, and even

@@ -10,7 +10,7 @@
 //!   `InvalidInput` error saying what it is, and the type is taken from the
 //!   open handle so a path swapped between a stat and the open cannot slip
 //!   through;
-//! - a file read whole ([`read_capped`]) has a size cap for its [`Kind`],
+//! - a file read whole ([`read_capped`]) has a size cap for its [`CappedFile`],
 //!   checked against its size before a byte is read and again while reading
 //!   (a file that grows, or a `/proc` file whose size says 0), with the cap
 //!   in the error.
@@ -28,7 +28,7 @@ use std::path::Path;
 /// Each cap is far above what a real kernel tree has (noted per kind) and
 /// far below what would hurt a build machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum CappedFile {
     /// A directory's `Kbuild`/`Makefile`, kbuild's `scripts/Makefile.*`
     /// (the largest in 6.13, drivers/gpu/drm/amd/display's, is ~30 KB).
     KbuildMakefile,
@@ -49,34 +49,34 @@ pub enum Kind {
     ProcFile,
 }
 
-impl Kind {
+impl CappedFile {
     /// The largest file of this kind that is read.
     pub const fn max_bytes(self) -> u64 {
         match self {
-            Kind::KbuildMakefile => 1 << 20,
-            Kind::Kconfig => 16 << 20,
-            Kind::CmdFile => 16 << 20,
-            Kind::ModFile => 4 << 20,
-            Kind::ModulesOrder => 16 << 20,
-            Kind::ThinArchive => 64 << 20,
-            Kind::Record => 256 << 20,
+            CappedFile::KbuildMakefile => 1 << 20,
+            CappedFile::Kconfig => 16 << 20,
+            CappedFile::CmdFile => 16 << 20,
+            CappedFile::ModFile => 4 << 20,
+            CappedFile::ModulesOrder => 16 << 20,
+            CappedFile::ThinArchive => 64 << 20,
+            CappedFile::Record => 256 << 20,
             // ARG_MAX is a quarter of the stack limit; 16 MiB covers a
             // 64 MiB stack, and a longer command line is a forward.
-            Kind::ProcFile => 16 << 20,
+            CappedFile::ProcFile => 16 << 20,
         }
     }
 
     /// The kind in words, for errors.
     pub const fn describe(self) -> &'static str {
         match self {
-            Kind::KbuildMakefile => "a kbuild Makefile",
-            Kind::Kconfig => "a kernel configuration",
-            Kind::CmdFile => "a kbuild .cmd file",
-            Kind::ModFile => "a kbuild .mod file",
-            Kind::ModulesOrder => "modules.order",
-            Kind::ThinArchive => "a thin archive",
-            Kind::Record => "a record file",
-            Kind::ProcFile => "a /proc file",
+            CappedFile::KbuildMakefile => "a kbuild Makefile",
+            CappedFile::Kconfig => "a kernel configuration",
+            CappedFile::CmdFile => "a kbuild .cmd file",
+            CappedFile::ModFile => "a kbuild .mod file",
+            CappedFile::ModulesOrder => "modules.order",
+            CappedFile::ThinArchive => "a thin archive",
+            CappedFile::Record => "a record file",
+            CappedFile::ProcFile => "a /proc file",
         }
     }
 }
@@ -122,7 +122,7 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
 }
 
 /// The error for a file over its kind's cap.
-pub fn too_large(kind: Kind) -> io::Error {
+pub fn too_large(kind: CappedFile) -> io::Error {
     io::Error::new(
         io::ErrorKind::FileTooLarge,
         format!(
@@ -136,7 +136,7 @@ pub fn too_large(kind: Kind) -> io::Error {
 /// Opens `path` as [`open_regular`] does and refuses it at once when its
 /// size is over `kind`'s cap; for files read a piece at a time (the
 /// record), which must still stop at the cap.
-pub fn open_capped(path: &Path, kind: Kind) -> io::Result<File> {
+pub fn open_capped(path: &Path, kind: CappedFile) -> io::Result<File> {
     let file = open_regular(path)?;
     if file.metadata()?.len() > kind.max_bytes() {
         return Err(too_large(kind));
@@ -147,7 +147,7 @@ pub fn open_capped(path: &Path, kind: Kind) -> io::Result<File> {
 /// Reads the whole regular file `path`, at most `kind`'s cap: a larger
 /// file is an error without being read, a file that grows past the cap
 /// while it is read is an error once the cap is passed by one byte.
-pub fn read_capped(path: &Path, kind: Kind) -> io::Result<Vec<u8>> {
+pub fn read_capped(path: &Path, kind: CappedFile) -> io::Result<Vec<u8>> {
     let file = open_capped(path, kind)?;
     let cap = kind.max_bytes();
     let expected = file.metadata()?.len();
@@ -161,7 +161,7 @@ pub fn read_capped(path: &Path, kind: Kind) -> io::Result<Vec<u8>> {
 
 /// [`read_capped`] for text: bytes that are not UTF-8 become U+FFFD, as
 /// every reader of kbuild's files here compares ASCII words only.
-pub fn read_capped_lossy(path: &Path, kind: Kind) -> io::Result<String> {
+pub fn read_capped_lossy(path: &Path, kind: CappedFile) -> io::Result<String> {
     let bytes = read_capped(path, kind)?;
     Ok(match String::from_utf8(bytes) {
         Ok(text) => text,
@@ -208,7 +208,7 @@ mod tests {
             (Path::new("/dev/zero"), "is a character device"),
             (d.path(), "is a directory"),
         ] {
-            let err = read_capped(path, Kind::Kconfig).unwrap_err();
+            let err = read_capped(path, CappedFile::Kconfig).unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
             assert_eq!(err.to_string(), format!("{what}, not a regular file"));
         }
@@ -228,11 +228,11 @@ mod tests {
     #[test]
     fn a_file_over_its_cap_is_refused_with_the_number() {
         let d = tempfile::tempdir().unwrap();
-        let cap = Kind::ModFile.max_bytes();
+        let cap = CappedFile::ModFile.max_bytes();
         let at_cap = d.path().join("at");
         std::fs::write(&at_cap, vec![b'a'; cap as usize]).unwrap();
         assert_eq!(
-            read_capped(&at_cap, Kind::ModFile).unwrap().len() as u64,
+            read_capped(&at_cap, CappedFile::ModFile).unwrap().len() as u64,
             cap
         );
         // A sparse terabyte: refused by its size, unread.
@@ -242,7 +242,7 @@ mod tests {
             .set_len(1 << 40)
             .unwrap();
         let started = Instant::now();
-        let err = read_capped(&huge, Kind::ModFile).unwrap_err();
+        let err = read_capped(&huge, CappedFile::ModFile).unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(1));
         assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
         assert_eq!(
@@ -250,7 +250,7 @@ mod tests {
             format!("is larger than {cap} bytes (the limit for a kbuild .mod file)")
         );
         std::fs::write(&huge, vec![b'a'; cap as usize + 1]).unwrap();
-        assert!(read_capped(&huge, Kind::ModFile)
+        assert!(read_capped(&huge, CappedFile::ModFile)
             .unwrap_err()
             .to_string()
             .contains(&cap.to_string()));
@@ -258,7 +258,7 @@ mod tests {
 
     #[test]
     fn a_proc_file_whose_size_says_zero_is_read_whole() {
-        let text = read_capped_lossy(Path::new("/proc/self/status"), Kind::ProcFile).unwrap();
+        let text = read_capped_lossy(Path::new("/proc/self/status"), CappedFile::ProcFile).unwrap();
         assert!(text.starts_with("Name:"), "{text}");
     }
 }

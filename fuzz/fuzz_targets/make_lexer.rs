@@ -3,7 +3,7 @@
 //! that never go back, nothing after an `Unreadable` line.
 #![no_main]
 
-use kbuild_ld_shim::kbuild::make_lexer::{self, Kind};
+use kbuild_ld_shim::kbuild::make_lexer::{self, LineKind};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     for (i, line) in lines.iter().enumerate() {
         assert!(line.number >= last && line.number >= 1 && line.number <= physical, "{line:?}");
         last = line.number;
-        if matches!(line.kind, Kind::Unreadable { .. }) {
+        if matches!(line.kind, LineKind::Unreadable { .. }) {
             assert_eq!(i + 1, lines.len(), "lines after Unreadable");
         }
     }

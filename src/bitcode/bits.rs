@@ -10,7 +10,7 @@ use std::os::unix::fs::FileExt;
 use super::{malformed, BitcodeError};
 
 /// Reads at absolute offsets; what [`BitReader`] needs from a file.
-pub(super) trait Source {
+pub(super) trait ByteSource {
     /// Reads into `buf` from `offset` until `buf` is full or EOF; returns
     /// the bytes read (short only at EOF, which is no error here: a short
     /// file is simply `Other`, a short stream malformed).
@@ -20,7 +20,7 @@ pub(super) trait Source {
 /// A `File` read with pread: no seek calls and no shared file position.
 pub(super) struct Pread<'a>(pub(super) &'a File);
 
-impl Source for Pread<'_> {
+impl ByteSource for Pread<'_> {
     fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         let mut got = 0;
         while got < buf.len() {
@@ -36,7 +36,7 @@ impl Source for Pread<'_> {
 }
 
 /// A file's bytes in memory (the fuzz target's input).
-impl Source for &[u8] {
+impl ByteSource for &[u8] {
     fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         let rest = usize::try_from(offset).map_or(&[][..], |i| self.get(i..).unwrap_or_default());
         let n = rest.len().min(buf.len());
@@ -68,7 +68,7 @@ pub(super) struct BitReader<S> {
     readahead: usize,
 }
 
-impl<S: Source> BitReader<S> {
+impl<S: ByteSource> BitReader<S> {
     pub(super) fn new(inner: S, base: u64, len: u64) -> Self {
         BitReader {
             inner,

@@ -30,7 +30,7 @@ use serde::Serialize;
 
 pub use crate::lto::Lto;
 
-use bits::{BitReader, Pread, Source};
+use bits::{BitReader, ByteSource, Pread};
 
 /// What an input file is, judged from its first bytes only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -215,7 +215,7 @@ pub fn examine(data: &[u8], file_len: u64) -> Result<BitcodeFacts, BitcodeError>
 /// (raw, or behind a wrapper header) and walks it. `jump` enables the jump
 /// over the function blocks; the count of modules where it was taken comes
 /// back with the facts so tests can compare both walks and see it happen.
-fn walk_source<S: Source>(
+fn walk_source<S: ByteSource>(
     mut reader: S,
     file_len: u64,
     jump: bool,

@@ -4,7 +4,7 @@
 //! none, down to the few operands the walk looks at. Like the bit reader
 //! underneath, this knows no block or record meanings.
 
-use super::bits::{BitReader, Source};
+use super::bits::{BitReader, ByteSource};
 use super::BitcodeError;
 
 // Abbreviation ids with a fixed meaning in every block
@@ -99,7 +99,7 @@ impl Operands {
     }
 }
 
-impl<S: Source> BitReader<S> {
+impl<S: ByteSource> BitReader<S> {
     pub(super) fn read_abbrev_def(&mut self) -> Result<Abbrev, BitcodeError> {
         let count = self.read_vbr(5)?;
         if count > MAX_ABBREV_OPS {

@@ -5,7 +5,7 @@
 //! come from llvm/include/llvm/Bitcode/LLVMBitCodes.h; summaries are judged
 //! as `getLTOInfo` in BitcodeReader.cpp judges them.
 
-use super::bits::{BitReader, Source};
+use super::bits::{BitReader, ByteSource};
 use super::records::{
     Abbrev, BitRecord, DEFINE_ABBREV, END_BLOCK, ENTER_SUBBLOCK, MAX_CHUNK, UNABBREV_RECORD,
 };
@@ -86,7 +86,7 @@ enum Entry {
 /// Walks the bitstream `bits` (the raw stream, unwrapped; `wrapped` says
 /// whether it was) and returns its facts with the count of modules whose
 /// function blocks were jumped over; `jump` turns the jump on.
-pub(super) fn walk<S: Source>(
+pub(super) fn walk<S: ByteSource>(
     bits: BitReader<S>,
     wrapped: bool,
     jump: bool,
@@ -125,7 +125,7 @@ struct Walker<R> {
     jumps: usize,
 }
 
-impl<S: Source> Walker<S> {
+impl<S: ByteSource> Walker<S> {
     fn walk(&mut self) -> Result<(), BitcodeError> {
         let magic = self.bits.read(32)?;
         if magic != u64::from(u32::from_le_bytes(RAW_MAGIC)) {
@@ -808,7 +808,7 @@ mod tests {
         reads: &'a Cell<u64>,
     }
 
-    impl Source for Counting<'_> {
+    impl ByteSource for Counting<'_> {
         fn read_at(&mut self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
             let n = self.inner.read_at(buf, offset)?;
             self.bytes.set(self.bytes.get() + n as u64);

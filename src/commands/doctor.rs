@@ -342,10 +342,7 @@ pub fn diagnose(f: &Findings) -> Diagnosis {
                     "not configured (no include/config/auto.conf or .config)",
                 )),
             }
-            if unreadable
-                .iter()
-                .any(|why| why.contains("scripts/Makefile."))
-            {
+            if scripts.some_unreadable {
                 checks.push(Check::new(
                     "verdict",
                     Fail,

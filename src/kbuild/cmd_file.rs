@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::regular_file::{read_capped, Kind};
+use crate::regular_file::{read_capped, CappedFile};
 use crate::spelling::spelled_enum;
 
 spelled_enum! {
@@ -86,7 +86,7 @@ pub fn read(object: &Path) -> Result<Option<SavedCommand>, String> {
     let mut name = OsString::from(".");
     name.push(object.file_name().unwrap_or_default());
     name.push(".cmd");
-    match read_capped(&object.with_file_name(&name), Kind::CmdFile) {
+    match read_capped(&object.with_file_name(&name), CappedFile::CmdFile) {
         Ok(bytes) => Ok(saved_command(&String::from_utf8_lossy(&bytes))),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(format!("{}: {e}", name.to_string_lossy())),

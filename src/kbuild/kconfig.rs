@@ -24,11 +24,11 @@ impl Kconfig {
     }
 
     /// The configuration file `path` (auto.conf or .config): a regular file
-    /// of at most [`Kind::Kconfig`](crate::regular_file::Kind)'s cap, read
+    /// of at most [`CappedFile::Kconfig`](crate::regular_file::CappedFile)'s cap, read
     /// without blocking; the error does not name the path.
     pub fn load(path: &Path) -> io::Result<Kconfig> {
         let text =
-            crate::regular_file::read_capped_lossy(path, crate::regular_file::Kind::Kconfig)?;
+            crate::regular_file::read_capped_lossy(path, crate::regular_file::CappedFile::Kconfig)?;
         Ok(Kconfig::parse(&text))
     }
 

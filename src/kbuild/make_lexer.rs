@@ -12,9 +12,9 @@
 //!
 //! Conditionals are not evaluated here (the lexer has no configuration), so
 //! whether a rule is open after a conditional block can be "maybe": a
-//! tab-led line then comes out as [`Kind::Ambiguous`], and a line whose
+//! tab-led line then comes out as [`LineKind::Ambiguous`], and a line whose
 //! meaning decides how the following lines are read (a tab-led `define`,
-//! conditional or `.RECIPEPREFIX`) stops the lexing with [`Kind::Unreadable`].
+//! conditional or `.RECIPEPREFIX`) stops the lexing with [`LineKind::Unreadable`].
 //!
 //! Its readers (Kbuild files in `makefile`, kbuild's own scripts in
 //! `scripts`) evaluate what they can of the conditionals themselves, each
@@ -26,11 +26,11 @@
 pub struct Line {
     /// The physical line (1-based) the logical line starts on.
     pub number: usize,
-    pub kind: Kind,
+    pub kind: LineKind,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kind {
+pub enum LineKind {
     /// `[export|override|private]... var op value`, op one of
     /// `=`, `:=`, `::=`, `:::=`, `+=`, `?=`, `!=`.
     Assign {
@@ -156,7 +156,7 @@ pub fn lex(text: &str) -> Vec<Line> {
                 {
                     out.push(Line {
                         number,
-                        kind: Kind::Unreadable {
+                        kind: LineKind::Unreadable {
                             why: format!("`{stripped}` is a recipe line or a directive depending on conditionals"),
                         },
                     });
@@ -164,14 +164,14 @@ pub fn lex(text: &str) -> Vec<Line> {
                 }
                 out.push(Line {
                     number,
-                    kind: Kind::Ambiguous {
+                    kind: LineKind::Ambiguous {
                         text: logical[1..].to_string(),
                     },
                 });
             } else {
                 out.push(Line {
                     number,
-                    kind: Kind::Recipe {
+                    kind: LineKind::Recipe {
                         text: logical[1..].to_string(),
                     },
                 });
@@ -185,39 +185,41 @@ pub fn lex(text: &str) -> Vec<Line> {
             continue;
         }
         let mut kind = statement(line);
-        if let Kind::Define { body, closed, .. } = &mut kind {
+        if let LineKind::Define { body, closed, .. } = &mut kind {
             let (text, ended, next) = define_body(&physical, i);
             (*body, *closed) = (text, ended);
             i = next;
         }
         match &kind {
-            Kind::If { .. } => frames.push(Frame {
+            LineKind::If { .. } => frames.push(Frame {
                 start: open,
                 ends: None,
             }),
             // `else` and `else ifeq` alike: the next branch starts from the
             // state at `if`.
-            Kind::Else { .. } => {
+            LineKind::Else { .. } => {
                 if let Some(frame) = frames.last_mut() {
                     frame.ends = Some(frame.ends.map_or(open, |e| e.union(open)));
                     open = frame.start;
                 }
             }
-            Kind::Endif => {
+            LineKind::Endif => {
                 if let Some(frame) = frames.pop() {
                     // Without `else` the skipped path keeps the start state.
                     let ends = frame.ends.unwrap_or(frame.start);
                     open = ends.union(open);
                 }
             }
-            Kind::Rule { .. } => open = Open::YES,
+            LineKind::Rule { .. } => open = Open::YES,
             // After .RECIPEPREFIX (or a computed name that could be it)
             // a tab no longer marks a recipe line.
-            Kind::Assign { var, .. } | Kind::Define { var, .. } if could_be_recipe_prefix(var) => {
+            LineKind::Assign { var, .. } | LineKind::Define { var, .. }
+                if could_be_recipe_prefix(var) =>
+            {
                 out.push(Line { number, kind });
                 out.push(Line {
                     number,
-                    kind: Kind::Unreadable {
+                    kind: LineKind::Unreadable {
                         why: ".RECIPEPREFIX changes what a recipe line is".into(),
                     },
                 });
@@ -377,7 +379,7 @@ pub fn strip_comment(line: &str) -> &str {
 /// One non-recipe logical line (comment stripped, trimmed, non-empty), read
 /// in make's order: assignments first (so a variable may be called
 /// `ifdef`), then conditionals, then other directives, then rules.
-fn statement(line: &str) -> Kind {
+fn statement(line: &str) -> LineKind {
     let mut modifiers = Vec::new();
     let mut body = line;
     loop {
@@ -411,7 +413,7 @@ fn statement(line: &str) -> Kind {
                 _ => (rest.to_string(), "=".to_string()),
             },
         };
-        return Kind::Define {
+        return LineKind::Define {
             modifiers,
             var,
             op,
@@ -420,7 +422,7 @@ fn statement(line: &str) -> Kind {
         };
     }
     if let Some((var, op, value)) = split_assignment(body) {
-        return Kind::Assign {
+        return LineKind::Assign {
             modifiers,
             var: var.to_string(),
             op: op.to_string(),
@@ -431,13 +433,13 @@ fn statement(line: &str) -> Kind {
     let word = first_word(line);
     if !modifiers.is_empty() || matches!(word, "unexport" | "undefine" | "vpath" | "load" | "-load")
     {
-        return Kind::Directive {
+        return LineKind::Directive {
             word: word.to_string(),
             rest,
         };
     }
     if CONDITIONALS.contains(&word) {
-        return Kind::If {
+        return LineKind::If {
             directive: word.to_string(),
             args: rest,
         };
@@ -445,14 +447,14 @@ fn statement(line: &str) -> Kind {
     match word {
         "else" => {
             let cond = first_word(&rest);
-            return Kind::Else {
+            return LineKind::Else {
                 condition: (!rest.is_empty())
                     .then(|| (cond.to_string(), rest[cond.len()..].trim().to_string())),
             };
         }
-        "endif" => return Kind::Endif,
+        "endif" => return LineKind::Endif,
         "include" | "-include" | "sinclude" => {
-            return Kind::Include {
+            return LineKind::Include {
                 optional: word != "include",
                 paths: rest.split_whitespace().map(String::from).collect(),
             }
@@ -460,11 +462,11 @@ fn statement(line: &str) -> Kind {
         _ => {}
     }
     if has_top_level_colon(line) {
-        Kind::Rule {
+        LineKind::Rule {
             text: line.to_string(),
         }
     } else {
-        Kind::Other {
+        LineKind::Other {
             text: line.to_string(),
         }
     }
@@ -590,7 +592,7 @@ pub struct TargetSpecific<'a> {
     pub value: &'a str,
 }
 
-/// The target-specific assignment a rule line (a [`Kind::Rule`]'s text)
+/// The target-specific assignment a rule line (a [`LineKind::Rule`]'s text)
 /// makes, if any. Every parenthesis counts toward the nesting, not only
 /// those of variable references, so an archive-member target `lib(a.o)`
 /// never hides the colon.
@@ -656,12 +658,12 @@ impl Conditionals {
     /// error naming it.
     pub fn follow(
         &mut self,
-        kind: &Kind,
+        kind: &LineKind,
         at: &str,
         evaluate: impl Fn(&str, &str) -> Option<bool>,
     ) -> Result<bool, String> {
         match kind {
-            Kind::If { directive, args } => {
+            LineKind::If { directive, args } => {
                 let value = if self.active() {
                     evaluate(directive, args)
                 } else {
@@ -673,7 +675,7 @@ impl Conditionals {
                     at: format!("{at}: {directive} {args}"),
                 });
             }
-            Kind::Else { condition } => {
+            LineKind::Else { condition } => {
                 let Some(c) = self.frames.pop() else {
                     return Err(format!("{at}: else without ifeq/ifdef"));
                 };
@@ -701,7 +703,7 @@ impl Conditionals {
                     },
                 });
             }
-            Kind::Endif => {
+            LineKind::Endif => {
                 if self.frames.pop().is_none() {
                     return Err(format!("{at}: endif without ifeq/ifdef"));
                 }
@@ -728,12 +730,12 @@ impl Conditionals {
 mod tests {
     use super::*;
 
-    fn kinds(text: &str) -> Vec<Kind> {
+    fn kinds(text: &str) -> Vec<LineKind> {
         lex(text).into_iter().map(|l| l.kind).collect()
     }
 
-    fn assign(var: &str, op: &str, value: &str) -> Kind {
-        Kind::Assign {
+    fn assign(var: &str, op: &str, value: &str) -> LineKind {
+        LineKind::Assign {
             modifiers: vec![],
             var: var.into(),
             op: op.into(),
@@ -762,25 +764,25 @@ export X
         assert_eq!(
             kinds(text),
             vec![
-                Kind::Rule {
+                LineKind::Rule {
                     text: "x.o: y".into()
                 },
-                Kind::Recipe {
+                LineKind::Recipe {
                     text: "fake-y += recipe.o".into()
                 },
-                Kind::If {
+                LineKind::If {
                     directive: "ifdef".into(),
                     args: "CONFIG_X".into()
                 },
-                Kind::Recipe {
+                LineKind::Recipe {
                     text: "qux-objs = q.o".into()
                 },
-                Kind::Endif,
-                Kind::Other {
+                LineKind::Endif,
+                LineKind::Other {
                     text: "$(info A)".into()
                 },
                 assign("obj-m", "+=", " a.o"),
-                Kind::Directive {
+                LineKind::Directive {
                     word: "export".into(),
                     rest: "X".into()
                 },
@@ -796,7 +798,7 @@ export X
         let text = "x.o: y\nifdef CONFIG_A\nFOO = 1\nendif\n\tobj-m += a.o\n";
         assert_eq!(
             kinds(text).last(),
-            Some(&Kind::Ambiguous {
+            Some(&LineKind::Ambiguous {
                 text: "obj-m += a.o".into()
             })
         );
@@ -804,7 +806,10 @@ export X
         let text = "x.o: y\nifdef CONFIG_A\nFOO = 1\nelse\nBAR = 1\nendif\n\tobj-m += a.o\n";
         assert_eq!(kinds(text).last(), Some(&assign("obj-m", "+=", " a.o")));
         let text = "x.o: y\nifdef CONFIG_A\nFOO = 1\nendif\n\tdefine X\n";
-        assert!(matches!(kinds(text).last(), Some(Kind::Unreadable { .. })));
+        assert!(matches!(
+            kinds(text).last(),
+            Some(LineKind::Unreadable { .. })
+        ));
     }
 
     #[test]
@@ -824,7 +829,7 @@ endef
         let lines = lex(text);
         assert_eq!(
             lines[0].kind,
-            Kind::Define {
+            LineKind::Define {
                 modifiers: vec![],
                 var: "body".into(),
                 op: "=".into(),
@@ -836,7 +841,7 @@ endef
         assert_eq!(lines[1].kind, assign("obj-y", "+=", " seen.o"));
         assert_eq!(
             lines[2].kind,
-            Kind::Define {
+            LineKind::Define {
                 modifiers: vec!["override".into()],
                 var: "obj-m".into(),
                 op: ":=".into(),
@@ -846,7 +851,7 @@ endef
         );
         assert!(matches!(
             lex("define x\nobj-m += a.o\n")[0].kind,
-            Kind::Define { closed: false, .. }
+            LineKind::Define { closed: false, .. }
         ));
     }
 
@@ -861,7 +866,7 @@ endef
         }
         assert_eq!(
             kinds("export override obj-m += a.o\n"),
-            vec![Kind::Assign {
+            vec![LineKind::Assign {
                 modifiers: vec!["export".into(), "override".into()],
                 var: "obj-m".into(),
                 op: "+=".into(),
@@ -875,11 +880,11 @@ endef
         assert_eq!(
             kinds("ifeq (a,b=c)\nendif\n"),
             vec![
-                Kind::If {
+                LineKind::If {
                     directive: "ifeq".into(),
                     args: "(a,b=c)".into()
                 },
-                Kind::Endif
+                LineKind::Endif
             ]
         );
         assert_eq!(
@@ -903,7 +908,7 @@ endef
             assert!(
                 matches!(
                     kinds(&format!("{name} = >\n")).last(),
-                    Some(Kind::Unreadable { .. })
+                    Some(LineKind::Unreadable { .. })
                 ),
                 "{name}"
             );
@@ -917,14 +922,14 @@ endef
             assert!(
                 matches!(
                     kinds(&format!("{name} = >\n")).last(),
-                    Some(Kind::Assign { .. })
+                    Some(LineKind::Assign { .. })
                 ),
                 "{name}"
             );
         }
         assert_eq!(
             kinds(".RECIPEPREFIX = >\n\tobj-m += a.o\n").last(),
-            Some(&Kind::Unreadable {
+            Some(&LineKind::Unreadable {
                 why: ".RECIPEPREFIX changes what a recipe line is".into()
             })
         );

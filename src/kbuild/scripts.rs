@@ -17,8 +17,8 @@
 use std::io;
 use std::path::Path;
 
-use super::make_lexer::{self, Conditionals, Kind, Line};
-use crate::regular_file::{self, Kind as FileKind};
+use super::make_lexer::{self, Conditionals, Line, LineKind};
+use crate::regular_file::{self, CappedFile};
 
 /// kbuild's Makefile.build, as every per-directory make names it.
 pub const MAKEFILE_BUILD: &str = "scripts/Makefile.build";
@@ -69,6 +69,9 @@ pub struct RelinkRule {
 #[derive(Debug, Clone, Default)]
 pub struct Scripts {
     scripts: Vec<Script>,
+    /// A script exists but could not be read, so what the others say is
+    /// not the whole of kbuild's relink.
+    pub some_unreadable: bool,
 }
 
 impl Scripts {
@@ -79,15 +82,22 @@ impl Scripts {
     /// splits the lines, and no name the reader looks for has them.
     pub fn read(srctree: &Path, unreadable: &mut Vec<String>) -> Scripts {
         let mut scripts = Vec::new();
+        let mut some_unreadable = false;
         for file in RELINK_FILES {
             let path = srctree.join(file);
             match read(&path) {
                 Ok(bytes) => scripts.push(Script::parse(file, &String::from_utf8_lossy(&bytes))),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => unreadable.push(format!("{}: {e}", path.display())),
+                Err(e) => {
+                    some_unreadable = true;
+                    unreadable.push(format!("{}: {e}", path.display()));
+                }
             }
         }
-        Scripts { scripts }
+        Scripts {
+            scripts,
+            some_unreadable,
+        }
     }
 
     /// The scripts of the given texts, each `(path in the tree, text)`.
@@ -98,6 +108,7 @@ impl Scripts {
                 .iter()
                 .map(|(file, text)| Script::parse(file, text))
                 .collect(),
+            some_unreadable: false,
         }
     }
 
@@ -109,15 +120,15 @@ impl Scripts {
         for script in &self.scripts {
             for line in &script.lines {
                 let (variable, value) = match &line.kind {
-                    Kind::Assign { var, value, .. } => (var, value),
-                    Kind::Define { var, body, .. } => (var, body),
-                    Kind::Ambiguous { text } if assigns(text, is_relink) => {
+                    LineKind::Assign { var, value, .. } => (var, value),
+                    LineKind::Define { var, body, .. } => (var, body),
+                    LineKind::Ambiguous { text } if assigns(text, is_relink) => {
                         return Err(format!(
                             "{}: a tab-led line that is a recipe on some paths through the conditionals and defines the relink on others",
                             script.at(line)
                         ))
                     }
-                    Kind::Unreadable { why } => {
+                    LineKind::Unreadable { why } => {
                         return Err(format!("{}: {why}", script.at(line)))
                     }
                     _ => continue,
@@ -165,14 +176,14 @@ impl Scripts {
                     continue;
                 }
                 let sets = match &line.kind {
-                    Kind::Assign { var, .. } | Kind::Define { var, .. } => var == OBJTOOL_ENABLED,
-                    Kind::Rule { text } => per_object_assignment(text),
-                    Kind::Ambiguous { text } if assigns(text, |v| v == OBJTOOL_ENABLED) => {
+                    LineKind::Assign { var, .. } | LineKind::Define { var, .. } => var == OBJTOOL_ENABLED,
+                    LineKind::Rule { text } => per_object_assignment(text),
+                    LineKind::Ambiguous { text } if assigns(text, |v| v == OBJTOOL_ENABLED) => {
                         return Err(format!(
                             "{at}: a tab-led line that is a recipe on some paths through the conditionals and sets {OBJTOOL_ENABLED} on others"
                         ))
                     }
-                    Kind::Unreadable { why } => return Err(format!("{at}: {why}")),
+                    LineKind::Unreadable { why } => return Err(format!("{at}: {why}")),
                     _ => false,
                 };
                 if sets {
@@ -188,7 +199,7 @@ impl Scripts {
 }
 
 fn read(path: &Path) -> io::Result<Vec<u8>> {
-    regular_file::read_capped(path, FileKind::KbuildMakefile)
+    regular_file::read_capped(path, CappedFile::KbuildMakefile)
 }
 
 fn is_relink(var: &str) -> bool {
@@ -201,8 +212,10 @@ fn assigns(text: &str, wanted: impl Fn(&str) -> bool) -> bool {
     make_lexer::lex(text.trim_start())
         .iter()
         .any(|line| match &line.kind {
-            Kind::Assign { var, .. } | Kind::Define { var, .. } => wanted(var),
-            Kind::Rule { text } => make_lexer::target_specific(text).is_some_and(|t| wanted(t.var)),
+            LineKind::Assign { var, .. } | LineKind::Define { var, .. } => wanted(var),
+            LineKind::Rule { text } => {
+                make_lexer::target_specific(text).is_some_and(|t| wanted(t.var))
+            }
             _ => false,
         })
 }
@@ -477,5 +490,22 @@ mod tests {
         ] {
             assert_eq!(without(not_set), Ok(false), "{not_set}");
         }
+    }
+
+    /// The doctor gives no verdict when a script exists but cannot be
+    /// read; a missing one is just not there.
+    #[test]
+    fn a_script_that_cannot_be_read_is_said_apart_from_a_missing_one() {
+        let src = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(src.path().join(MAKEFILE_LIB)).unwrap();
+        let mut unreadable = Vec::new();
+        let scripts = Scripts::read(src.path(), &mut unreadable);
+        assert!(scripts.some_unreadable);
+        assert_eq!(unreadable.len(), 1, "{unreadable:?}");
+        assert!(unreadable[0].contains(MAKEFILE_LIB), "{unreadable:?}");
+        std::fs::remove_dir(src.path().join(MAKEFILE_LIB)).unwrap();
+        let mut unreadable = Vec::new();
+        assert!(!Scripts::read(src.path(), &mut unreadable).some_unreadable);
+        assert!(unreadable.is_empty());
     }
 }

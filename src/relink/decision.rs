@@ -55,208 +55,157 @@ pub enum Context {
     KconfigWithoutLto,
 }
 
-/// Why the call was forwarded or passed through. One variant per rule, so
-/// the audit record and `--shim-explain` name the rule that decided.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reason {
-    ModeOff,
-    NotRelocatable,
-    Probe,
-    /// An option that takes a value was the last argument: ld.lld will
-    /// say so.
-    MissingArgument(String),
-    UnknownOptions(Vec<String>),
-    ChangesLink(Vec<String>),
-    InputCount(usize),
-    NoOutput,
-    OutputNotTmpOfInput,
-    SameFile,
-    Input(Input),
-    KconfigWithoutLto,
-    NoRecipe(String),
+/// Declares the reason vocabulary from one table, so that a rule's variant,
+/// its record tag, its words and whether it is an anomaly cannot drift apart,
+/// and adding a rule is one row. A row is
+/// `Variant(field: Type, ...) = "tag" | "old-tag", anomalous => "words", args;`
+/// (the fields, the aliases and `anomalous` are optional) and gives a
+/// [`Reason`] variant, a [`ReasonTag`] and its `Display` words; a
+/// `retired Variant = "tag", anomalous;` row is a tag that old records carry
+/// and no rule gives any more, so it is only a [`ReasonTag`]. Rows are read
+/// one at a time because a retired row must keep its place among the tags
+/// (their order is the order a bad record's error lists them in) while
+/// giving no [`Reason`].
+macro_rules! reason_vocabulary {
+    (
+        @row [$($reason:tt)*] [$($tag:tt)*] [$($words:tt)*] [$($anomalous:tt)*];
+        $(#[$doc:meta])* retired $v:ident = $spelling:literal $(, $flag:ident)?;
+        $($rows:tt)*
+    ) => {
+        reason_vocabulary!(
+            @row [$($reason)*] [$($tag)* $(#[$doc])* $v = $spelling,] [$($words)*]
+            [$($anomalous)* $([$v $flag])?]; $($rows)*
+        );
+    };
+    (
+        @row [$($reason:tt)*] [$($tag:tt)*] [$($words:tt)*] [$($anomalous:tt)*];
+        $(#[$doc:meta])* $v:ident $(($($field:ident: $ty:ty),+))?
+            = $spelling:literal $(| $alias:literal)* $(, $flag:ident)?
+            => $text:literal $(, $arg:expr)*;
+        $($rows:tt)*
+    ) => {
+        reason_vocabulary!(
+            @row [$($reason)* $(#[$doc])* $v $(($($ty),+))?,]
+            [$($tag)* $(#[$doc])* $v = $spelling $(| $alias)*,]
+            [$($words)* [$v ($(($($field),+))?) $text $(, $arg)*]]
+            [$($anomalous)* $([$v $flag])?]; $($rows)*
+        );
+    };
+    (
+        @row [$($reason:tt)*] [$($tag:tt)*]
+        [$([$w:ident ($($pattern:tt)*) $text:literal $(, $arg:expr)*])*]
+        [$([$a:ident anomalous])*];
+    ) => {
+        /// Why the call was forwarded or passed through. One variant per
+        /// rule, so the audit record and `--shim-explain` name the rule that
+        /// decided.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum Reason {
+            $($reason)*
+        }
+
+        spelled_enum! {
+            /// A [`Reason`] without its particulars: the audit record's
+            /// `reason` and the report's key. The spellings are a stable
+            /// schema; old records must keep parsing, so a renamed tag keeps
+            /// its old spelling as an alias.
+            pub enum ReasonTag {
+                $($tag)*
+            }
+        }
+
+        impl Reason {
+            /// The stable name of the rule, for records and reports.
+            pub fn tag(&self) -> ReasonTag {
+                match self {
+                    $(Reason::$w { .. } => ReasonTag::$w,)*
+                }
+            }
+        }
+
+        impl ReasonTag {
+            /// A forward for this reason means the shim could not follow
+            /// kbuild's intent with certainty, or met something it does not
+            /// understand: worth a look in `--shim-report`.
+            pub fn is_anomalous(self) -> bool {
+                matches!(self, $(ReasonTag::$a)|*)
+            }
+        }
+
+        impl fmt::Display for Reason {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $(Reason::$w $($pattern)* => write!(f, $text $(, $arg)*),)*
+                }
+            }
+        }
+    };
+    (@row $($unread:tt)*) => {
+        compile_error!(concat!("not a reason row: ", stringify!($($unread)*)));
+    };
+    ($($rows:tt)*) => {
+        reason_vocabulary!(@row [] [] [] []; $($rows)*);
+    };
+}
+
+reason_vocabulary! {
+    ModeOff = "mode-off" => "{MODE}=off";
+    NotRelocatable = "not-relocatable" => "not a relocatable (-r) link";
+    Probe = "probe" => "informational call (--version, -v, --help)";
+    /// Written by earlier versions, which read response files and forwarded
+    /// a call whose file they could not read (or, misnamed, a missing
+    /// argument); now no response file is read.
+    retired ResponseFile = "response-file", anomalous;
+    /// An option that takes a value was the last argument: ld.lld will say so.
+    MissingArgument(e: String) = "missing-argument", anomalous => "{e}";
+    UnknownOption(options: Vec<String>) = "unknown-option", anomalous
+        => "options the table does not know: {}", options.join(" ");
+    ChangesLink(options: Vec<String>) = "changes-link" | "adds-inputs"
+        => "options that change what the link reads or writes: {}", options.join(" ");
+    InputCount(n: usize) = "input-count" => "{n} input files, not exactly one";
+    NoOutput = "no-output" => "no -o output";
+    OutputNotTmp = "output-not-tmp" => "output is not dir(input)/.tmp_<input>";
+    SameFile = "same-file", anomalous => "input and output are the same file";
+    /// The call names a response file (`@file`), which only ld.lld reads.
+    ViaResponseFile = "via-response-file"
+        => "the call names a response file (@file): kbuild's per-object relink never does, and only ld.lld reads it";
+    /// The relink shape with `-` (stdin) as its input.
+    StdinInput = "stdin-input" => "the input is stdin ('-'), which a copy cannot read";
+    BitcodeWithoutLto = "bitcode-without-lto" => "bitcode without an LTO summary";
+    /// Bitcode whose block structure does not hold together.
+    CorruptBitcode(e: String) = "corrupt-bitcode", anomalous => "corrupt bitcode: {e}";
+    NotBitcode(kind: String) = "not-bitcode" => "input is {kind}, not bitcode";
+    InputUnreadable(e: String) = "input-unreadable", anomalous => "input unreadable: {e}";
+    KconfigWithoutLto = "kconfig-without-lto" => "include/config/auto.conf enables no Clang LTO";
+    NoRecipe(why: String) = "no-recipe", anomalous
+        => "no recipe visible ({why}); doing what kbuild asked";
+    /// Written by earlier versions, whose recipe reading allowed a recipe
+    /// without the compile; now such a recipe is unproven.
+    retired CompileNotFound = "compile-not-found", anomalous;
     /// Forward: the recipe is not proven to be kbuild's (what and where).
-    Unproven(String),
+    UnprovenRecipe(why: String) = "unproven-recipe", anomalous => "unproven recipe: {why}";
+    /// Written by earlier versions, which required the names before reading
+    /// kbuild's lists; now make is asked about every module object.
+    retired ModuleNamesMissing = "module-names-missing", anomalous;
     /// Forward: kbuild relinks it (`is-single-obj-m`): make lists it in
     /// `$(obj-m)`.
-    SingleObjectModule(MakeAnswer),
+    SingleObjectModule(answer: MakeAnswer) = "single-object-module"
+        => "single-object module, {answer}: modpost needs ELF";
     /// Forward (strict: refuse): a module object, and make could not say
     /// whether it is in `$(obj-m)`.
-    ObjMUnknown(MakeAnswer),
-    ObjtoolFollows,
-    /// The call names a response file (`@file`), which only ld.lld reads.
-    ViaResponseFile,
-    /// The relink shape with `-` (stdin) as its input.
-    StdinInput,
+    ObjMUnknown(answer: MakeAnswer) = "obj-m-unknown", anomalous
+        => "module object, but {answer}; doing what kbuild asked";
+    ObjtoolFollows = "objtool-follows" => "objtool reads this object next: it needs ELF";
     /// Passthrough: a module object that make does not list in `$(obj-m)`
     /// (a composite's part, `*.mod.o`), which the fixed kernel leaves bitcode.
-    NotInObjM(MakeAnswer, Lto),
+    NotInObjM(answer: MakeAnswer, lto: Lto) = "not-in-obj-m" | "composite-part"
+        => "module object {answer}: {} bitcode the fixed kernel does not relink", lto.describe();
     /// Passthrough: the fixed kernel keeps this object as bitcode.
-    FixedKernelKeepsBitcode(Lto),
+    FixedKernelKeepsBitcode(lto: Lto) = "fixed-kernel-keeps-bitcode"
+        => "{} bitcode the fixed kernel does not relink", lto.describe();
     /// Passthrough in force mode without a visible recipe.
-    ForcedWithoutRecipe(Lto),
-}
-
-impl Reason {
-    /// The stable name of the rule, for records and reports.
-    pub fn tag(&self) -> ReasonTag {
-        match self {
-            Reason::ModeOff => ReasonTag::ModeOff,
-            Reason::NotRelocatable => ReasonTag::NotRelocatable,
-            Reason::Probe => ReasonTag::Probe,
-            Reason::MissingArgument(_) => ReasonTag::MissingArgument,
-            Reason::UnknownOptions(_) => ReasonTag::UnknownOption,
-            Reason::ChangesLink(_) => ReasonTag::ChangesLink,
-            Reason::InputCount(_) => ReasonTag::InputCount,
-            Reason::NoOutput => ReasonTag::NoOutput,
-            Reason::OutputNotTmpOfInput => ReasonTag::OutputNotTmp,
-            Reason::SameFile => ReasonTag::SameFile,
-            Reason::ViaResponseFile => ReasonTag::ViaResponseFile,
-            Reason::StdinInput => ReasonTag::StdinInput,
-            Reason::Input(Input::Bitcode { .. }) => ReasonTag::BitcodeWithoutLto,
-            Reason::Input(Input::CorruptBitcode(_)) => ReasonTag::CorruptBitcode,
-            Reason::Input(Input::NotBitcode(_)) => ReasonTag::NotBitcode,
-            Reason::Input(Input::Unreadable(_)) => ReasonTag::InputUnreadable,
-            Reason::KconfigWithoutLto => ReasonTag::KconfigWithoutLto,
-            Reason::NoRecipe(_) => ReasonTag::NoRecipe,
-            Reason::Unproven(_) => ReasonTag::UnprovenRecipe,
-            Reason::SingleObjectModule(_) => ReasonTag::SingleObjectModule,
-            Reason::ObjMUnknown(_) => ReasonTag::ObjMUnknown,
-            Reason::ObjtoolFollows => ReasonTag::ObjtoolFollows,
-            Reason::NotInObjM(..) => ReasonTag::NotInObjM,
-            Reason::FixedKernelKeepsBitcode(_) => ReasonTag::FixedKernelKeepsBitcode,
-            Reason::ForcedWithoutRecipe(_) => ReasonTag::ForcedWithoutRecipe,
-        }
-    }
-}
-
-spelled_enum! {
-    /// A [`Reason`] without its particulars: the audit record's `reason` and
-    /// the report's key. The spellings are a stable schema; old records must
-    /// keep parsing, so a renamed tag keeps its old spelling as an alias.
-    #[derive(PartialOrd, Ord)]
-    pub enum ReasonTag {
-        ModeOff = "mode-off",
-        NotRelocatable = "not-relocatable",
-        Probe = "probe",
-        /// Written by earlier versions, which read response files and
-        /// forwarded a call whose file they could not read (or, misnamed,
-        /// a missing argument); now no response file is read.
-        ResponseFile = "response-file",
-        MissingArgument = "missing-argument",
-        UnknownOption = "unknown-option",
-        ChangesLink = "changes-link" | "adds-inputs",
-        InputCount = "input-count",
-        NoOutput = "no-output",
-        OutputNotTmp = "output-not-tmp",
-        SameFile = "same-file",
-        ViaResponseFile = "via-response-file",
-        StdinInput = "stdin-input",
-        BitcodeWithoutLto = "bitcode-without-lto",
-        CorruptBitcode = "corrupt-bitcode",
-        NotBitcode = "not-bitcode",
-        InputUnreadable = "input-unreadable",
-        KconfigWithoutLto = "kconfig-without-lto",
-        NoRecipe = "no-recipe",
-        /// Written by earlier versions, whose recipe reading allowed a recipe
-        /// without the compile; now such a recipe is unproven.
-        CompileNotFound = "compile-not-found",
-        UnprovenRecipe = "unproven-recipe",
-        /// Written by earlier versions, which required the names before
-        /// reading kbuild's lists; now make is asked about every module
-        /// object.
-        ModuleNamesMissing = "module-names-missing",
-        SingleObjectModule = "single-object-module",
-        ObjMUnknown = "obj-m-unknown",
-        ObjtoolFollows = "objtool-follows",
-        NotInObjM = "not-in-obj-m" | "composite-part",
-        FixedKernelKeepsBitcode = "fixed-kernel-keeps-bitcode",
-        ForcedWithoutRecipe = "forced-without-recipe",
-    }
-}
-
-impl ReasonTag {
-    /// A forward for this reason means the shim could not follow kbuild's
-    /// intent with certainty, or met something it does not understand:
-    /// worth a look in `--shim-report`.
-    pub fn is_anomalous(self) -> bool {
-        matches!(
-            self,
-            ReasonTag::NoRecipe
-                | ReasonTag::UnknownOption
-                | ReasonTag::CorruptBitcode
-                | ReasonTag::CompileNotFound
-                | ReasonTag::UnprovenRecipe
-                | ReasonTag::ModuleNamesMissing
-                | ReasonTag::ObjMUnknown
-                | ReasonTag::ResponseFile
-                | ReasonTag::MissingArgument
-                | ReasonTag::InputUnreadable
-                | ReasonTag::SameFile
-        )
-    }
-}
-
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Reason::ModeOff => write!(f, "{MODE}=off"),
-            Reason::NotRelocatable => write!(f, "not a relocatable (-r) link"),
-            Reason::Probe => write!(f, "informational call (--version, -v, --help)"),
-            Reason::MissingArgument(e) => write!(f, "{e}"),
-            Reason::UnknownOptions(o) => {
-                write!(f, "options the table does not know: {}", o.join(" "))
-            }
-            Reason::ChangesLink(o) => {
-                write!(
-                    f,
-                    "options that change what the link reads or writes: {}",
-                    o.join(" ")
-                )
-            }
-            Reason::InputCount(n) => write!(f, "{n} input files, not exactly one"),
-            Reason::NoOutput => write!(f, "no -o output"),
-            Reason::OutputNotTmpOfInput => write!(f, "output is not dir(input)/.tmp_<input>"),
-            Reason::SameFile => write!(f, "input and output are the same file"),
-            Reason::ViaResponseFile => write!(
-                f,
-                "the call names a response file (@file): kbuild's per-object relink never does, and only ld.lld reads it"
-            ),
-            Reason::StdinInput => write!(f, "the input is stdin ('-'), which a copy cannot read"),
-            Reason::Input(Input::Bitcode { .. }) => {
-                write!(f, "bitcode without an LTO summary")
-            }
-            Reason::Input(Input::CorruptBitcode(e)) => write!(f, "corrupt bitcode: {e}"),
-            Reason::Input(Input::NotBitcode(kind)) => {
-                write!(f, "input is {kind}, not bitcode")
-            }
-            Reason::Input(Input::Unreadable(e)) => write!(f, "input unreadable: {e}"),
-            Reason::KconfigWithoutLto => write!(f, "include/config/auto.conf enables no Clang LTO"),
-            Reason::NoRecipe(why) => {
-                write!(f, "no recipe visible ({why}); doing what kbuild asked")
-            }
-            Reason::Unproven(why) => write!(f, "unproven recipe: {why}"),
-            Reason::SingleObjectModule(answer) => {
-                write!(f, "single-object module, {answer}: modpost needs ELF")
-            }
-            Reason::ObjMUnknown(answer) => {
-                write!(f, "module object, but {answer}; doing what kbuild asked")
-            }
-            Reason::NotInObjM(answer, lto) => {
-                write!(
-                    f,
-                    "module object {answer}: {} bitcode the fixed kernel does not relink",
-                    lto.describe()
-                )
-            }
-            Reason::ObjtoolFollows => write!(f, "objtool reads this object next: it needs ELF"),
-            Reason::FixedKernelKeepsBitcode(lto) => {
-                write!(f, "{} bitcode the fixed kernel does not relink", lto.describe())
-            }
-            Reason::ForcedWithoutRecipe(lto) => {
-                write!(f, "{} bitcode, no recipe visible, {MODE}=force", lto.describe())
-            }
-        }
-    }
+    ForcedWithoutRecipe(lto: Lto) = "forced-without-recipe"
+        => "{} bitcode, no recipe visible, {MODE}=force", lto.describe();
 }
 
 /// The outcome and the rule behind it; a passthrough carries the relink it
@@ -302,7 +251,7 @@ pub fn relink_candidate(request: &LinkRequest) -> Result<Candidate, Reason> {
         return Err(Reason::NotRelocatable);
     }
     if !request.unknown.is_empty() {
-        return Err(Reason::UnknownOptions(request.unknown.clone()));
+        return Err(Reason::UnknownOption(request.unknown.clone()));
     }
     if !request.changes_link.is_empty() {
         return Err(Reason::ChangesLink(request.changes_link.clone()));
@@ -313,7 +262,7 @@ pub fn relink_candidate(request: &LinkRequest) -> Result<Candidate, Reason> {
     let output = request.output.clone().ok_or(Reason::NoOutput)?;
     let input = request.inputs[0].clone();
     if !is_tmp_of(&input, &output) {
-        return Err(Reason::OutputNotTmpOfInput);
+        return Err(Reason::OutputNotTmp);
     }
     if input == Path::new("-") {
         return Err(Reason::StdinInput);
@@ -361,14 +310,17 @@ pub fn decide(
         Input::Bitcode {
             lto: lto @ (Lto::Thin | Lto::Full),
         } => *lto,
-        other => return Decision::Forward(Reason::Input(other.clone())),
+        Input::Bitcode { .. } => return Decision::Forward(Reason::BitcodeWithoutLto),
+        Input::CorruptBitcode(e) => return Decision::Forward(Reason::CorruptBitcode(e.clone())),
+        Input::NotBitcode(kind) => return Decision::Forward(Reason::NotBitcode(kind.clone())),
+        Input::Unreadable(e) => return Decision::Forward(Reason::InputUnreadable(e.clone())),
     };
     if same_file {
         return Decision::Forward(Reason::SameFile);
     }
     let (facts, answer) = match context {
         Context::KconfigWithoutLto => return Decision::Forward(Reason::KconfigWithoutLto),
-        Context::Unproven(why) => return unsure(mode, Reason::Unproven(why.clone())),
+        Context::Unproven(why) => return unsure(mode, Reason::UnprovenRecipe(why.clone())),
         Context::NoRecipe(why) => {
             return match mode {
                 Mode::Force => passthrough(Reason::ForcedWithoutRecipe(lto)),
@@ -473,10 +425,7 @@ mod tests {
         let dotted = request(true, Some("lib/.tmp_crc16.o"), &["./lib/crc16.o"]);
         assert!(relink_candidate(&dotted).is_ok());
         let composite = request(true, Some("drivers/foo.o"), &["drivers/foo-main.o"]);
-        assert_eq!(
-            relink_candidate(&composite),
-            Err(Reason::OutputNotTmpOfInput)
-        );
+        assert_eq!(relink_candidate(&composite), Err(Reason::OutputNotTmp));
         let two = request(true, Some("a/.tmp_b.o"), &["a/b.o", "a/c.o"]);
         assert_eq!(relink_candidate(&two), Err(Reason::InputCount(2)));
         let final_link = request(false, Some("vmlinux"), &["vmlinux.o"]);
@@ -491,7 +440,7 @@ mod tests {
         unknown.unknown = vec!["--frobnicate".into()];
         assert!(matches!(
             relink_candidate(&unknown),
-            Err(Reason::UnknownOptions(_))
+            Err(Reason::UnknownOption(_))
         ));
         let mut probe = ok;
         probe.probe = true;
@@ -740,7 +689,7 @@ mod tests {
         let unproven = Context::Unproven("glob `*` at byte 9".into());
         assert_eq!(
             decide(Mode::Auto, &cand(), &THIN, false, &unproven),
-            Decision::Forward(Reason::Unproven("glob `*` at byte 9".into()))
+            Decision::Forward(Reason::UnprovenRecipe("glob `*` at byte 9".into()))
         );
         assert_eq!(
             decide(

@@ -8,7 +8,7 @@ use crate::bitcode::{self, FileFacts, FileKind};
 use crate::kbuild::cmd_file;
 use crate::kbuild::kconfig::Kconfig;
 use crate::link::archive;
-use crate::regular_file::{read_capped, read_capped_lossy, Kind};
+use crate::regular_file::{read_capped, read_capped_lossy, CappedFile};
 
 /// Thin archives nested in `vmlinux.a` are followed this deep (llvm-ar
 /// flattens them; the cap only stops a self-referencing archive).
@@ -115,7 +115,7 @@ fn archive_objects(
     depth: usize,
     visited: &mut usize,
 ) -> Result<Vec<Object>, String> {
-    let bytes = read_capped(archive_path, Kind::ThinArchive).map_err(|e| {
+    let bytes = read_capped(archive_path, CappedFile::ThinArchive).map_err(|e| {
         if depth == 0 {
             e.to_string()
         } else {
@@ -180,7 +180,7 @@ fn object(tree: &Path, path: &Path, examined: Result<FileFacts, String>) -> Obje
 
 fn read_modules(tree: &Path) -> Option<Result<Vec<Module>, String>> {
     let lines = read_if_present(tree.join("modules.order"), |order| {
-        let text = read_capped_lossy(order, Kind::ModulesOrder).map_err(|e| e.to_string())?;
+        let text = read_capped_lossy(order, CappedFile::ModulesOrder).map_err(|e| e.to_string())?;
         let lines: Vec<String> = text
             .lines()
             .map(str::trim)
@@ -235,7 +235,7 @@ fn mod_part_names(
     module_object: &Path,
     read_so_far: &mut u64,
 ) -> Result<Vec<PathBuf>, String> {
-    let bytes = match read_capped(mod_file, Kind::ModFile) {
+    let bytes = match read_capped(mod_file, CappedFile::ModFile) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(e.to_string()),
