@@ -23,28 +23,34 @@ pub fn cmdline(pid: u32) -> Option<Vec<OsString>> {
     )
 }
 
-/// The fields of /proc/<pid>/stat after the command name, which can hold
-/// spaces and parentheses: field 3 (state) is the first.
-fn stat_fields(pid: u32) -> Option<Vec<String>> {
+/// Field `n` of /proc/<pid>/stat counted from the first after the command
+/// name, which can hold spaces and parentheses (field 3, state, is 0). One
+/// field is parsed where it stands: the /proc walk asks this of every
+/// ancestor, and collecting all 50 fields as strings was a third of a
+/// passthrough's instructions.
+fn stat_field<T: std::str::FromStr>(pid: u32, n: usize) -> Option<T> {
     let stat = read_capped_lossy(
         Path::new(&format!("/proc/{pid}/stat")),
         CappedFile::ProcFile,
     )
     .ok()?;
-    let after_comm = &stat[stat.rfind(')')? + 1..];
-    Some(after_comm.split_whitespace().map(str::to_string).collect())
+    stat[stat.rfind(')')? + 1..]
+        .split_whitespace()
+        .nth(n)?
+        .parse()
+        .ok()
 }
 
 /// The parent pid (stat field 4).
 pub fn parent_of(pid: u32) -> Option<u32> {
-    stat_fields(pid)?.get(1)?.parse().ok()
+    stat_field(pid, 1)
 }
 
 /// When `pid` started, in clock ticks after boot (stat field 22): with the
 /// pid and the boot id it names one process for the machine's uptime, where
 /// a pid alone is reused.
 pub fn start_time(pid: u32) -> Option<u64> {
-    stat_fields(pid)?.get(19)?.parse().ok()
+    stat_field(pid, 19)
 }
 
 /// The program `pid` runs, as the kernel resolved it at exec.
