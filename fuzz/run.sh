@@ -16,7 +16,7 @@ cd "$here"
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(classify recipe recipe_shapes record bitcode make_lexer)
+[ ${#targets[@]} -gt 0 ] || targets=(classify recipe recipe_shapes record bitcode)
 
 command -v cargo-fuzz >/dev/null || { echo "run.sh: cargo-fuzz missing: cargo install cargo-fuzz" >&2; exit 2; }
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then

@@ -13,7 +13,7 @@ corpus=$here/corpus
 clang=${CLANG:-clang-19}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$corpus"/{bitcode,classify,recipe,make_lexer}
+mkdir -p "$corpus"/{bitcode,classify,recipe}
 
 # --- bitcode: every shape examine() must read -------------------------------
 cat >"$work/a.c" <<'C'
@@ -93,16 +93,6 @@ argv probe -z noexecstack -v
 argv rsp-quoting --rsp-quoting=windows -r -o lib/.tmp_x.o lib/x.o
 argv plugin -r -plugin-opt=thinlto -plugin-opt mcpu=x -o d/.tmp_a.o d/a.o
 printf -- '-r\0-o\0d/.tmp_\xff.o\0d/\xff.o\0@\xfe' >"$corpus/classify/non-utf8"
-# --- make_lexer: the fixture's make files, and kbuild's own scripts (what
-# the doctor lexes) when a linux-source tree is at hand (KERNEL_SRC).
-cp "$root/integration/fixture/drivers/zpack/Kbuild" "$corpus/make_lexer/zpack"
-cp "$root/integration/fixture/scripts/Makefile.build" "$corpus/make_lexer/fixture-build"
-if [ -n "${KERNEL_SRC:-}" ]; then
-	for f in lib/zstd/Makefile drivers/net/ethernet/ti/Makefile scripts/Makefile.build scripts/Makefile.lib; do
-		[ -f "$KERNEL_SRC/$f" ] || { echo "seed.sh: $KERNEL_SRC/$f missing" >&2; exit 1; }
-		cp "$KERNEL_SRC/$f" "$corpus/make_lexer/$(echo "$f" | tr / _)"
-	done
-fi
-for t in bitcode classify recipe make_lexer; do
+for t in bitcode classify recipe; do
 	echo "seed.sh: $t: $(find "$corpus/$t" -type f | wc -l) inputs"
 done

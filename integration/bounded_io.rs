@@ -70,21 +70,9 @@ fn sparse(path: &Path, len: u64) {
 
 // ------------------------------------------------------------------ doctor
 
-const LIB_UNFIXED: &str = "objtool-enabled := y\nifdef CONFIG_LTO_CLANG\ncmd_ld_single = $(if $(objtool-enabled), ; $(LD) $(ld_flags) -r -o $(tmp-target) $@; mv $(tmp-target) $@)\nendif\n";
-
 /// A kbuild tree the doctor calls affected, with a configuration.
 fn doctor_tree() -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    fs::create_dir_all(d.path().join("scripts")).unwrap();
-    fs::create_dir_all(d.path().join("include/config")).unwrap();
-    fs::write(d.path().join("scripts/Makefile.lib"), LIB_UNFIXED).unwrap();
-    fs::write(d.path().join("scripts/Makefile.build"), "").unwrap();
-    fs::write(
-        d.path().join("include/config/auto.conf"),
-        "CONFIG_LTO_CLANG_THIN=y\n",
-    )
-    .unwrap();
-    d
+    kbuild_tree(KbuildRelink::Unfixed613, "CONFIG_LTO_CLANG_THIN=y\n")
 }
 
 fn doctor(tree: &Path, linker: &Path, limit: Duration) -> (Option<i32>, String) {
@@ -107,8 +95,8 @@ fn doctor_reads_a_sane_tree_as_affected() {
     assert!(out.contains("AFFECTED"), "{out}");
 }
 
-/// A FIFO, /dev/zero or a huge file in place of Makefile.lib or the
-/// configuration: the doctor hung (FIFO) or grew without bound
+/// A FIFO, /dev/zero or a huge file in place of one of kbuild's scripts
+/// or the configuration: the doctor hung (FIFO) or grew without bound
 /// (/dev/zero); now it fails at once, naming the file and what it is.
 #[test]
 fn doctor_fails_at_once_on_fifos_devices_and_huge_files_in_the_tree() {
@@ -117,6 +105,9 @@ fn doctor_fails_at_once_on_fifos_devices_and_huge_files_in_the_tree() {
         ("scripts/Makefile.lib", "fifo"),
         ("scripts/Makefile.lib", "zero"),
         ("scripts/Makefile.lib", "huge"),
+        // make reads these first: it is never started on one of them.
+        ("scripts/Makefile.build", "fifo"),
+        ("scripts/Kbuild.include", "zero"),
         ("include/config/auto.conf", "fifo"),
         ("include/config/auto.conf", "zero"),
         (".config", "fifo"),

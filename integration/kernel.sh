@@ -118,8 +118,18 @@ results=$work/results-llvm$llvm
 unpack_source
 phase_end
 
-set_flavor reference
 trap 'set_flavor reference >/dev/null 2>&1 || true' EXIT
+
+# The doctor on the real kbuild, which it asks its own make about: not affected as Debian ships
+# it (exit 3), affected with the regression recreated (exit 0).
+for flavor in regressed reference; do
+	set_flavor "$flavor"
+	want=3; [ "$flavor" = regressed ] && want=0
+	rc=0; LLVM=-"$llvm" "$shim" --shim-doctor "$src" >"$work/doctor.$flavor.txt" 2>&1 || rc=$?
+	verdict=$(sed -n 's/^  verdict *//p' "$work/doctor.$flavor.txt")
+	if [ "$rc" = "$want" ] && [ -n "$verdict" ]; then pass "doctor on the real $(kernel_version) source, $flavor: exits $rc: $verdict"
+	else fail "doctor on the real $(kernel_version) source, $flavor: exits $rc, want $want:"; sed 's/^/    | /' "$work/doctor.$flavor.txt"; fi
+done
 
 declare -A shim_cpu_of=() build_ok=() bc_objs=() n_pass=() n_fwd=() n_err=() vm_sha=() llvm_syms=() direct_calls=() ko_count=()
 

@@ -11,6 +11,7 @@ mod common;
 
 mod bounded_io;
 mod cli_output;
+mod doctor;
 mod fixture_tree;
 mod forward;
 mod input_faults;

@@ -1,6 +1,6 @@
 //! What a release engineer relies on: the audit record under parallel
-//! load, the report's totals, the doctor's verdicts and exit codes, and
-//! inspect's view of real objects.
+//! load, the report's totals, and inspect's view of real objects (the
+//! doctor's verdicts are `doctor.rs`'s).
 
 use std::path::Path;
 
@@ -125,80 +125,6 @@ fn report_counts_a_bad_record_line_by_its_number() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.jsonl"));
-}
-
-/// Minimal kbuild trees: the relink definition as 6.13 shipped it, and as
-/// the fix (695ed93bb30e) changed it.
-fn kbuild_tree(lib: &str, build: &str, config: &str) -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(d.path().join("scripts")).unwrap();
-    std::fs::create_dir_all(d.path().join("include/config")).unwrap();
-    std::fs::write(d.path().join("scripts/Makefile.lib"), lib).unwrap();
-    std::fs::write(d.path().join("scripts/Makefile.build"), build).unwrap();
-    std::fs::write(d.path().join("include/config/auto.conf"), config).unwrap();
-    d
-}
-
-const LIB_UNFIXED: &str = "ifdef CONFIG_OBJTOOL\ndelay-objtool := $(or $(CONFIG_LTO_CLANG),$(CONFIG_X86_KERNEL_IBT))\ncmd_objtool = $(if $(objtool-enabled), ; $(objtool) $(objtool-args) $@)\nendif # CONFIG_OBJTOOL\n\nobjtool-enabled := y\n\nifdef CONFIG_LTO_CLANG\ncmd_ld_single = $(if $(objtool-enabled), ; $(LD) $(ld_flags) -r -o $(tmp-target) $@; mv $(tmp-target) $@)\nendif\n";
-const BUILD_UNFIXED: &str = "is-standard-object = $(if $(filter-out y%, $(OBJECT_FILES_NON_STANDARD)n),$(is-kernel-object))\n\n$(obj)/%.o: private objtool-enabled = $(if $(is-standard-object),$(if $(delay-objtool),$(is-single-obj-m),y))\n";
-
-fn doctor(tree: &Path) -> (i32, String) {
-    let out = shim_cmd(Path::new("/"))
-        .arg("--shim-doctor")
-        .arg(tree)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
-}
-
-#[test]
-fn doctor_tells_the_unfixed_relink_from_the_fix() {
-    require_toolchain();
-    let arm64 =
-        "CONFIG_ARM64=y\nCONFIG_LTO_CLANG_THIN=y\nCONFIG_MODULES=y\nCONFIG_CLANG_VERSION=190107\n";
-    let unfixed = kbuild_tree(LIB_UNFIXED, BUILD_UNFIXED, arm64);
-    let (code, text) = doctor(unfixed.path());
-    assert_eq!(code, 0, "{text}");
-    assert!(text.contains("verdict         AFFECTED"), "{text}");
-    assert!(
-        text.contains("version         Debian LLD 19") || text.contains("version         LLD 19"),
-        "{text}"
-    );
-    assert!(
-        text.contains("LTO=Thin OBJTOOL=false MODULES=true"),
-        "{text}"
-    );
-
-    let fixed_lib = LIB_UNFIXED
-        .replace(
-            "endif # CONFIG_OBJTOOL\n\nobjtool-enabled := y\n",
-            "\nobjtool-enabled := y\nendif # CONFIG_OBJTOOL\n",
-        )
-        .replace(
-            "$(if $(objtool-enabled), ; $(LD)",
-            "$(if $(objtool-enabled)$(is-single-obj-m), ; $(LD)",
-        );
-    let fixed_build =
-        BUILD_UNFIXED.replace("$(obj)/%.o:", "ifdef CONFIG_OBJTOOL\n$(obj)/%.o:") + "endif\n";
-    let fixed = kbuild_tree(&fixed_lib, &fixed_build, arm64);
-    let (code, text) = doctor(fixed.path());
-    assert_eq!(code, 3, "{text}");
-    assert!(text.contains("verdict         not affected"), "{text}");
-
-    let riscv = kbuild_tree(LIB_UNFIXED, BUILD_UNFIXED, "CONFIG_RISCV=y\nCONFIG_CMODEL_MEDLOW=y\nCONFIG_LTO_CLANG_THIN=y\nCONFIG_CLANG_VERSION=200000\n");
-    let (_, text) = doctor(riscv.path());
-    assert!(text.contains("Code Model"), "{text}");
-    assert!(
-        text.contains("real ld.lld is LLVM 19 but the kernel is compiled by clang 20"),
-        "{text}"
-    );
-
-    let (code, text) = doctor(Path::new("/nonexistent-tree"));
-    assert_eq!(code, 1, "{text}");
-    assert!(text.contains("BROKEN"), "{text}");
 }
 
 #[test]

@@ -513,3 +513,79 @@ pub fn assert_one_error_line(out: &Output, needles: &[&str]) {
         assert!(stderr.contains(n), "{n:?} not in {stderr}");
     }
 }
+
+// ------------------------------------------------ kbuild trees for the doctor
+
+/// How a small kbuild tree writes the per-object relink: as 6.13 shipped
+/// it and with the fix (695ed93bb30e), in `Makefile.lib`; as Debian's 6.12
+/// ships it and with the one-line switch `integration/kernel-lib.sh` uses
+/// to recreate the regression, in `Makefile.build`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KbuildRelink {
+    Unfixed613,
+    Fixed613,
+    Shipped612,
+    Regressed612,
+}
+
+/// A kbuild tree with kbuild's own lines around the relink, shaped as the
+/// real scripts are (Makefile.build includes Kbuild.include, the
+/// directory's Kbuild and Makefile.lib), which the doctor's make reads;
+/// `config` is its `include/config/auto.conf`.
+pub fn kbuild_tree(relink: KbuildRelink, config: &str) -> tempfile::TempDir {
+    use KbuildRelink::*;
+    let fixed = relink == Fixed613;
+    let (ifdef, endif) = if fixed {
+        ("ifdef CONFIG_OBJTOOL\n", "endif\n")
+    } else {
+        ("", "")
+    };
+    let ld = "; $(LD) $(ld_flags) -r -o $(tmp-target) $@; mv $(tmp-target) $@)";
+    let condition = match relink {
+        Unfixed613 | Regressed612 => "$(objtool-enabled)",
+        Fixed613 => "$(objtool-enabled)$(is-single-obj-m)",
+        Shipped612 => "$(is-single-obj-m)",
+    };
+    let relink_line =
+        |name: &str| format!("ifdef CONFIG_LTO_CLANG\n{name} = $(if {condition}, {ld}\nendif\n");
+    let (in_lib, in_build) = match relink {
+        Unfixed613 | Fixed613 => (relink_line("cmd_ld_single"), String::new()),
+        Shipped612 | Regressed612 => (String::new(), relink_line("cmd_ld_single_m")),
+    };
+    let build = format!(
+        "src := $(srcroot)/$(obj)\nobj-y :=\nobj-m :=\n-include include/config/auto.conf\n\
+         include $(srctree)/scripts/Kbuild.include\ninclude $(kbuild-file)\n\
+         include $(srctree)/scripts/Makefile.lib\n\
+         is-single-obj-m = $(and $(part-of-module),$(filter $@, $(obj-m)),y)\n{in_build}\
+         is-standard-object = $(if $(filter-out y%, $(OBJECT_FILES_NON_STANDARD)n),$(is-kernel-object))\n\
+         {ifdef}$(obj)/%.o: private objtool-enabled = $(if $(is-standard-object),$(if $(delay-objtool),$(is-single-obj-m),y))\n{endif}"
+    );
+    let global_enabled = match relink {
+        Unfixed613 => ("", "objtool-enabled := y\n"),
+        Fixed613 => ("objtool-enabled := y\n", ""),
+        Shipped612 | Regressed612 => ("", ""),
+    };
+    let lib = format!(
+        "real-obj-y := $(addprefix $(obj)/,$(obj-y))\nreal-obj-m := $(addprefix $(obj)/,$(obj-m))\n\
+         obj-m := $(addprefix $(obj)/,$(obj-m))\n\
+         part-of-builtin = $(if $(filter $(basename $@).o, $(real-obj-y)),y)\n\
+         part-of-module = $(if $(filter $(basename $@).o, $(real-obj-m)),y)\n\
+         is-kernel-object = $(or $(part-of-builtin),$(part-of-module))\n\
+         ifdef CONFIG_OBJTOOL\ndelay-objtool := $(or $(CONFIG_LTO_CLANG),$(CONFIG_X86_KERNEL_IBT))\n\
+         cmd_objtool = $(if $(objtool-enabled), ; $(objtool) $(objtool-args) $@)\n{}endif # CONFIG_OBJTOOL\n\
+         {}{in_lib}",
+        global_enabled.0, global_enabled.1
+    );
+    let d = tempfile::tempdir().unwrap();
+    fs::create_dir_all(d.path().join("scripts")).unwrap();
+    fs::create_dir_all(d.path().join("include/config")).unwrap();
+    fs::write(d.path().join("scripts/Makefile.build"), build).unwrap();
+    fs::write(d.path().join("scripts/Makefile.lib"), lib).unwrap();
+    fs::write(
+        d.path().join("scripts/Kbuild.include"),
+        "kbuild-file = $(or $(wildcard $(src)/Kbuild),$(src)/Makefile)\n",
+    )
+    .unwrap();
+    fs::write(d.path().join("include/config/auto.conf"), config).unwrap();
+    d
+}

@@ -1,7 +1,7 @@
 //! `--shim-doctor`: is the shim set up right, and does this kernel tree need
-//! it? The verdict reads kbuild's own definition of the per-object relink
-//! (not a version number), so backports and local patches are judged by
-//! what they do.
+//! it? The verdict is kbuild's own make's answer about the per-object
+//! relink (not a version number), so backports and local patches are
+//! judged by what they do.
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -16,7 +16,7 @@ use crate::child::{self, Bounded};
 use crate::environment::{self, Environment, Mode, GUARD};
 use crate::exit::ExitStatus;
 use crate::kbuild::kconfig::Kconfig;
-use crate::kbuild::scripts::{Scripts, MAKEFILE_BUILD};
+use crate::kbuild::relink_query::{self, Relink, MAKEFILE_BUILD};
 use crate::link::resolve::{self, ResolveError, Resolved};
 use crate::spelling::spelled_enum;
 use crate::toolchains::TESTED_LLVM_MAJORS;
@@ -42,48 +42,27 @@ pub enum Exposure {
     Unknown(String),
 }
 
-/// Whether a kbuild tree carries the 6.13 relink, from what its
-/// Makefile.lib and Makefile.build say.
-pub fn exposure(scripts: &Scripts) -> Exposure {
-    let rule = match scripts.relink_rule() {
-        Ok(Some(rule)) => rule,
-        Ok(None) => {
-            return Exposure::NotAffected(
-                "no per-object relink (cmd_ld_single / cmd_ld_single_m) in kbuild".into(),
-            )
-        }
-        Err(why) => return Exposure::Unknown(why),
+/// Whether a kbuild tree carries the 6.13 relink, from what its make
+/// said about a standard built-in object under Clang LTO without objtool.
+pub fn exposure(relink: &Result<Relink, String>) -> Exposure {
+    let relink = match relink {
+        Ok(relink) => relink,
+        Err(why) => return Exposure::Unknown(why.clone()),
     };
-    let terms = &rule.condition_terms;
-    let where_ = format!(
-        "{} in {} relinks if $({})",
-        rule.variable,
-        rule.file,
-        terms.join(")$(")
-    );
-    let uses_objtool = terms.iter().any(|t| t == "objtool-enabled");
-    let only_known_terms = terms
-        .iter()
-        .all(|t| t == "objtool-enabled" || t == "is-single-obj-m");
-    if !only_known_terms {
-        return Exposure::Affected(format!(
-            "{where_}: a condition beyond objtool and single-object modules"
-        ));
+    let variables = relink.variables.join(" and ");
+    if relink.variables.is_empty() {
+        Exposure::NotAffected(
+            "no per-object relink (cmd_ld_single / cmd_ld_single_m) in kbuild".into(),
+        )
+    } else if relink.command.is_empty() {
+        Exposure::NotAffected(format!(
+            "{variables} leaves standard objects as bitcode where objtool does not run: only objtool-followed objects and single-object modules (the fixed rule)"
+        ))
+    } else {
+        Exposure::Affected(format!(
+            "{variables} relinks every standard object where objtool does not run (the 6.13 regression)"
+        ))
     }
-    if uses_objtool {
-        match scripts.objtool_enabled_without_objtool() {
-            Ok(true) => {
-                return Exposure::Affected(format!(
-                    "{where_}, and objtool-enabled is set without CONFIG_OBJTOOL: every standard object is relinked (the 6.13 regression)"
-                ))
-            }
-            Ok(false) => {}
-            Err(why) => return Exposure::Unknown(format!("{where_}, but {why}")),
-        }
-    }
-    Exposure::NotAffected(format!(
-        "{where_}: only objtool-followed objects and single-object modules (the fixed rule)"
-    ))
 }
 
 /// The kbuild source of a tree given as source or object tree (an `O=`
@@ -91,7 +70,7 @@ pub fn exposure(scripts: &Scripts) -> Exposure {
 pub fn source_tree(tree: &Path) -> Option<PathBuf> {
     [tree.to_path_buf(), tree.join("source")]
         .into_iter()
-        .find(|t| t.join(MAKEFILE_BUILD).is_file())
+        .find(|t| t.join(MAKEFILE_BUILD).exists())
 }
 
 /// The configuration of an object tree: auto.conf once configured,
@@ -153,15 +132,6 @@ fn linker_version(resolved: &Resolved) -> Result<String, String> {
         .ok_or_else(|| "it prints no version for --version".to_string())
 }
 
-spelled_enum! {
-    /// How a check came out.
-    pub enum Status {
-        Ok = "ok",
-        Warn = "warn",
-        Fail = "fail",
-    }
-}
-
 /// One line of the doctor's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
@@ -177,6 +147,15 @@ impl Check {
             status,
             detail: detail.into(),
         }
+    }
+}
+
+spelled_enum! {
+    /// How a check came out.
+    pub enum Status {
+        Ok = "ok",
+        Warn = "warn",
+        Fail = "fail",
     }
 }
 
@@ -200,8 +179,9 @@ pub enum TreeFindings {
     Kbuild {
         tree: PathBuf,
         config: Option<Kconfig>,
-        /// Makefile.lib and Makefile.build, as far as they exist.
-        scripts: Scripts,
+        /// What kbuild's make said it relinks; not asked when its first
+        /// scripts cannot be read.
+        relink: Result<Relink, String>,
         /// Files of the tree that exist but cannot be read (a FIFO, a
         /// device, over their size cap), each `path: why`.
         unreadable: Vec<String>,
@@ -227,11 +207,17 @@ pub fn findings(argv0: OsString, tree: Option<&Path>, env: &Environment) -> Find
         Some(src) => {
             let mut unreadable = Vec::new();
             let config = configuration(tree, &mut unreadable);
-            let scripts = Scripts::read(&src, &mut unreadable);
+            let scripts = relink_query::unreadable_scripts(&src);
+            let relink = if scripts.is_empty() {
+                relink_query::ask(&src).map_err(|e| format!("kbuild's make could not say: {e}"))
+            } else {
+                Err("kbuild's scripts cannot be read".into())
+            };
+            unreadable.extend(scripts);
             TreeFindings::Kbuild {
                 tree: tree.to_path_buf(),
                 config,
-                scripts,
+                relink,
                 unreadable,
             }
         }
@@ -312,7 +298,7 @@ pub fn diagnose(f: &Findings) -> Diagnosis {
         Some(TreeFindings::Kbuild {
             tree,
             config,
-            scripts,
+            relink,
             unreadable,
         }) => {
             checks.push(Check::new("tree", Ok, tree.display().to_string()));
@@ -342,15 +328,7 @@ pub fn diagnose(f: &Findings) -> Diagnosis {
                     "not configured (no include/config/auto.conf or .config)",
                 )),
             }
-            if scripts.some_unreadable {
-                checks.push(Check::new(
-                    "verdict",
-                    Fail,
-                    "cannot judge: kbuild's relink definition cannot be read",
-                ));
-                return finish(checks, false);
-            }
-            let detail = match exposure(scripts) {
+            let detail = match exposure(relink) {
                 Exposure::Affected(why) => {
                     format!("AFFECTED: {why}; build with LD=kbuild-ld-shim")
                 }
@@ -473,83 +451,52 @@ pub fn hazards(config: &Kconfig, lld_major: Option<u32>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kbuild::scripts::samples::*;
 
-    fn texts(lib: &str, build: &str) -> Scripts {
-        Scripts::parse(&[
-            ("scripts/Makefile.lib", lib),
-            ("scripts/Makefile.build", build),
-        ])
+    /// make's answers for 6.13 as shipped and for the fix (695ed93bb30e);
+    /// `integration/doctor.rs` and `integration/kernel.sh` get them from
+    /// real make on kbuild's files.
+    fn unfixed() -> Result<Relink, String> {
+        Ok(Relink {
+            variables: vec!["cmd_ld_single".into()],
+            command: "; ld.lld -r -o d/.tmp_o.o d/o.o; mv d/.tmp_o.o d/o.o".into(),
+        })
+    }
+
+    fn fixed() -> Result<Relink, String> {
+        Ok(Relink {
+            variables: vec!["cmd_ld_single".into()],
+            command: String::new(),
+        })
     }
 
     #[test]
-    fn unfixed_613_is_affected_and_fixed_is_not() {
-        assert!(matches!(
-            exposure(&texts(UNFIXED_613_LIB, "")),
-            Exposure::Affected(_)
-        ));
-        assert!(matches!(
-            exposure(&texts(FIXED_613_LIB, "")),
-            Exposure::NotAffected(_)
-        ));
-    }
-
-    #[test]
-    fn debian_612_and_its_recreated_regression() {
-        assert!(matches!(
-            exposure(&texts("", DEBIAN_612_BUILD)),
-            Exposure::NotAffected(_)
-        ));
-        let regressed_build = DEBIAN_612_BUILD.replace("$(is-single-obj-m)", "$(objtool-enabled)");
-        // Debian 6.12's own Makefile.build lines around the relink.
-        let build = format!("{regressed_build}{DEBIAN_612_OBJTOOL}");
-        assert!(matches!(
-            exposure(&texts("", &build)),
-            Exposure::Affected(_)
-        ));
-        let guarded = build
-            .replace("$(obj)/%.o:", "ifdef CONFIG_OBJTOOL\n$(obj)/%.o:")
-            .replace("\n$(multi", "\nendif\n$(multi");
-        assert!(matches!(
-            exposure(&texts("", &guarded)),
-            Exposure::NotAffected(_)
-        ));
-    }
-
-    #[test]
-    fn no_relink_at_all_is_not_affected() {
-        assert!(matches!(
-            exposure(&texts("cmd_cc_o_c = $(CC) -c\n", "")),
-            Exposure::NotAffected(_)
-        ));
-    }
-
-    #[test]
-    fn kbuild_read_short_of_the_answer_is_no_verdict() {
-        // Whether `define` opens a block here depends on CONFIG_A.
-        let unreadable = "x.o: y\nifdef CONFIG_A\nB = 1\nendif\n\tdefine X\n";
-        let before_the_rule = format!("{unreadable}{UNFIXED_613_LIB}");
-        assert!(
-            matches!(
-                exposure(&texts(&before_the_rule, "")),
-                Exposure::Unknown(ref why) if why.starts_with("scripts/Makefile.lib:5: ")
-            ),
-            "{:?}",
-            exposure(&texts(&before_the_rule, ""))
-        );
-        // The rule is read, the assignments of objtool-enabled are not.
-        let lib = FIXED_613_LIB.replace("$(is-single-obj-m)", "");
-        let verdict = exposure(&texts(&lib, unreadable));
-        let Exposure::Unknown(why) = &verdict else {
-            panic!("{verdict:?}")
+    fn a_relinked_standard_object_is_affected_and_bitcode_is_not() {
+        assert!(matches!(exposure(&unfixed()), Exposure::Affected(_)));
+        let Exposure::NotAffected(why) = exposure(&fixed()) else {
+            panic!("{:?}", exposure(&fixed()))
         };
         assert!(
-            why.starts_with("cmd_ld_single in scripts/Makefile.lib relinks if $(objtool-enabled), but scripts/Makefile.build:5: "),
+            why.starts_with("cmd_ld_single leaves standard objects as bitcode"),
             "{why}"
         );
+        let none = Ok(Relink {
+            variables: vec![],
+            command: String::new(),
+        });
+        assert!(
+            matches!(exposure(&none), Exposure::NotAffected(ref why) if why.starts_with("no per-object relink"))
+        );
+        assert_eq!(
+            exposure(&Err("make exited".into())),
+            Exposure::Unknown("make exited".into())
+        );
+    }
 
+    #[test]
+    fn a_make_that_cannot_say_is_no_verdict() {
         let thin = "CONFIG_LTO_CLANG_THIN=y\nCONFIG_CLANG_VERSION=190107\n";
-        let d = diagnose(&findings(kbuild(&before_the_rule, thin)));
+        let why = "kbuild's make could not say: make exited with exit status: 2: Makefile.build:3: *** missing separator.  Stop.";
+        let d = diagnose(&findings(kbuild(Err(why.into()), thin)));
         assert_eq!(d.exit, ExitStatus::Failure);
         let verdict = d.checks.last().unwrap();
         assert_eq!(
@@ -558,7 +505,9 @@ mod tests {
         );
         let text = render_text(&d);
         assert!(
-            text.ends_with("\n  verdict         BROKEN: cannot judge: scripts/Makefile.lib:5: `define X` is a recipe line or a directive depending on conditionals\n"),
+            text.ends_with(&format!(
+                "\n  verdict         BROKEN: cannot judge: {why}\n"
+            )),
             "{text}"
         );
     }
@@ -587,11 +536,11 @@ mod tests {
         }
     }
 
-    fn kbuild(lib: &str, config: &str) -> Option<TreeFindings> {
+    fn kbuild(relink: Result<Relink, String>, config: &str) -> Option<TreeFindings> {
         Some(TreeFindings::Kbuild {
             tree: PathBuf::from("/k"),
             config: Some(Kconfig::parse(config)),
-            scripts: texts(lib, ""),
+            relink,
             unreadable: vec![],
         })
     }
@@ -599,7 +548,7 @@ mod tests {
     #[test]
     fn diagnosis_is_a_list_of_checks_and_a_status() {
         let thin = "CONFIG_LTO_CLANG_THIN=y\nCONFIG_CLANG_VERSION=190107\n";
-        let d = diagnose(&findings(kbuild(UNFIXED_613_LIB, thin)));
+        let d = diagnose(&findings(kbuild(unfixed(), thin)));
         assert_eq!(d.exit, ExitStatus::Success);
         let verdict = d.checks.last().unwrap();
         assert_eq!(
@@ -616,13 +565,10 @@ mod tests {
         let env_line = format!("\n  env {:<24} (unset)\n", "LLVM");
         assert!(text.contains(&env_line), "{text}");
 
-        let d = diagnose(&findings(kbuild(FIXED_613_LIB, thin)));
+        let d = diagnose(&findings(kbuild(fixed(), thin)));
         assert_eq!(d.exit, ExitStatus::NotAffected);
 
-        let d = diagnose(&findings(kbuild(
-            FIXED_613_LIB,
-            "CONFIG_CLANG_VERSION=190107\n",
-        )));
+        let d = diagnose(&findings(kbuild(fixed(), "CONFIG_CLANG_VERSION=190107\n")));
         assert!(d.checks.iter().any(|c| c.status == Status::Warn));
         assert_eq!(d.exit, ExitStatus::NotAffected);
 
@@ -715,7 +661,7 @@ mod tests {
         // The warning does not hide a tree's verdict: not affected stays 3.
         let thin = "CONFIG_LTO_CLANG_THIN=y\nCONFIG_CLANG_VERSION=210100\n";
         let mut f = with_linker_version("LLD 21.1.0");
-        f.tree = kbuild(FIXED_613_LIB, thin);
+        f.tree = kbuild(fixed(), thin);
         assert_eq!(diagnose(&f).exit, ExitStatus::NotAffected);
     }
 

@@ -3,10 +3,10 @@
 
 pub mod cmd_file;
 pub mod kconfig;
-pub mod make_lexer;
+pub mod make_answer;
 pub mod obj_m;
 pub mod recipe;
-pub(crate) mod scripts;
+pub mod relink_query;
 pub mod tree;
 
 #[cfg(test)]

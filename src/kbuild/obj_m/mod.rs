@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::child::{self, Bounded};
+use super::make_answer;
 use crate::procfs;
 
 /// Set in the query make's environment: the shim started as its `SHELL`
@@ -44,11 +44,6 @@ const GOAL: &str = "__kbuild_ld_shim_obj_m";
 /// machine may take many times that, and a query that never ends must not
 /// stop the build.
 const TIMEOUT: Duration = Duration::from_secs(60);
-/// A directory's obj-m is a few KB; make's own messages fewer.
-const MAX_STDOUT: usize = 4 << 20;
-const MAX_STDERR: usize = 1 << 20;
-/// kbuild's minimum GNU make (Documentation/process/changes.rst, 6.13).
-const MIN_MAKE_MAJOR: u32 = 4;
 
 /// What the build's make said about one module object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -278,20 +273,13 @@ impl RunningMake {
             "--eval={GOAL}: ; $(info {MARK} version $(MAKE_VERSION))$(info {MARK} shell $(SHELL))$(info {MARK} obj-m $(obj-m))"
         ));
         cmd.arg(GOAL);
-        let out =
-            child::bounded(&mut cmd, TIMEOUT, MAX_STDOUT, MAX_STDERR).map_err(|e| match e {
-                Bounded::Spawn(e) => format!("cannot run {}: {e}", self.program.display()),
-                Bounded::TimedOut => format!("no answer within {} s (killed)", TIMEOUT.as_secs()),
-                Bounded::TooLarge => "more output than a listing has (stopped)".to_string(),
-                Bounded::Io(e) => format!("reading its output: {e}"),
-            })?;
+        let out = make_answer::run(&mut cmd, &self.program, TIMEOUT)?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         if let Some(refused) = stderr.lines().find_map(shell::refusal) {
             return Err(format!("a parse-time command was refused: {refused}"));
         }
         if !out.status.success() {
-            let why = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-            return Err(format!("make exited with {}: {}", out.status, why.trim()));
+            return Err(make_answer::failed(&out));
         }
         parse_output(&String::from_utf8_lossy(&out.stdout), &shim)
     }
@@ -364,33 +352,7 @@ fn query_makeflags(value: &str) -> Result<String, String> {
 /// GNU make kbuild accepts and that its `SHELL` was the query shell (a
 /// makefile's `override SHELL` would have run its commands unchecked).
 fn parse_output(stdout: &str, shim: &Path) -> Result<Vec<String>, String> {
-    let mut version = None;
-    let mut shell = None;
-    let mut obj_m = None;
-    for line in stdout.lines() {
-        let Some(rest) = line.strip_prefix(MARK).and_then(|r| r.strip_prefix(' ')) else {
-            continue;
-        };
-        let (field, value) = rest.split_once(' ').unwrap_or((rest, ""));
-        let slot = match field {
-            "version" => &mut version,
-            "shell" => &mut shell,
-            "obj-m" => &mut obj_m,
-            _ => continue,
-        };
-        if slot.replace(value.to_string()).is_some() {
-            return Err(format!("make printed `{field}` twice"));
-        }
-    }
-    let (Some(version), Some(shell), Some(obj_m)) = (version, shell, obj_m) else {
-        return Err("make did not print the query's answer".into());
-    };
-    let major = version.split('.').next().unwrap_or_default().parse();
-    if !major.is_ok_and(|m: u32| m >= MIN_MAKE_MAJOR) {
-        return Err(format!(
-            "GNU make {version} is older than kbuild's minimum, 4.0"
-        ));
-    }
+    let [_, shell, obj_m] = make_answer::fields(stdout, MARK, ["version", "shell", "obj-m"])?;
     if Path::new(&shell) != shim {
         return Err(format!(
             "the makefiles set SHELL to {shell} over the query's"
