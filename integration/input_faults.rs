@@ -55,8 +55,8 @@ fn directory_input_is_forwarded_and_lld_reports_it() {
 }
 
 /// Runs a linker call whose `fifo` argument names a FIFO: plays the writer
-/// once somebody opens it for reading (checking, when `expect_exec`, that
-/// the reader is ld.lld exec'd in the shim's place, not the shim), writes
+/// once somebody opens it for reading (first checking, when `expect_exec`,
+/// that the shim execs ld.lld without waiting on the FIFO), writes
 /// `content` and returns what the caller sees.
 fn run_with_fifo(
     mut cmd: Command,
@@ -73,8 +73,24 @@ fn run_with_fifo(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The reader is there once a non-blocking open for writing succeeds.
     let deadline = Instant::now() + Duration::from_secs(20);
+    if expect_exec {
+        // The shim opens the FIFO for an instant (non-blocking, to see what
+        // it is) before it execs ld.lld, so a reader seen while the process
+        // is still the shim proves nothing, and one seen at that instant
+        // may be gone before the write. The reader that must get the bytes
+        // is ld.lld's: wait for the exec, which a shim blocked on the FIFO
+        // never reaches.
+        let proc_exe = format!("/proc/{}/exe", child.id());
+        while fs::read_link(&proc_exe).is_ok_and(|exe| exe == shim()) {
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                panic!("the shim itself is reading the FIFO: no exec of ld.lld in 20 s");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    // The reader is there once a non-blocking open for writing succeeds.
     let writer = loop {
         match fs::OpenOptions::new()
             .write(true)
@@ -89,13 +105,6 @@ fn run_with_fifo(
             }
         }
     };
-    if expect_exec {
-        let exe = fs::read_link(format!("/proc/{}/exe", child.id())).unwrap();
-        if exe == shim() {
-            let _ = child.kill();
-            panic!("the shim itself is reading the FIFO");
-        }
-    }
     (&writer).write_all(content).unwrap();
     drop(writer);
     let out = child.wait_with_output().unwrap();
@@ -108,8 +117,9 @@ fn mkfifo(path: &Path) {
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
 }
 
-/// A FIFO input is never opened by the shim (opening it would wait for a
-/// writer forever). The call is forwarded; ld.lld 19 itself blocks opening
+/// A FIFO input is never waited on by the shim (a blocking open would wait
+/// for a writer forever; the shim opens it non-blocking, only to see what
+/// it is). The call is forwarded; ld.lld 19 itself blocks opening
 /// a FIFO until a writer comes, so the test plays the writer and compares.
 #[test]
 fn fifo_input_never_hangs_the_shim() {
