@@ -24,6 +24,12 @@ fn doctor(tree: &Path) -> (i32, String) {
     )
 }
 
+/// Rewrites the text file `path` with `change`.
+fn edit(path: &Path, change: impl FnOnce(String) -> String) {
+    let text = fs::read_to_string(path).unwrap();
+    fs::write(path, change(text)).unwrap();
+}
+
 fn verdict(text: &str) -> &str {
     text.lines()
         .find_map(|l| l.trim_start().strip_prefix("verdict"))
@@ -98,12 +104,12 @@ fn doctor_reads_the_612_relink_and_its_recreated_regression() {
 fn doctor_judges_what_make_evaluates() {
     require_toolchain();
     let half = kbuild_tree(KbuildRelink::Unfixed613, ARM64);
-    let lib = half.path().join("scripts/Makefile.lib");
-    let text = fs::read_to_string(&lib).unwrap().replace(
-        "$(if $(objtool-enabled), ;",
-        "$(if $(objtool-enabled)$(is-single-obj-m), ;",
-    );
-    fs::write(&lib, text).unwrap();
+    edit(&half.path().join("scripts/Makefile.lib"), |text| {
+        text.replace(
+            "$(if $(objtool-enabled), ;",
+            "$(if $(objtool-enabled)$(is-single-obj-m), ;",
+        )
+    });
     let (code, text) = doctor(half.path());
     assert_eq!(code, 0, "{text}");
     assert!(verdict(&text).starts_with("AFFECTED: "), "{text}");
@@ -111,19 +117,18 @@ fn doctor_judges_what_make_evaluates() {
     let included = kbuild_tree(KbuildRelink::Fixed613, ARM64);
     let scripts = included.path().join("scripts");
     fs::write(scripts.join("Makefile.local"), "objtool-enabled := y\n").unwrap();
-    let lib = scripts.join("Makefile.lib");
-    let mut text = fs::read_to_string(&lib).unwrap();
-    text.push_str("include $(srctree)/scripts/Makefile.local\n");
-    fs::write(&lib, text).unwrap();
+    edit(&scripts.join("Makefile.lib"), |text| {
+        text + "include $(srctree)/scripts/Makefile.local\n"
+    });
     let (code, text) = doctor(included.path());
     assert_eq!(code, 0, "{text}");
     assert!(verdict(&text).starts_with("AFFECTED: "), "{text}");
 
     let none = kbuild_tree(KbuildRelink::Unfixed613, ARM64);
-    let lib = none.path().join("scripts/Makefile.lib");
-    let text = fs::read_to_string(&lib).unwrap();
-    let cut = text.find("ifdef CONFIG_LTO_CLANG").unwrap();
-    fs::write(&lib, &text[..cut]).unwrap();
+    edit(&none.path().join("scripts/Makefile.lib"), |text| {
+        let cut = text.find("ifdef CONFIG_LTO_CLANG").unwrap();
+        text[..cut].to_string()
+    });
     let (code, text) = doctor(none.path());
     assert_eq!(code, 3, "{text}");
     assert!(
@@ -138,10 +143,9 @@ fn doctor_judges_what_make_evaluates() {
 fn doctor_without_an_answer_from_make_fails_and_says_why() {
     require_toolchain();
     let broken = kbuild_tree(KbuildRelink::Unfixed613, ARM64);
-    let build = broken.path().join("scripts/Makefile.build");
-    let mut text = fs::read_to_string(&build).unwrap();
-    text.push_str("$(error this kbuild is broken)\n");
-    fs::write(&build, text).unwrap();
+    edit(&broken.path().join("scripts/Makefile.build"), |text| {
+        text + "$(error this kbuild is broken)\n"
+    });
     let before = tree_listing(broken.path());
     let (code, text) = doctor(broken.path());
     assert_eq!(code, 1, "{text}");

@@ -560,7 +560,9 @@ pub fn kbuild_tree(relink: KbuildRelink, config: &str) -> tempfile::TempDir {
          is-standard-object = $(if $(filter-out y%, $(OBJECT_FILES_NON_STANDARD)n),$(is-kernel-object))\n\
          {ifdef}$(obj)/%.o: private objtool-enabled = $(if $(is-standard-object),$(if $(delay-objtool),$(is-single-obj-m),y))\n{endif}"
     );
-    let global_enabled = match relink {
+    // 6.13 sets objtool-enabled for every object; the fix moves it under
+    // CONFIG_OBJTOOL; 6.12 sets it per object only.
+    let (enabled_with_objtool, enabled_always) = match relink {
         Unfixed613 => ("", "objtool-enabled := y\n"),
         Fixed613 => ("objtool-enabled := y\n", ""),
         Shipped612 | Regressed612 => ("", ""),
@@ -572,9 +574,8 @@ pub fn kbuild_tree(relink: KbuildRelink, config: &str) -> tempfile::TempDir {
          part-of-module = $(if $(filter $(basename $@).o, $(real-obj-m)),y)\n\
          is-kernel-object = $(or $(part-of-builtin),$(part-of-module))\n\
          ifdef CONFIG_OBJTOOL\ndelay-objtool := $(or $(CONFIG_LTO_CLANG),$(CONFIG_X86_KERNEL_IBT))\n\
-         cmd_objtool = $(if $(objtool-enabled), ; $(objtool) $(objtool-args) $@)\n{}endif # CONFIG_OBJTOOL\n\
-         {}{in_lib}",
-        global_enabled.0, global_enabled.1
+         cmd_objtool = $(if $(objtool-enabled), ; $(objtool) $(objtool-args) $@)\n{enabled_with_objtool}endif # CONFIG_OBJTOOL\n\
+         {enabled_always}{in_lib}"
     );
     let d = tempfile::tempdir().unwrap();
     fs::create_dir_all(d.path().join("scripts")).unwrap();

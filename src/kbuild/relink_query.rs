@@ -39,7 +39,7 @@ const MARK: &str = "kbuild-ld-shim-relink:";
 /// The query's directory and object, in its temporary object tree; no
 /// kernel directory or object has these names.
 const PROBE_DIR: &str = "kbuild-ld-shim-probe";
-const PROBE_OBJECT: &str = "kbuild-ld-shim-probe/kbuild_ld_shim_probe.o";
+const PROBE_NAME: &str = "kbuild_ld_shim_probe.o";
 /// The variables kbuild has defined the per-object relink in.
 const RELINK_VARIABLES: &str = "cmd_ld_single cmd_ld_single_m";
 
@@ -81,15 +81,11 @@ pub fn ask(srctree: &Path) -> Result<Relink, String> {
         .prefix("kbuild-ld-shim-doctor.")
         .tempdir()
         .map_err(|e| format!("a temporary object tree: {e}"))?;
-    std::fs::create_dir(objtree.path().join(PROBE_DIR))
-        .and_then(|()| {
-            let object = PROBE_OBJECT.rsplit('/').next().unwrap_or_default();
-            std::fs::write(
-                objtree.path().join(PROBE_DIR).join("Kbuild"),
-                format!("obj-y += {object}\n"),
-            )
-        })
+    let probe_dir = objtree.path().join(PROBE_DIR);
+    std::fs::create_dir(&probe_dir)
+        .and_then(|()| std::fs::write(probe_dir.join("Kbuild"), format!("obj-y += {PROBE_NAME}\n")))
         .map_err(|e| format!("a temporary object tree: {e}"))?;
+    let probe_object = format!("{PROBE_DIR}/{PROBE_NAME}");
     let program = Path::new("make");
     let mut srctree_arg = OsString::from("srctree=");
     srctree_arg.push(srctree);
@@ -107,11 +103,11 @@ pub fn ask(srctree: &Path) -> Result<Relink, String> {
         .args(["CONFIG_LTO_CLANG=y", "CONFIG_LTO_CLANG_THIN=y", "CONFIG_OBJTOOL="])
         .arg("LD=ld.lld")
         .arg(format!(
-            "--eval={PROBE_OBJECT}: ; $(info {MARK} version $(MAKE_VERSION))\
+            "--eval={probe_object}: ; $(info {MARK} version $(MAKE_VERSION))\
              $(info {MARK} variables $(foreach v,{RELINK_VARIABLES},$(if $(filter undefined,$(origin $v)),,$v)))\
              $(info {MARK} relink $(strip $(cmd_ld_single)$(cmd_ld_single_m)))"
         ))
-        .arg(PROBE_OBJECT);
+        .arg(&probe_object);
     let out = make_answer::run(&mut cmd, program, TIMEOUT)?;
     if !out.status.success() {
         return Err(make_answer::failed(&out));
